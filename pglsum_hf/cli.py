@@ -1,0 +1,55 @@
+"""The ``pglsum`` command: one subcommand per entry point, each a thin front of a package module.
+
+Every module named here exposes ``main(argv: list[str] | None = None) -> int | None`` with its own
+argparse parser; the scripts in ``scripts/`` call the same functions. Modules are imported only when
+their subcommand runs, so ``pglsum --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("pglsum_hf.demo", "offline end-to-end demo on synthetic data: data, training, metric, Hub folder, video"),
+    "make-synthetic": ("pglsum_hf.data.synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
+    "convert": ("pglsum_hf.data.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
+    "convert-checkpoint": ("pglsum_hf.convert_original_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
+    "train": ("pglsum_hf.training.train", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
+    "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
+    "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
+    "benchmark": ("", "speed benchmarks: model | metric | training | video"),
+}
+BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric", "training", "video")}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = ["usage: pglsum <command> [options]", "", "commands:"]
+    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+    lines += ["", "Run `pglsum <command> --help` for the options of one command."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_usage())
+        return 0 if argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "benchmark":
+        if not rest or rest[0] not in BENCHMARKS:
+            print(f"usage: pglsum benchmark {{{'|'.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+            return 2
+        module_name, rest = BENCHMARKS[rest[0]], rest[1:]
+    elif command in COMMANDS:
+        module_name = COMMANDS[command][0]
+    else:
+        print(f"pglsum: unknown command {command!r}\n\n{_usage()}", file=sys.stderr)
+        return 2
+    result = importlib.import_module(module_name).main(rest)
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
