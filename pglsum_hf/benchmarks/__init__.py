@@ -1,0 +1,1 @@
+"""Speed benchmarks behind `pglsum benchmark <name>`: each prints its figures and saves them as JSON."""

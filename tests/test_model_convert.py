@@ -1,0 +1,113 @@
+"""Original PGL-SUM state dicts convert into PGLSumModel folders that give the original's scores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from huggingface_hub import HfApi
+
+from pglsum_hf import PGLSumModel, cli
+from pglsum_hf.convert_original_checkpoint import convert_checkpoint, expected_original_shapes, main
+from reference_pglsum import ReferencePGLSum
+
+SMALL = dict(input_size=24, output_size=32, heads=4, num_segments=2, local_heads=2)
+
+
+def write_reference(tmp_path, seed=0, name="pgl_sum.pt", **settings):
+    reference = ReferencePGLSum(**{**SMALL, **settings}).randomize_(torch.Generator().manual_seed(seed)).eval()
+    path = tmp_path / name
+    torch.save(reference.state_dict(), path)
+    return reference, path
+
+
+def test_default_original_layout_has_the_documented_keys():
+    shapes = expected_original_shapes(1024, 1024, heads=8, n_segments=4, local_heads=4)
+    assert shapes["attention.attention.Wq.7.weight"] == (128, 1024)
+    assert shapes["attention.attention.out.weight"] == (1024, 1024)
+    assert shapes["attention.local_attention.3.Wv.3.weight"] == (64, 1024)
+    assert shapes["attention.local_attention.0.out.weight"] == (1024, 256)
+    assert shapes["linear_2.weight"] == (1, 1024) and shapes["norm_linear.bias"] == (1024,)
+    assert set(shapes) == set(ReferencePGLSum().state_dict())
+    assert len(shapes) == 3 * 8 + 1 + 4 * (3 * 4 + 1) + 8
+
+
+def test_cli_converts_infers_heads_and_segments_and_writes_a_hub_folder(tmp_path, capsys):
+    reference, checkpoint = write_reference(tmp_path, pos_enc="relative", fusion="max")
+    output = tmp_path / "converted"
+    assert cli.main(["convert-checkpoint", "--checkpoint", str(checkpoint), "--output_dir", str(output),
+                     "--fusion", "max", "--pos_enc", "relative"]) == 0
+    assert "heads=4, n_segments=2" in capsys.readouterr().out
+    assert {p.name for p in output.iterdir()} >= {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py"}
+    assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
+    config = json.loads((output / "config.json").read_text())
+    assert (config["num_heads"], config["num_segments"], config["local_heads"]) == (4, 2, 2)
+    readme = (output / "README.md").read_text()
+    assert "license: other" in readme and "non-commercial" in readme and "pgl_sum.pt" in readme
+    model = PGLSumModel.from_pretrained(output).eval()
+    features = torch.rand(23, 24)
+    with torch.no_grad():
+        assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5
+
+
+def test_global_only_checkpoint_and_unused_local_weights(tmp_path):
+    reference, checkpoint = write_reference(tmp_path, num_segments=None, fusion=None)
+    model = convert_checkpoint(checkpoint, fusion=None)
+    assert model.config.num_segments is None and model.attention.local_attention is None
+    # the original builds (but never uses) local modules when n_segments is set and fusion is None
+    reference, checkpoint = write_reference(tmp_path, name="unused.pt", fusion=None)
+    model = convert_checkpoint(checkpoint, fusion=None)
+    features = torch.rand(11, 24)
+    with torch.no_grad():
+        assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5
+
+
+def test_every_bad_key_is_listed_in_one_error(tmp_path):
+    state = ReferencePGLSum(**SMALL).state_dict()
+    del state["attention.attention.Wk.1.weight"], state["norm_y.bias"]
+    state["attention.attention.extra.weight"] = torch.zeros(3)
+    state["linear_1.bias"] = torch.zeros(5)
+    torch.save(state, tmp_path / "broken.pt")
+    with pytest.raises(ValueError) as error:
+        convert_checkpoint(tmp_path / "broken.pt")
+    message = str(error.value)
+    assert "broken.pt" in message and "2 missing" in message and "1 unexpected" in message and "1 mis-shaped" in message
+    for fragment in ("attention.attention.Wk.1.weight", "norm_y.bias", "attention.attention.extra.weight",
+                     "linear_1.bias: expected [24], found [5]"):
+        assert fragment in message
+
+
+def test_explicit_heads_that_do_not_match_the_keys_fail(tmp_path):
+    _, checkpoint = write_reference(tmp_path)
+    with pytest.raises(ValueError, match="missing"):
+        convert_checkpoint(checkpoint, heads=8)
+    with pytest.raises(ValueError, match="unexpected"):
+        convert_checkpoint(checkpoint, n_segments=None)
+
+
+def test_files_that_are_not_state_dicts_are_refused_without_running_code(tmp_path):
+    torch.save([torch.zeros(2)], tmp_path / "list.pt")
+    with pytest.raises(ValueError, match=r"list.pt: expected a state dict .*found list"):
+        convert_checkpoint(tmp_path / "list.pt")
+    torch.save({"epoch": 3, "lr": 0.1}, tmp_path / "meta.pt")
+    with pytest.raises(ValueError, match=r"values are all tensors.*'epoch' \(int\)"):
+        convert_checkpoint(tmp_path / "meta.pt")
+    torch.save(ReferencePGLSum(**SMALL), tmp_path / "module.pt")  # a pickled model object, not a state dict
+    with pytest.raises(ValueError, match=r"module.pt: .*weights_only=True.*never executed"):
+        convert_checkpoint(tmp_path / "module.pt")
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    with pytest.raises(ValueError, match="text.pt"):
+        convert_checkpoint(tmp_path / "text.pt")
+
+
+def test_wrapped_state_dict_and_push_to_hub(tmp_path, hub_repo_id):
+    reference = ReferencePGLSum(**SMALL).randomize_(torch.Generator().manual_seed(5)).eval()
+    torch.save({"state_dict": reference.state_dict()}, tmp_path / "wrapped.pt")
+    assert main(["--checkpoint", str(tmp_path / "wrapped.pt"), "--output_dir", str(tmp_path / "out"),
+                 "--push_to_hub", hub_repo_id]) == 0
+    assert "README.md" in HfApi().list_repo_files(hub_repo_id)
+    model = PGLSumModel.from_pretrained(hub_repo_id, cache_dir=tmp_path / "cache").eval()
+    features = torch.rand(9, 24)
+    with torch.no_grad():
+        assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5

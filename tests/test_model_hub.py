@@ -1,0 +1,126 @@
+"""Weights, code and model card survive save/load, a Hub round trip, and loading where pglsum_hf is absent."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+from huggingface_hub import HfApi, hf_hub_download
+from transformers import AutoConfig, AutoModel
+
+from pglsum_hf import PGLSumConfig, PGLSumModel
+
+SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2, pos_enc="relative")
+
+
+def scores_of(model: PGLSumModel) -> torch.Tensor:
+    features = torch.linspace(0, 1, 2 * 7 * 16).reshape(2, 7, 16)
+    mask = torch.tensor([[1] * 7, [1] * 5 + [0] * 2])
+    with torch.no_grad():
+        return model.eval()(features, attention_mask=mask).scores
+
+
+@pytest.fixture(scope="module")
+def model() -> PGLSumModel:
+    torch.manual_seed(0)
+    return PGLSumModel(PGLSumConfig(**SMALL)).eval()
+
+
+def assert_same_weights(a: PGLSumModel, b: PGLSumModel) -> None:
+    first, second = a.state_dict(), b.state_dict()
+    assert first.keys() == second.keys()
+    for key in first:
+        assert torch.equal(first[key], second[key]), key
+
+
+def test_auto_classes_resolve_after_import(tmp_path, model):
+    model.save_pretrained(tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} >= {"config.json", "model.safetensors", "README.md",
+                                                      "modeling_pglsum.py", "configuration_pglsum.py"}
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["model_type"] == "pglsum" and config["pos_enc"] == "relative"
+    assert config["auto_map"] == {"AutoConfig": "configuration_pglsum.PGLSumConfig", "AutoModel": "modeling_pglsum.PGLSumModel"}
+    assert isinstance(AutoConfig.from_pretrained(tmp_path), PGLSumConfig)
+    loaded = AutoModel.from_pretrained(tmp_path)
+    assert type(loaded) is PGLSumModel
+    assert_same_weights(model, loaded)
+    assert torch.equal(scores_of(model), scores_of(loaded))
+    assert isinstance(AutoModel.from_config(PGLSumConfig(**SMALL)), PGLSumModel)
+
+
+def test_model_card(tmp_path, model):
+    card = model.model_card(repo_id="someone/pglsum-summe")
+    header, body = card.split("---\n")[1], card.split("---\n", 2)[2]
+    for line in ("library_name: transformers", "- video-summarization", "- pglsum", "license: mit"):
+        assert line in header
+    assert 'AutoModel.from_pretrained("someone/pglsum-summe", trust_remote_code=True)' in body
+    assert "apostolidis2021pglsum" in body and "## License" in body and "`relative`" in body
+    assert "$" not in body.replace("$ ", "")
+
+
+def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, monkeypatch):
+    commit = model.push_to_hub(hub_repo_id, tags=["summe"])
+    assert commit is not None
+    files = set(HfApi().list_repo_files(hub_repo_id))
+    assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py"} <= files
+    readme = open(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card"), encoding="utf-8").read()
+    assert "library_name: transformers" in readme and "- pglsum" in readme and "- summe" in readme
+    assert "apostolidis2021pglsum" in readme and hub_repo_id in readme
+    assert "automatically generated" not in readme  # not transformers' generic card
+
+    loaded = PGLSumModel.from_pretrained(hub_repo_id, cache_dir=tmp_path / "fresh")
+    assert_same_weights(model, loaded)
+    assert torch.equal(scores_of(model), scores_of(loaded))
+
+    # save_pretrained(push_to_hub=True) also uploads our card, not transformers' generic one
+    other = f"{hub_repo_id}-saved"
+    model.save_pretrained(tmp_path / "saved", push_to_hub=True, repo_id=other)
+    readme = open(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2"), encoding="utf-8").read()
+    assert "apostolidis2021pglsum" in readme and "automatically generated" not in readme
+
+
+def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
+    model.push_to_hub(hub_repo_id)
+    expected = scores_of(model)
+    features = torch.linspace(0, 1, 2 * 7 * 16).reshape(2, 7, 16).tolist()
+    script = textwrap.dedent(
+        f"""
+        import importlib.abc, json, sys
+
+        class HidePglsumHf(importlib.abc.MetaPathFinder):
+            def find_spec(self, name, path=None, target=None):
+                if name == "pglsum_hf" or name.startswith("pglsum_hf."):
+                    raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)")
+                return None
+
+        sys.meta_path.insert(0, HidePglsumHf())
+        try:
+            import pglsum_hf
+        except ModuleNotFoundError:
+            pass
+        else:
+            raise SystemExit("pglsum_hf should not be importable here")
+
+        import torch
+        from transformers import AutoModel
+
+        model = AutoModel.from_pretrained({hub_repo_id!r}, trust_remote_code=True).eval()
+        assert type(model).__module__.startswith("transformers_modules"), type(model).__module__
+        features = torch.tensor({features})
+        mask = torch.tensor([[1] * 7, [1] * 5 + [0] * 2])
+        with torch.no_grad():
+            print(json.dumps(model(features, attention_mask=mask).scores.tolist()))
+        """
+    )
+    env = {**os.environ, "HF_HOME": str(tmp_path / "empty-hf-home")}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = torch.tensor(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert torch.equal(found, expected)
