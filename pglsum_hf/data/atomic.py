@@ -1,0 +1,54 @@
+"""Write files and folders under a temporary name beside the target and rename only on success.
+
+A crash or a validation error half-way through never leaves a truncated file or a partial dataset folder
+where a user (or ``load_dataset``) would find it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path in ``path``'s folder; on success it replaces ``path``, on error it is removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside ``path``; on success it becomes ``path``.
+
+    An existing non-empty ``path`` is an error unless ``overwrite``; then it is replaced only after the new
+    folder is complete.
+    """
+    path = Path(path)
+    if path.exists() and not (path.is_dir() and not any(path.iterdir())) and not overwrite:
+        raise FileExistsError(f"{path} already exists and is not an empty folder; pass overwrite=True (--overwrite) to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield temporary
+        if path.exists():
+            previous = path.with_name(f".{path.name}.{temporary.name}.old")
+            os.replace(path, previous)
+            os.replace(temporary, path)
+            shutil.rmtree(previous, ignore_errors=True) if previous.is_dir() else previous.unlink()
+        else:
+            os.replace(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)

@@ -1,0 +1,209 @@
+"""Convert a standard SumMe/TVSum h5 feature file and its splits JSON into a Hugging Face dataset folder.
+
+The folder holds one Parquet shard per video under ``data/`` (feature data stored once) and a README.md
+dataset card whose YAML ``configs`` list the shards of ``all`` (every video, split ``full``) and of
+``split_0`` .. ``split_4`` (``train``/``test`` exactly as in the JSON). ``datasets.load_dataset(folder,
+"split_0")`` loads it, and the folder can be pushed to the Hub as it is.
+
+Everything is validated first and written into a temporary folder that is renamed only on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import datasets
+import h5py
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets.arrow_writer import TypedSequence
+from tqdm.auto import tqdm
+
+from .annotations import assign_to_videos, check_length, read_tvsum_annotations
+from .atomic import atomic_directory
+from .dataset_card import CardInfo, render_dataset_card
+from .errors import DataFormatError
+from .h5 import iter_videos, list_videos
+from .schema import dataset_features
+from .splits import SplitsLike, read_splits, splits_source, validate_splits
+
+logger = logging.getLogger(__name__)
+
+DATA_FOLDER = "data"
+
+
+def _name_from_file(h5_path: Path) -> str:
+    """``eccv16_dataset_summe_google_pool5.h5`` -> ``summe``; other files keep their stem."""
+    stem = h5_path.stem.lower()
+    return re.sub(r"^eccv16_dataset_|_google_pool5$", "", stem)
+
+
+def _benchmark(name: str) -> str | None:
+    return next((benchmark for benchmark in ("summe", "tvsum") if benchmark in name.lower()), None)
+
+
+def _write_shard(row: dict[str, Any], features: datasets.Features, path: Path) -> int:
+    """Write one video as a one-row Parquet file (features embedded in the schema); return its size."""
+    # TypedSequence turns numpy arrays into Arrow (extension) arrays directly; the schema carries the
+    # datasets features as metadata, so readers get the exact types back.
+    columns = [pa.array(TypedSequence([row[name]], type=kind)) for name, kind in features.items()]
+    table = pa.Table.from_arrays(columns, schema=features.arrow_schema)
+    leaves = _leaf_columns(table.schema)
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        # Dictionary encoding only pays for strings; on float/int arrays it bloats the file.
+        use_dictionary=[leaf for leaf, kind in leaves.items() if pa.types.is_string(kind)],
+        # Byte-stream-split makes float32 compress better without changing a bit.
+        column_encoding={leaf: "BYTE_STREAM_SPLIT" for leaf, kind in leaves.items() if pa.types.is_floating(kind)},
+    )
+    return path.stat().st_size
+
+
+def _leaf_columns(schema: pa.Schema) -> dict[str, pa.DataType]:
+    """Parquet's leaf column names (``features.list.element.list.element`` for nested lists) and their types."""
+    leaves = {}
+    for field in schema:
+        name, kind = field.name, field.type
+        kind = kind.storage_type if isinstance(kind, pa.ExtensionType) else kind
+        while pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+            name, kind = f"{name}.list.element", kind.value_type
+        leaves[name] = kind
+    return leaves
+
+
+def convert_h5_to_dataset(
+    h5: str | os.PathLike,
+    splits: SplitsLike,
+    output_dir: str | os.PathLike,
+    name: str | None = None,
+    annotations: str | os.PathLike | None = None,
+    push_to_hub: str | None = None,
+    *,
+    overwrite: bool = False,
+    private: bool | None = None,
+    token: str | None = None,
+    show_progress: bool = True,
+) -> Path:
+    """Convert ``h5`` + ``splits`` into a dataset folder at ``output_dir`` and return its path.
+
+    Args:
+        h5: standard feature file (e.g. ``eccv16_dataset_summe_google_pool5.h5``).
+        splits: splits JSON path (or the list itself): ``[{"train_keys": [...], "test_keys": [...]}, ...]``.
+        output_dir: the dataset folder to create (must not exist or be empty, unless ``overwrite``).
+        name: dataset name for the card (default: from the file name, e.g. ``summe``).
+        annotations: TVSum ``ydata-anno.tsv``; adds ``video_name`` (YouTube id), ``category`` and ``user_scores``.
+        push_to_hub: ``org/name`` to upload the finished folder to (a dataset repository).
+        overwrite: replace an existing ``output_dir`` (only once the new folder is complete).
+        private: visibility of a repository created by ``push_to_hub``.
+        token: Hub token for ``push_to_hub`` (default: the logged-in one).
+        show_progress: tqdm bar over videos.
+
+    Raises:
+        DataFormatError: bad input; the message names the file, video, field, expected and found.
+    """
+    h5_path, output_dir = Path(h5), Path(output_dir)
+    if not h5_path.is_file():
+        raise FileNotFoundError(f"h5 feature file not found: {h5_path}")
+    name = name or _name_from_file(h5_path)
+    split_list = read_splits(splits)
+    with h5py.File(h5_path, "r") as handle:
+        video_ids = list_videos(handle)
+        synthetic = bool(handle.attrs.get("synthetic", False)) or "synthetic" in name.lower()
+    if not video_ids:
+        raise DataFormatError(h5_path, None, None, "video groups (video_1, ...)", "no groups")
+    validate_splits(split_list, video_ids, splits_source(splits), h5_path.name)
+    annotation_path = Path(annotations) if annotations is not None else None
+    by_video = assign_to_videos(read_tvsum_annotations(annotation_path), video_ids, annotation_path, h5_path) if annotation_path else {}
+
+    n_users, n_frames, n_steps, shard_bytes, shard_paths = [], [], [], {}, {}
+    features = None
+    with atomic_directory(output_dir, overwrite=overwrite) as folder:
+        (folder / DATA_FOLDER).mkdir()
+        progress = tqdm(iter_videos(h5_path), total=len(video_ids), desc=f"converting {name}", disable=not show_progress)
+        for video_id, arrays in progress:
+            row = {"video_id": video_id, **arrays}
+            if annotation_path:
+                annotation = by_video[video_id]
+                check_length(annotation, video_id, arrays["n_frames"], annotation_path, h5_path)
+                row.update(video_name=annotation.video_name, category=annotation.category, user_scores=annotation.user_scores)
+            features = features or dataset_features(arrays["features"].shape[1], with_annotations=annotation_path is not None)
+            shard_paths[video_id] = f"{DATA_FOLDER}/{video_id}.parquet"
+            shard_bytes[video_id] = _write_shard(row, features, folder / shard_paths[video_id])
+            n_users.append(arrays["user_summary"].shape[0])
+            n_frames.append(arrays["n_frames"])
+            n_steps.append(arrays["n_steps"])
+
+        card = CardInfo(
+            name=name,
+            benchmark=_benchmark(name),
+            synthetic=synthetic,
+            features=features,
+            splits=split_list,
+            n_users=n_users,
+            n_frames=n_frames,
+            n_steps=n_steps,
+            shard_bytes=shard_bytes,
+            shard_paths=shard_paths,
+            source_file=h5_path.name,
+            splits_file=Path(splits_source(splits)).name,
+            annotations_file=annotation_path.name if annotation_path else None,
+            repo_id=push_to_hub,
+        )
+        (folder / "README.md").write_text(render_dataset_card(card), encoding="utf-8")
+    kind = "SYNTHETIC " if synthetic else ""
+    logger.info("converted %s%s: %d videos, %d splits -> %s", kind, h5_path.name, len(video_ids), len(split_list), output_dir)
+    if push_to_hub:
+        push_folder_to_hub(output_dir, push_to_hub, private=private, token=token)
+    return output_dir
+
+
+def push_folder_to_hub(folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
+    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return its URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="dataset", commit_message="Upload dataset converted by pglsum-hf")
+    logger.info("pushed %s to %s", folder, url)
+    return str(url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="pglsum convert",
+        description="Convert a standard SumMe/TVSum h5 feature file and its splits JSON into a Hugging Face dataset "
+        "folder with configs split_0..split_4 and all (loadable with datasets.load_dataset, pushable to the Hub).",
+    )
+    parser.add_argument("--h5", required=True, type=Path, help="feature file, e.g. eccv16_dataset_summe_google_pool5.h5")
+    parser.add_argument("--splits", required=True, type=Path, help="splits JSON (list of {train_keys, test_keys})")
+    parser.add_argument("--output_dir", required=True, type=Path, help="dataset folder to create")
+    parser.add_argument("--name", help="dataset name for the card (default: from the h5 file name)")
+    parser.add_argument("--annotations", type=Path, help="TVSum ydata-anno.tsv: adds YouTube id, category and raw user_scores")
+    parser.add_argument("--push_to_hub", metavar="ORG/NAME", help="also upload the folder as this dataset repository")
+    parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    args = parser.parse_args(argv)
+
+    folder = convert_h5_to_dataset(
+        args.h5,
+        args.splits,
+        args.output_dir,
+        name=args.name,
+        annotations=args.annotations,
+        push_to_hub=args.push_to_hub,
+        overwrite=args.overwrite,
+        private=args.private or None,
+    )
+    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    print(f"wrote {folder} ({size / 1e6:.1f} MB; h5 {args.h5.stat().st_size / 1e6:.1f} MB)")
+    print(f'load it with: datasets.load_dataset("{folder}", "split_0")')
+    if args.push_to_hub:
+        print(f'pushed to the Hub: datasets.load_dataset("{args.push_to_hub}", "split_0")')
+    return 0
