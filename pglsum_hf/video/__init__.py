@@ -1,0 +1,44 @@
+"""Summarize your own video files: decoding, GoogLeNet features, KTS shots, keyshots, outputs.
+
+One module per step, each usable on its own (swap any of them):
+
+- :mod:`.decode` -- :class:`VideoDecoder` streams a file with PyAV, keeping every ``sample_rate``-th frame.
+- :mod:`.features` -- :class:`GoogLeNetFeatures`: pool5 features (1024-d, L2-normalised).
+- :mod:`.shots` -- :func:`detect_shots` / :func:`kernel_temporal_segmentation` (KTS).
+- :mod:`.keyshots` -- :func:`select_segments`: the metric's knapsack, budget as a fraction or in seconds.
+- :mod:`.writing` -- :func:`save_summary`: summary video (H.264/AAC MP4), JSON and PNG plot, all or nothing.
+- :mod:`.summarize` -- :class:`VideoSummarizer`, the whole path, and ``pglsum summarize``.
+- :mod:`.pipeline` -- the ``video-summarization`` transformers pipeline.
+- :mod:`.synthetic` -- :func:`make_synthetic_video`, SYNTHETIC test videos with known scene cuts.
+
+av and torchvision are imported only when a video is decoded or a network is built.
+"""
+
+from .decode import VideoDecodeError, VideoDecoder, VideoInfo
+from .features import FeatureWeightsError, GoogLeNetFeatures
+from .keyshots import Segment, select_segments
+from .result import VideoSummary
+from .shots import detect_shots, kernel_temporal_segmentation
+from .summarize import VideoSummarizer
+from .synthetic import SyntheticVideo, make_synthetic_video
+from .writing import plot_summary, save_summary, summary_to_json, write_summary_video
+
+__all__ = [
+    "FeatureWeightsError",
+    "GoogLeNetFeatures",
+    "Segment",
+    "SyntheticVideo",
+    "VideoDecodeError",
+    "VideoDecoder",
+    "VideoInfo",
+    "VideoSummarizer",
+    "VideoSummary",
+    "detect_shots",
+    "kernel_temporal_segmentation",
+    "make_synthetic_video",
+    "plot_summary",
+    "save_summary",
+    "select_segments",
+    "summary_to_json",
+    "write_summary_video",
+]

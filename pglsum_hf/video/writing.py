@@ -1,0 +1,231 @@
+"""Writing a summary: the summary video (H.264/AAC in MP4), the JSON description and the importance plot.
+
+:func:`save_summary` writes all three for one input ``IN.ext`` as ``DIR/IN.mp4``, ``DIR/IN.json`` and
+``DIR/IN.png``. Every file is first written under a temporary name in ``DIR`` and renamed only when all three
+are complete, so a failure leaves nothing partial behind.
+
+The summary video keeps each selected shot's own frame timing (variable frame rates included), with the
+gaps between shots removed; audio, where the input has some, is cut at the same times and re-encoded as AAC,
+so sound and picture stay together. H.264 4:2:0 needs even frame sizes: an odd width or height is scaled to
+the next even size below.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .decode import VideoDecodeError, VideoInfo, open_video
+from .keyshots import Segment
+from .result import VideoSummary
+
+DEFAULT_CRF = 23
+DEFAULT_PRESET = "veryfast"
+
+
+class _AudioCutter:
+    """Keeps the parts of decoded audio frames that fall inside the selected time ranges, re-timed without gaps."""
+
+    def __init__(self, ranges: Sequence[tuple[float, float]], start_time: float, encoder):
+        self.ranges = ranges
+        self.start_time = start_time  # the video's first frame: times are relative to it, as in VideoInfo
+        self.encoder = encoder
+        self.written = 0  # samples handed to the encoder so far: the next output pts
+        self.clock = None  # time (s) where the next decoded frame is expected to start
+
+    def add(self, frame, mux) -> float:
+        """Encode the selected part of ``frame``; return the time (s) at which the frame ends."""
+        import av
+
+        rate = frame.sample_rate
+        start = frame.time - self.start_time if frame.time is not None else (self.clock or 0.0)
+        end = start + frame.samples / rate
+        self.clock = end
+        samples = None
+        for range_start, range_end in self.ranges:
+            first = max(0, int(round((range_start - start) * rate)))
+            last = min(frame.samples, int(round((range_end - start) * rate)))
+            if last <= first:
+                continue
+            if samples is None:
+                samples = frame.to_ndarray()
+            # Planar audio is [channels, samples]; packed audio interleaves the channels in one row.
+            step = 1 if frame.format.is_planar else frame.layout.nb_channels
+            part = np.ascontiguousarray(samples[:, first * step : last * step])
+            piece = av.AudioFrame.from_ndarray(part, format=frame.format.name, layout=frame.layout.name)
+            piece.sample_rate = rate
+            piece.pts = self.written
+            piece.time_base = Fraction(1, rate)
+            mux(self.encoder.encode(piece))
+            self.written += last - first
+        return end
+
+
+def write_summary_video(
+    info: VideoInfo,
+    segments: Sequence[Segment],
+    output: str | os.PathLike,
+    crf: int = DEFAULT_CRF,
+    preset: str = DEFAULT_PRESET,
+    progress=None,
+) -> int:
+    """Write the selected segments of ``info.path``, in order, as an H.264 MP4 (with AAC audio where the input has audio).
+
+    Args:
+        info: the decoded video (frame count, timestamps, audio flag) from :class:`VideoDecoder`.
+        segments: the shots to keep, in time order.
+        output: the file to write (MP4, whatever its name).
+        crf, preset: libx264 quality (lower crf = better) and speed settings.
+        progress: optional tqdm bar, advanced by every decoded input frame.
+
+    Returns:
+        The number of video frames written.
+    """
+    import av
+
+    if not segments:
+        raise ValueError(f"{info.path}: no shot fits the summary budget, so there is no summary video to write")
+    keep = np.zeros(info.n_frames, dtype=bool)
+    # Output time (s) of each kept frame = its input time minus the gaps before it.
+    shift = np.zeros(info.n_frames)
+    removed = 0.0
+    previous_end = 0.0
+    for segment in segments:
+        removed += segment.start_time - previous_end
+        keep[segment.start_frame : segment.end_frame + 1] = True
+        shift[segment.start_frame : segment.end_frame + 1] = removed
+        previous_end = segment.end_time
+    last_frame = segments[-1].end_frame
+    ranges = [(segment.start_time, segment.end_time) for segment in segments]
+
+    container, video_in = open_video(info.path)
+    video_in.thread_type = "AUTO"
+    audio_in = container.streams.audio[0] if container.streams.audio else None
+    written = 0
+    with container, av.open(str(output), "w", format="mp4") as out:
+        rate = video_in.average_rate or Fraction(info.fps).limit_denominator(1001)
+        video_out = out.add_stream("libx264", rate=rate)
+        video_out.width = max(2, info.width - info.width % 2)
+        video_out.height = max(2, info.height - info.height % 2)
+        video_out.pix_fmt = "yuv420p"
+        video_out.options = {"crf": str(crf), "preset": preset}
+        # A fine time base keeps every frame's own timing (variable frame rate included).
+        time_base = Fraction(1, 90000)
+        video_out.codec_context.time_base = time_base
+        audio = None
+        if audio_in is not None:
+            layout = audio_in.codec_context.layout.name
+            audio_out = out.add_stream("aac", rate=audio_in.codec_context.sample_rate, layout=layout)
+            audio = _AudioCutter(ranges, info.start_time, audio_out)
+        audio_done = audio is None
+        index = 0
+        try:
+            for packet in container.demux(*[stream for stream in (video_in, audio_in) if stream is not None]):
+                for frame in packet.decode():
+                    if packet.stream.type == "audio":
+                        audio_done = audio.add(frame, out.mux) >= ranges[-1][1]
+                        continue
+                    if index <= last_frame and keep[index]:
+                        frame.pts = int(round((info.timestamps[index] - shift[index]) / time_base))
+                        frame.time_base = time_base
+                        frame.pict_type = av.video.frame.PictureType.NONE  # let x264 choose frame types
+                        out.mux(video_out.encode(frame))
+                        written += 1
+                    index += 1
+                    if progress is not None:
+                        progress.update(1)
+                if index > last_frame and audio_done:
+                    break  # everything selected is written; the rest of the file is not needed
+        except av.error.FFmpegError as error:
+            raise VideoDecodeError(f"{info.path}: the file is corrupt: decoding failed after frame {index} ({error.strerror})") from error
+        out.mux(video_out.encode(None))
+        if audio is not None:
+            out.mux(audio.encoder.encode(None))
+    return written
+
+
+def summary_to_json(summary: VideoSummary, path: str | os.PathLike) -> None:
+    """Write ``summary.to_dict()`` as indented JSON."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(summary.to_dict(), handle, indent=2)
+        handle.write("\n")
+
+
+def plot_summary(summary: VideoSummary, path: str | os.PathLike) -> None:
+    """PNG of the importance curve over time, with shot boundaries and the selected shots shaded."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    info = summary.info
+    times = info.timestamps[info.picks]
+    figure = Figure(figsize=(10, 4), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for number, segment in enumerate(summary.segments):
+        axes.axvspan(segment.start_time, segment.end_time, color="tab:orange", alpha=0.3, lw=0, label="selected shots" if number == 0 else None)
+    for start, _ in summary.shots[1:]:
+        axes.axvline(info.frame_start(int(start)), color="0.55", lw=0.8, ls="--")
+    axes.plot([], [], color="0.55", lw=0.8, ls="--", label="shot boundaries")
+    # Each sampled frame's score holds until the next sampled frame, as in the keyshot computation.
+    axes.step(np.append(times, info.duration), np.append(summary.scores, summary.scores[-1]), where="post", color="tab:blue", label="importance")
+    axes.set_xlim(0, info.duration)
+    axes.set_ylim(0, 1.05)
+    axes.set_xlabel("time (s)")
+    axes.set_ylabel("importance score")
+    title = (
+        f"{info.path.name}: {len(summary.segments)} of {len(summary.shots)} shots, "
+        f"{summary.summary_duration:.1f} s of {info.duration:.1f} s  (model: {summary.model})"
+    )
+    if summary.random_features:
+        title += "\nSYNTHETIC: random GoogLeNet feature weights, the scores carry no meaning"
+    axes.set_title(title, fontsize=9)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, fontsize=8, frameon=False)
+    figure.tight_layout()
+    figure.savefig(path, format="png")
+
+
+def output_paths(video: str | os.PathLike, output_dir: str | os.PathLike) -> dict[str, Path]:
+    """Where the outputs of input ``IN.ext`` go: ``DIR/IN.mp4``, ``DIR/IN.json``, ``DIR/IN.png``."""
+    stem, output_dir = Path(video).stem, Path(output_dir)
+    return {"video": output_dir / f"{stem}.mp4", "json": output_dir / f"{stem}.json", "plot": output_dir / f"{stem}.png"}
+
+
+def save_summary(
+    summary: VideoSummary,
+    output_dir: str | os.PathLike,
+    write_video: bool = True,
+    crf: int = DEFAULT_CRF,
+    preset: str = DEFAULT_PRESET,
+    progress=None,
+) -> dict[str, Path]:
+    """Write the summary video (unless ``write_video`` is False), JSON and plot of one input; all or nothing.
+
+    Returns:
+        The written files by kind (``video``, ``json``, ``plot``); also recorded in ``summary.outputs``.
+    """
+    final = output_paths(summary.info.path, output_dir)
+    if not write_video:
+        del final["video"]
+    if final.get("video") is not None and final["video"].resolve() == Path(summary.info.path).resolve():
+        raise ValueError(f"{summary.info.path}: the summary video would overwrite its own input; choose another output directory")
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    temporary = {kind: path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}") for kind, path in final.items()}
+    try:
+        if "video" in temporary:
+            write_summary_video(summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress)
+        plot_summary(summary, temporary["plot"])
+        summary.outputs = {kind: str(path) for kind, path in final.items()}
+        summary_to_json(summary, temporary["json"])
+        for kind, path in temporary.items():
+            os.replace(path, final[kind])
+    except BaseException:
+        summary.outputs = {}
+        for path in temporary.values():
+            path.unlink(missing_ok=True)
+        raise
+    return final

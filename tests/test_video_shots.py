@@ -1,0 +1,88 @@
+"""KTS shot detection on feature arrays: the exact optimum, the penalty, the mapping to frames."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from pglsum_hf.video.shots import (
+    detect_shots,
+    kernel_temporal_segmentation,
+    kts_penalty,
+    segment_scatter,
+    shots_from_change_points,
+)
+
+
+def _exhaustive_kts(features: np.ndarray, vmax: float) -> list[int]:
+    """KTS by brute force: every set of change points, scatter from its definition (variance around the mean)."""
+    x = features / np.linalg.norm(features, axis=1, keepdims=True)
+    n = len(x)
+    best_cost, best = np.inf, None
+    for m in range(n):
+        for change_points in itertools.combinations(range(1, n), m):
+            bounds = [0, *change_points, n]
+            scatter = sum(((x[a:b] - x[a:b].mean(0)) ** 2).sum() for a, b in zip(bounds[:-1], bounds[1:]))
+            cost = scatter / n + float(kts_penalty(n, m, vmax))
+            if cost < best_cost - 1e-12:
+                best_cost, best = cost, list(change_points)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_kts_finds_the_exact_penalised_optimum(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 10))
+    # Piecewise features plus noise, with a shared offset so the vectors are not centred (as CNN features).
+    levels = rng.normal(size=(3, 6))
+    x = levels[np.sort(rng.integers(0, 3, size=n))] + 0.3 * rng.normal(size=(n, 6)) + rng.uniform(0, 2)
+    for vmax in (0.05, 0.3, 1.0):
+        assert kernel_temporal_segmentation(x, vmax=vmax).tolist() == _exhaustive_kts(x, vmax)
+
+
+def test_segment_scatter_is_the_within_segment_variance():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(7, 5))
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    scatter = segment_scatter(x)
+    for i, j in [(0, 7), (2, 5), (3, 4), (1, 6)]:
+        assert scatter[i, j] == pytest.approx(((x[i:j] - x[i:j].mean(0)) ** 2).sum())
+    assert np.isinf(scatter[4, 4]) and np.isinf(scatter[5, 2])
+
+
+def test_penalty_formula():
+    assert float(kts_penalty(100, 0)) == 0.0
+    assert float(kts_penalty(100, 10, vmax=2.0)) == pytest.approx(2.0 * 10 / 200 * (np.log(100 / 10) + 1))
+
+
+def _blocks(lengths, dim=32, noise=0.05, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = np.abs(rng.normal(size=(len(lengths), dim)))
+    return np.concatenate([centre + noise * rng.normal(size=(n, dim)) for centre, n in zip(centres, lengths)])
+
+
+def test_clear_blocks_are_found_and_shots_cover_the_video():
+    features = _blocks([12, 5, 20, 9])
+    assert kernel_temporal_segmentation(features).tolist() == [12, 17, 37]
+    picks = np.arange(len(features)) * 15
+    n_frames = len(features) * 15 - 7  # the last sampled step is cut short
+    shots = detect_shots(features, picks, n_frames)
+    assert shots.tolist() == [[0, 179], [180, 254], [255, 554], [555, n_frames - 1]]
+    assert shots[0, 0] == 0 and shots[-1, 1] == n_frames - 1
+    assert np.all(shots[1:, 0] == shots[:-1, 1] + 1)
+
+
+def test_max_change_points_and_vmax_limit_the_segmentation():
+    features = _blocks([6, 6, 6, 6, 6])
+    assert len(kernel_temporal_segmentation(features)) == 4
+    assert len(kernel_temporal_segmentation(features, max_change_points=2)) == 2
+    assert len(kernel_temporal_segmentation(features, vmax=1e6)) == 0  # a huge penalty allows no change point
+
+
+def test_single_frame_and_bad_input():
+    assert kernel_temporal_segmentation(np.ones((1, 4))).tolist() == []
+    assert shots_from_change_points(np.array([], dtype=int), np.array([0]), 10).tolist() == [[0, 9]]
+    with pytest.raises(ValueError, match=r"shape \[N, D\]"):
+        kernel_temporal_segmentation(np.zeros((0, 4)))
+    with pytest.raises(ValueError, match="3 sampled frames but 2 picks"):
+        detect_shots(np.ones((3, 4)), np.array([0, 15]), 40)
