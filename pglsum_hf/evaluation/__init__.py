@@ -28,6 +28,8 @@ from pglsum_hf.metrics.video_summarization.video_summarization import (
     user_f_scores,
 )
 
+from .baselines import random_baseline
+
 # The folder holding the metric script: `evaluate.load(METRIC_PATH)` works from any working directory.
 METRIC_PATH = str(Path(protocol.__file__).resolve().parent)
 
@@ -41,6 +43,7 @@ __all__ = [
     "generate_summary",
     "kendall_tau_b",
     "knapsack",
+    "random_baseline",
     "rank_correlation",
     "reduce_over_users",
     "resolve_eval_method",

@@ -1,0 +1,119 @@
+"""Seconds per training epoch: padded batches vs the original one-video loop (``--per_video``).
+
+    pglsum benchmark training --output benchmark_training.json [--epochs 3] [--profiles summe tvsum]
+
+For each synthetic profile (SumMe- and TVSum-sized: the real benchmarks' video counts and lengths) the
+script trains split 0 for a few epochs in both modes with the paper's settings and reports the mean
+seconds of an epoch's optimizer work (the test-split evaluation, the same in both modes, is left out).
+It runs on the CPU, and on the GPU too when one is present (fp32 and bf16). Figures are printed and
+saved as JSON; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+from ..training.arguments import PGLSumTrainingArguments
+from ..training.reporting import write_json
+
+
+def _reset_accelerate() -> None:
+    # Each configuration builds its own Accelerator (CPU / GPU, precision); Accelerate keeps one shared
+    # state per process, so it is cleared in between.
+    from accelerate.state import AcceleratorState
+
+    AcceleratorState._reset_state(reset_partial_state=True)
+
+
+def time_epochs(h5_path: Path, per_video: bool, device: str, precision: str, epochs: int, warmup: int) -> dict[str, Any]:
+    """Mean seconds of ``epochs`` training epochs (after ``warmup`` untimed ones) in one configuration."""
+    from ..training.train import PGLSumTrainer
+
+    _reset_accelerate()
+    with tempfile.TemporaryDirectory() as output_dir:
+        args = PGLSumTrainingArguments(
+            dataset=str(h5_path),
+            output_dir=output_dir,
+            per_video=per_video,
+            mixed_precision=precision,
+            report_to="none",
+        )
+        # Accelerate reads this when it builds its state: the CPU run stays on the CPU even beside a GPU.
+        os.environ["ACCELERATE_USE_CPU"] = "true" if device == "cpu" else "false"
+        trainer = PGLSumTrainer(args)
+        seconds = []
+        for epoch in range(warmup + epochs):
+            trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
+            if trainer.accelerator.device.type == "cuda":
+                torch.cuda.synchronize()
+            started = time.perf_counter()
+            trainer.run_epoch(epoch)
+            if trainer.accelerator.device.type == "cuda":
+                torch.cuda.synchronize()
+            if epoch >= warmup:
+                seconds.append(time.perf_counter() - started)
+        return {
+            "mode": "per_video" if per_video else "batched",
+            "device": str(trainer.accelerator.device),
+            "precision": precision,
+            "train_videos": len(trainer.train_videos),
+            "batch_size": args.batch_size,
+            "seconds_per_epoch": sum(seconds) / len(seconds),
+            "epochs_timed": len(seconds),
+        }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pglsum benchmark training", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", default="benchmark_training.json", help="Where the JSON results go.")
+    parser.add_argument("--profiles", nargs="+", default=["summe", "tvsum"], choices=["tiny", "summe", "tvsum"])
+    parser.add_argument("--epochs", type=int, default=3, help="Timed epochs per configuration.")
+    parser.add_argument("--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels).")
+    parser.add_argument("--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder).")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configurations = [("cpu", "no")]
+    if torch.cuda.is_available():
+        configurations += [("cuda", "no"), ("cuda", "bf16")]
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = Path(args.data_dir or scratch)
+        for profile in args.profiles:
+            h5_path = make_synthetic_h5(data_dir / f"synthetic_{profile}.h5", profile=profile, seed=0)
+            write_synthetic_splits(h5_path, profile=profile, seed=0)
+            for device, precision in configurations:
+                timings = {}
+                for per_video in (True, False):
+                    row = time_epochs(h5_path, per_video, device, precision, args.epochs, args.warmup)
+                    row["profile"] = profile
+                    results.append(row)
+                    timings[row["mode"]] = row["seconds_per_epoch"]
+                    print(
+                        f"{profile:6s} {row['device']:7s} {precision:4s} {row['mode']:9s} "
+                        f"{row['seconds_per_epoch']:8.3f} s/epoch ({row['train_videos']} videos, batch_size {row['batch_size']})",
+                        flush=True,
+                    )
+                print(f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {timings['per_video'] / timings['batched']:.2f}x", flush=True)
+    payload = {
+        "benchmark": "training seconds per epoch, batched vs per_video",
+        "machine": {"platform": platform.platform(), "torch": torch.__version__, "threads": torch.get_num_threads(),
+                    "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+                    # Other work on the machine slows every figure alike; the load says how busy it was.
+                    "load_average_at_end": os.getloadavg()},  # fmt: skip
+        "results": results,
+    }
+    write_json(args.output, payload)
+    print(f"saved {args.output}")
+    return 0

@@ -1,0 +1,71 @@
+"""Per-epoch records of a training run written as JSON, CSV and a PNG of loss and F-score."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from ..data.atomic import atomic_file
+
+
+def write_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    with atomic_file(path) as partial:
+        partial.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(path)
+
+
+def write_json(path: str | Path, payload: Any) -> Path:
+    return write_atomic(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+
+
+def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:
+    """``metrics.json`` (the summary plus every epoch) and ``metrics.csv`` (one row per epoch)."""
+    output_dir = Path(output_dir)
+    json_path = write_json(output_dir / "metrics.json", {**summary, "epochs": history})
+    columns = list(dict.fromkeys(key for record in history for key in record))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(history)
+    return json_path, write_atomic(output_dir / "metrics.csv", buffer.getvalue())
+
+
+def plot_training_curves(
+    path: str | Path,
+    history: list[dict[str, Any]],
+    initial_f_score: float | None,
+    selected_epoch: int,
+    best_epoch: int,
+    title: str,
+) -> Path:
+    """PNG: training loss (left axis) and test F-score (right axis) per epoch, selected and best epochs marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [record["epoch"] for record in history]
+    fig, loss_axis = plt.subplots(figsize=(8, 4.5), dpi=120)
+    loss_axis.plot(epochs, [record["loss"] for record in history], color="tab:blue", label="training loss (mean MSE)")
+    loss_axis.set_xlabel("epoch")
+    loss_axis.set_ylabel("training loss", color="tab:blue")
+    f_axis = loss_axis.twinx()
+    f_epochs, f_values = epochs, [record["f_score"] for record in history]
+    if initial_f_score is not None:  # the evaluation before training, drawn at epoch -1
+        f_epochs, f_values = [-1, *f_epochs], [initial_f_score, *f_values]
+    f_axis.plot(f_epochs, f_values, color="tab:orange", label="test F-score (%)")
+    f_axis.set_ylabel("test F-score (%)", color="tab:orange")
+    loss_axis.axvline(selected_epoch, color="tab:green", linestyle="--", label=f"loss-selected epoch {selected_epoch}")
+    f_axis.scatter([best_epoch], [history[best_epoch]["f_score"]], color="tab:red", zorder=3, label=f"best test epoch {best_epoch}")
+    handles = [h for axis in (loss_axis, f_axis) for h in axis.get_legend_handles_labels()[0]]
+    loss_axis.legend(handles=handles, loc="lower right", fontsize="small")
+    loss_axis.set_title(title)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return write_atomic(path, buffer.getvalue())

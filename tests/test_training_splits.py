@@ -1,0 +1,67 @@
+"""`pglsum run-splits`: all splits trained, then the results table beside the paper's numbers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
+from pglsum_hf.training.run_splits import main as run_splits_main
+from pglsum_hf.training.run_splits import markdown_table
+
+
+def _crafted_results(dataset: str) -> dict:
+    rows = [
+        {"split": k, "selected_epoch": 20 + k, "selected_f_score": 50.0 + k, "best_epoch": 100 + k, "best_f_score": 55.0 + k,
+         "kendall_tau": 0.1, "spearman_rho": 0.2, "random_f_score": 40.0}
+        for k in range(5)
+    ]  # fmt: skip
+    return {
+        "dataset": dataset,
+        "data_note": "Data: synthetic_summe.h5, SYNTHETIC features",
+        "splits": rows,
+        "mean": {"selected_f_score": 52.0, "best_f_score": 57.0, "kendall_tau": 0.1, "spearman_rho": 0.2, "random_f_score": 40.0},
+        "paper": {"selected": 55.6, "best": 57.1},
+        "margin_over_random": 12.0,
+        "wall_seconds": 600.0,
+    }
+
+
+def test_markdown_table_has_splits_mean_paper_and_random_baseline() -> None:
+    table = markdown_table(_crafted_results("data/synthetic_summe.h5"))
+    lines = table.splitlines()
+    assert lines[0] == "# PGL-SUM results: synthetic_summe.h5"
+    assert "SYNTHETIC" in table
+    assert "| 3 | 53.0 (23) | 58.0 (103) | 0.100 | 0.200 | 40.0 |" in lines
+    assert "| **mean** | **52.0** | **57.0** | **0.100** | **0.200** | **40.0** |" in lines
+    assert "| paper (PGL-SUM, ISM 2021) | 55.6 | 57.1 | – | – | – |" in lines
+    assert "+12.0 F-score points" in table and "10.0 min for 5 splits" in table
+    # Every table row has the header's number of cells.
+    widths = {line.count("|") for line in lines if line.startswith("|")}
+    assert widths == {7}
+
+
+def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table(tmp_path: Path) -> None:
+    h5 = make_synthetic_h5(tmp_path / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
+    write_synthetic_splits(h5, profile="tiny", seed=0)
+    output_dir = tmp_path / "runs"
+    code = run_splits_main([
+        "--dataset", str(h5), "--output_dir", str(output_dir), "--split_indices", "0", "1", "--num_processes", "2",
+        "--random_trials", "3",
+        # passed on to every split's `pglsum train`:
+        "--n_epochs", "1", "--batch_size", "2", "--eval_method", "max", "--hidden_size", "64", "--report_to", "none",
+    ])  # fmt: skip
+    assert code == 0
+    results = json.loads((output_dir / "results.json").read_text())
+    assert [row["split"] for row in results["splits"]] == [0, 1]
+    for row in results["splits"]:
+        metrics = json.loads((output_dir / f"split_{row['split']}" / "metrics.json").read_text())
+        assert row["selected_f_score"] == metrics["selected_f_score"]
+        assert 0.0 <= row["random_f_score"] <= 100.0
+    assert results["mean"]["selected_f_score"] == pytest.approx(sum(r["selected_f_score"] for r in results["splits"]) / 2)
+    assert results["paper"] is None  # a tiny file is neither SumMe nor TVSum: no paper row
+    assert results["training_arguments"]["n_epochs"] == 1
+    table = (output_dir / "results.md").read_text()
+    assert "SYNTHETIC" in table and "| **mean** |" in table and "paper" not in table.split("\n\n")[2]
