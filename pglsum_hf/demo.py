@@ -86,7 +86,7 @@ def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAUL
     summarizer = VideoSummarizer(model, GoogLeNetFeatures("random"), model_name=str(result.output_dir))
     summary = summarizer(video.path, output_dir=out / "summary")
     for segment in summary.segments:
-        print(f"  frames {segment.start_frame}-{segment.end_frame}  ({segment.start_time:.2f}-{segment.end_time:.2f} s)  score {segment.score:.3f}")
+        print(f"  frames {segment.start_frame}-{segment.end_frame}  ({segment.start_time:.2f}-{segment.end_time:.2f} s)  score {segment.score:.3g}")
 
     outputs = {
         "synthetic feature file": h5_path,
