@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_file
+from ..atomic import atomic_file
 from .constants import TVSUM_SCORE_RANGE
 from .errors import DataFormatError
 

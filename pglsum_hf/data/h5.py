@@ -30,7 +30,7 @@ from typing import Any
 import h5py
 import numpy as np
 
-from .atomic import atomic_file
+from ..atomic import atomic_file
 from .constants import FRAME_STRIDE, H5_REQUIRED_FIELDS
 from .errors import DataFormatError, describe_array
 

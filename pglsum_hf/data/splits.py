@@ -13,7 +13,7 @@ from typing import Union
 
 import numpy as np
 
-from .atomic import atomic_file
+from ..atomic import atomic_file
 from .errors import DataFormatError
 from .h5 import video_sort_key
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..data.atomic import atomic_file
+from ..atomic import atomic_file
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:

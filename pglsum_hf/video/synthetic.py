@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_file
+
 AUDIO_SAMPLE_RATE = 16000
 # Pixels the camera pans over a scene; the scene canvas is this much larger than the frame.
 _PAN = 12
@@ -151,42 +153,36 @@ def make_synthetic_video(
     scene_starts = tuple(int(s) for s in np.cumsum([0] + frames_per_scene[:-1]))
     rng = np.random.default_rng(seed)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial{path.suffix}")
-    try:
-        with av.open(str(tmp), "w", format="mp4") as container:
-            video = container.add_stream("libx264", rate=rate)
-            video.width, video.height = width, height
-            # 4:2:0 needs even sizes; 4:4:4 lets the tests use odd ones like 97 x 61.
-            video.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
-            video.options = {"preset": "veryfast", "crf": "20"}
-            sound = container.add_stream("aac", rate=AUDIO_SAMPLE_RATE, layout="mono") if audio else None
+    with atomic_file(path) as temporary, av.open(str(temporary), "w", format="mp4") as container:
+        video = container.add_stream("libx264", rate=rate)
+        video.width, video.height = width, height
+        # 4:2:0 needs even sizes; 4:4:4 lets the tests use odd ones like 97 x 61.
+        video.pix_fmt = "yuv420p" if width % 2 == 0 and height % 2 == 0 else "yuv444p"
+        video.options = {"preset": "veryfast", "crf": "20"}
+        sound = container.add_stream("aac", rate=AUDIO_SAMPLE_RATE, layout="mono") if audio else None
 
-            frame_index, sample_index = 0, 0
-            for n, base in zip(frames_per_scene, _scene_colours(len(frames_per_scene), rng)):
-                canvas = _scene_canvas(rng, base, height, width)
-                colour = rng.integers(0, 256, size=3, dtype=np.uint8)
-                for image in _scene_frames(canvas, n, height, width, colour):
-                    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-                    frame.pts = frame_index
-                    frame.time_base = 1 / rate
-                    container.mux(video.encode(frame))
-                    frame_index += 1
-                if sound is not None:
-                    frequency = float(rng.uniform(200, 1200))
-                    n_samples = int(round(frame_index / rate * AUDIO_SAMPLE_RATE)) - sample_index
-                    chunk = av.AudioFrame.from_ndarray(_tone(frequency, sample_index, n_samples), format="flt", layout="mono")
-                    chunk.sample_rate = AUDIO_SAMPLE_RATE
-                    chunk.pts = sample_index
-                    chunk.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
-                    container.mux(sound.encode(chunk))
-                    sample_index += n_samples
-            container.mux(video.encode(None))
+        frame_index, sample_index = 0, 0
+        for n, base in zip(frames_per_scene, _scene_colours(len(frames_per_scene), rng)):
+            canvas = _scene_canvas(rng, base, height, width)
+            colour = rng.integers(0, 256, size=3, dtype=np.uint8)
+            for image in _scene_frames(canvas, n, height, width, colour):
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+                frame.pts = frame_index
+                frame.time_base = 1 / rate
+                container.mux(video.encode(frame))
+                frame_index += 1
             if sound is not None:
-                container.mux(sound.encode(None))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+                frequency = float(rng.uniform(200, 1200))
+                n_samples = int(round(frame_index / rate * AUDIO_SAMPLE_RATE)) - sample_index
+                chunk = av.AudioFrame.from_ndarray(_tone(frequency, sample_index, n_samples), format="flt", layout="mono")
+                chunk.sample_rate = AUDIO_SAMPLE_RATE
+                chunk.pts = sample_index
+                chunk.time_base = Fraction(1, AUDIO_SAMPLE_RATE)
+                container.mux(sound.encode(chunk))
+                sample_index += n_samples
+        container.mux(video.encode(None))
+        if sound is not None:
+            container.mux(sound.encode(None))
     return SyntheticVideo(
         path=path,
         n_frames=sum(frames_per_scene),

@@ -1,7 +1,8 @@
 """Write files and folders under a temporary name beside the target and rename only on success.
 
 A crash or a validation error half-way through never leaves a truncated file or a partial dataset folder
-where a user (or ``load_dataset``) would find it.
+where a user (or ``load_dataset``) would find it. Shared by the data, training and video code (the model code
+travels as Hub remote code and stays self-contained).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from pathlib import Path
 
 @contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path in ``path``'s folder; on success it replaces ``path``, on error it is removed."""
+    """Yield a temporary path in ``path``'s folder; on success it replaces ``path``, on error it is removed.
+
+    The temporary name ends with ``path``'s own suffix, so writers that pick a format from it (PyAV,
+    matplotlib) write the right one.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{path.suffix}", dir=path.parent)
     os.close(handle)
     temporary = Path(temporary)
     try:
