@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import platform
-import statistics
 import time
 import warnings
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any, Callable
 import evaluate
 import numpy as np
 
+from ..atomic import write_json
 from ..evaluation import METRIC_PATH, compute_metrics, generate_summary, knapsack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -153,14 +152,6 @@ def benchmark_full_metric(literal: ModuleType, rng: np.random.Generator, repeats
     }
 
 
-def write_json(payload: dict[str, Any], path: Path) -> None:
-    """Write ``payload`` to ``path`` through a temporary name in the same folder (never half-written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pglsum benchmark metric", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", default="benchmark_metric.json", help="Where the JSON results go.")
@@ -190,6 +181,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:>12}: literal {figures['literal_seconds'] * 1000:9.1f} ms | vectorised "
             f"{figures['vectorised_seconds'] * 1000:8.2f} ms | speedup {figures['speedup']:6.1f}x"
         )
-    write_json(payload, Path(args.output))
+    write_json(args.output, payload)
     print(f"saved {args.output}")
     return 0

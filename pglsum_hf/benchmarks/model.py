@@ -14,7 +14,6 @@ on CUDA too when available (float32 and bf16 autocast). Figures are printed and 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -27,6 +26,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
+from ..atomic import write_json
 from ..configuration_pglsum import PGLSumConfig
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..modeling_pglsum import PGLSumModel
@@ -121,13 +121,6 @@ def _describe(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pglsum benchmark model",
@@ -166,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         result = benchmark_device(device, precision, args.repeats, args.warmup, args.seed)
         result["hardware"] = _describe(device)
         payload["results"].append(result)
-    _write_json(args.output, payload)
+    write_json(args.output, payload)
 
     print(f"PGL-SUM, {len(lengths)} SumMe-length videos ({min(lengths)}..{max(lengths)} frames, {sum(lengths)} in all)")
     print(f"{'device':<28} {'precision':<9} {'step':<10} {'batched s':>10} {'loop s':>10} {'speed-up':>9}")

@@ -23,7 +23,7 @@ import torch
 
 from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
 from ..training.arguments import PGLSumTrainingArguments
-from ..training.reporting import write_json
+from ..atomic import write_json
 
 
 def _reset_accelerate() -> None:

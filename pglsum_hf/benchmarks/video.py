@@ -14,7 +14,6 @@ the CPU. Figures are printed and saved as JSON; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import tempfile
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from ..atomic import write_json
 
 TARGET_FRACTION = 0.35
 
@@ -177,11 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  {'total':<32} {run['total_seconds']:8.2f} s = {run['fraction_of_duration']:.3f} of the video's "
             f"{args.seconds:.0f} s ({verdict} the {TARGET_FRACTION} target)"
         )
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.partial")
-    tmp.write_text(json.dumps(results, indent=2) + "\n")
-    os.replace(tmp, output)
+    output = write_json(args.output, results)
     print("\nKTS on 1200 sampled frames (a 10-minute video at 2 fps):")
     for name, value in kts.items():
         print(f"  {name:<32} {value:8.2f} s")

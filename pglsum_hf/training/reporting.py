@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_file
-
-
-def write_atomic(path: str | Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    with atomic_file(path) as partial:
-        partial.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return Path(path)
-
-
-def write_json(path: str | Path, payload: Any) -> Path:
-    return write_atomic(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
+from ..atomic import write_atomic, write_json
 
 
 def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:

@@ -25,9 +25,10 @@ import numpy as np
 
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
+from ..atomic import write_atomic, write_json
 from ..evaluation import random_baseline
 from .arguments import dataset_family, parse_args
-from .reporting import write_atomic, write_json
+from .card import is_synthetic
 
 N_SPLITS = 5
 # PGL-SUM's published F-scores (ISM 2021): with the loss-based model selection, and at the best test
@@ -100,7 +101,7 @@ def split_random_baseline(dataset: str, split: int, splits_file: str | None, eva
 
 def describe_data(dataset: str) -> str:
     name = Path(dataset.rstrip("/")).name
-    if "synthetic" in name.lower():
+    if is_synthetic(dataset):
         return (
             f"Data: {name}, SYNTHETIC features and annotations (`pglsum make-synthetic`); the paper's numbers are on the real "
             "benchmark and are shown for reference only, not as a comparison."
