@@ -9,7 +9,14 @@ import torch
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.convert_original_checkpoint import convert_state_dict
-from pglsum_hf.modeling_pglsum import absolute_position_matrices, relative_position_matrices, tile_boundaries
+from pglsum_hf import modeling_pglsum
+from pglsum_hf.modeling_pglsum import (
+    absolute_position_matrices,
+    dropout,
+    relative_position_matrices,
+    tile_boundaries,
+    unpadded_tile_boundaries,
+)
 from reference_pglsum import ReferencePGLSum, absolute_matrix, relative_matrix
 
 # small enough for the whole pos_enc x fusion sweep to stay fast, with several heads in every cell
@@ -57,8 +64,11 @@ def test_matches_the_reference_at_the_paper_size():
             assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5, f"T={length}"
 
 
+@pytest.mark.parametrize("padded_tiles", [True, False], ids=["padded-tiles", "one-tile-per-length"])
 @pytest.mark.parametrize("pos_enc", ["absolute", "relative", None])
-def test_padded_batch_equals_one_video_at_a_time(pos_enc):
+def test_padded_batch_equals_one_video_at_a_time(pos_enc, padded_tiles, monkeypatch):
+    # the accelerator layout (a few padded tiles) and the CPU one (no padding) must both be exact
+    monkeypatch.setattr(modeling_pglsum, "pads_attention_tiles", lambda device: padded_tiles)
     torch.manual_seed(0)
     model = PGLSumModel(PGLSumConfig(pos_enc=pos_enc, **SMALL)).eval()
     lengths = [1, 2, 5, 9, 13, 40, 97, 96]
@@ -229,3 +239,22 @@ def test_tiles_minimise_the_padded_attention_area():
     assert cost(ends) == pytest.approx(cost(best))
     assert cost(ends) < 0.5 * len(lengths) * lengths[0] ** 2  # far less than one grid padded to the longest
     assert tile_boundaries((5,)) == (1,) and tile_boundaries((9, 9, 9)) == (3,)
+
+
+def test_cpu_tiles_have_no_padding():
+    lengths = (649, 604, 604, 446, 86, 86, 86, 64)
+    assert unpadded_tile_boundaries(lengths) == (1, 3, 4, 7, 8)
+    assert unpadded_tile_boundaries((5,)) == (1,)
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_cpu_dropout_is_dropout(p):
+    torch.manual_seed(0)
+    weights = torch.rand(4, 8, 300, 300) + 0.5
+    dropped = dropout(weights, p, training=True)
+    kept = dropped != 0
+    assert abs(1 - kept.float().mean().item() - p) < 0.005  # 2.9 M draws: the standard error of the rate is below 0.0003
+    assert torch.allclose(dropped[kept], weights[kept] / (1 - p))
+    assert torch.equal(dropout(weights, p, training=False), weights)
+    assert torch.equal(dropout(weights, 0.0, training=True), weights)
+    assert not dropout(weights, 1.0, training=True).any()
