@@ -367,7 +367,7 @@ def dropout(values: torch.Tensor, p: float, training: bool) -> torch.Tensor:
         return F.dropout(values, p, training)
     if p == 1.0:
         return torch.zeros_like(values)
-    keep = (torch.rand_like(values) >= p).to(values.dtype).div_(1.0 - p)
+    keep = torch.rand_like(values).ge_(p).div_(1.0 - p)  # 1 / (1 - p) where kept, else 0, in place
     return values * keep
 
 
