@@ -221,6 +221,8 @@ class AttentionGrid:
         slot_index: ``[N]`` int64, slot of each frame, in cell order.
         cell_order: ``[N]`` int64 permutation taking frame order to cell order (``None``: already in cell order).
         cell_counts: frames per cell, in cell order.
+        slots_are_frames: the slots hold the frames in cell order one to one (no padding, no reordering: one video,
+            or unpadded tiles of videos sorted longest first), so no scatter into slots is needed.
     """
 
     tiles: list[AttentionTile]
@@ -229,6 +231,7 @@ class AttentionGrid:
     slot_index: torch.Tensor
     cell_order: torch.Tensor | None
     cell_counts: list[int]
+    slots_are_frames: bool
 
     @property
     def num_slots(self) -> int:
@@ -286,13 +289,16 @@ class VideoTiling:
         frame_size = torch.tensor(sizes, device=device)[frame_tile]
         sequence_in_tile = self.rank_in_tile[video_index] * per_video + part
         slots = torch.tensor(starts, device=device)[frame_tile] + sequence_in_tile * frame_size + offset
+        slot_index = slots if cell_order is None else slots[cell_order]
         return AttentionGrid(
             tiles=tiles,
             num_sequences=len(self.tile_of_video) * per_video,
             size=max(sizes),
-            slot_index=slots if cell_order is None else slots[cell_order],
+            slot_index=slot_index,
             cell_order=cell_order,
             cell_counts=cell_counts,
+            slots_are_frames=start == len(slot_index)
+            and torch.equal(slot_index, torch.arange(start, device=device)),
         )
 
 
@@ -424,7 +430,8 @@ class PGLSumAttention(nn.Module):
         hidden = self.num_heads * self.head_size
         weight = torch.cat((self.query, self.key, self.value), dim=1)  # one matrix product for q, k, v of all heads
         qkv = self._per_cell(frames, weight, grid.cell_counts)  # [N, 3 * hidden]
-        qkv = qkv.new_zeros(grid.num_slots, 3 * hidden).index_copy(0, grid.slot_index, qkv)
+        if not grid.slots_are_frames:
+            qkv = qkv.new_zeros(grid.num_slots, 3 * hidden).index_copy(0, grid.slot_index, qkv)
 
         contexts, all_weights = [], None
         if output_attentions:
@@ -442,7 +449,9 @@ class PGLSumAttention(nn.Module):
             contexts.append(context.transpose(1, 2).reshape(count * size, hidden))
             if output_attentions:
                 all_weights[tile.sequences, :, :size, :size] = weights * tile.query_mask
-        context = torch.cat(contexts).index_select(0, grid.slot_index)
+        context = torch.cat(contexts)
+        if not grid.slots_are_frames:
+            context = context.index_select(0, grid.slot_index)
         attended = self._per_cell(context, self.output, grid.cell_counts)  # [N, input_size], cell order
         if grid.cell_order is not None:
             attended = torch.zeros_like(attended).index_copy(0, grid.cell_order, attended)

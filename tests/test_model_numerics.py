@@ -64,18 +64,22 @@ def test_matches_the_reference_at_the_paper_size():
             assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5, f"T={length}"
 
 
+@pytest.mark.parametrize("longest_first", [False, True], ids=["mixed-order", "longest-first"])
 @pytest.mark.parametrize("padded_tiles", [True, False], ids=["padded-tiles", "one-tile-per-length"])
 @pytest.mark.parametrize("pos_enc", ["absolute", "relative", None])
-def test_padded_batch_equals_one_video_at_a_time(pos_enc, padded_tiles, monkeypatch):
-    # the accelerator layout (a few padded tiles) and the CPU one (no padding) must both be exact
+def test_padded_batch_equals_one_video_at_a_time(pos_enc, padded_tiles, longest_first, monkeypatch):
+    # the accelerator layout (a few padded tiles) and the CPU one (no padding) must both be exact; with no padding
+    # and the videos longest first (as training sorts them) the global attention's slots are the frames themselves
     monkeypatch.setattr(modeling_pglsum, "pads_attention_tiles", lambda device: padded_tiles)
     torch.manual_seed(0)
     model = PGLSumModel(PGLSumConfig(pos_enc=pos_enc, **SMALL)).eval()
-    lengths = [1, 2, 5, 9, 13, 40, 97, 96]
+    lengths = sorted([1, 2, 5, 9, 13, 40, 97, 96], reverse=True) if longest_first else [1, 2, 5, 9, 13, 40, 97, 96]
     padded = max(lengths) + 3  # padding beyond the longest video too
     features = torch.rand(len(lengths), padded, SMALL["input_size"])
     features[torch.arange(padded)[None] >= torch.tensor(lengths)[:, None]] = 1e3  # padding content must not matter
     mask = (torch.arange(padded)[None] < torch.tensor(lengths)[:, None]).long()
+    layout = modeling_pglsum.FrameLayout.from_mask(mask.bool(), SMALL["num_segments"])
+    assert layout.global_grid.slots_are_frames == (longest_first and not padded_tiles)
     with torch.no_grad():
         batch = model(features, attention_mask=mask, output_attentions=True)
         for video, length in enumerate(lengths):

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 
 from pglsum_hf.benchmarks.training import main
+from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 
 
 def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys):
     output = tmp_path / "benchmark_training.json"
-    assert main(["--profiles", "tiny", "--epochs", "1", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
+    assert main(["--profiles", "tiny", "--epochs", "2", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
     payload = json.loads(output.read_text())
     rows = payload["results"]
     assert [(row["profile"], row["device"], row["mode"]) for row in rows] == [("tiny", "cpu", "per_video"), ("tiny", "cpu", "batched")]
     for row in rows:
-        assert row["seconds_per_epoch"] > 0 and row["cpu_seconds_per_epoch"] > 0 and row["epochs_timed"] == 1
+        assert row["seconds_per_epoch"] > 0 and row["cpu_seconds_per_epoch"] > 0 and row["epochs_timed"] == len(row["seconds_each_epoch"]) == 2
     assert payload["machine"]["threads"] == 1
+    assert rows[1]["micro_batch_frames"] == CPU_MICRO_BATCH_FRAMES and rows[0]["micro_batch_frames"] is None
     printed = capsys.readouterr().out
     assert "speed-up batched vs per_video" in printed and f"saved {output}" in printed

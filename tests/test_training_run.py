@@ -22,7 +22,7 @@ from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.evaluation import compute_metrics
 from pglsum_hf.training.checkpointing import TrainingDiverged, TrainingInterrupted, list_checkpoints
 from pglsum_hf.training.train import main as train_main
-from pglsum_hf.training.train import train
+from pglsum_hf.training.train import VideoTable, train
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The tiny profile has 5 videos: 4 for training, 1 for testing. Groups of 2 make 2 optimizer steps per epoch,
@@ -57,6 +57,28 @@ def test_batched_training_equals_the_per_video_loop(tiny_h5: Path, tmp_path: Pat
     np.testing.assert_allclose(batched_losses, [record["loss"] for record in per_video.history], rtol=0, atol=1e-5)
     assert len(set(np.round(batched_losses, 6))) == len(batched_losses), "the loss must move, or the test proves nothing"
     _assert_same_weights(_weights(batched.output_dir), _weights(per_video.output_dir), atol=1e-5)
+
+
+def test_frame_budget_batches_keep_the_group_gradient(tiny_h5: Path, tmp_path: Path) -> None:
+    # One group of all 4 training videos (90..120 frames each), cut into padded batches of at most 250 frames.
+    common = dict(dataset=str(tiny_h5), n_epochs=3, dropout=0.0, attention_dropout=0.0, checkpointing_epochs=100,
+                  **{**TINY, "batch_size": 4})  # fmt: skip
+    budget = train(output_dir=str(tmp_path / "budget"), micro_batch_frames=250, **common)
+    per_video = train(output_dir=str(tmp_path / "per_video"), per_video=True, **common)
+    losses = [record["loss"] for record in budget.history]
+    np.testing.assert_allclose(losses, [record["loss"] for record in per_video.history], rtol=0, atol=1e-5)
+    _assert_same_weights(_weights(budget.output_dir), _weights(per_video.output_dir), atol=1e-5)
+
+
+def test_length_sorted_chunks_respect_both_limits() -> None:
+    rows = [{"features": np.zeros((length, 4), np.float32), "video_id": f"v{i}"} for i, length in enumerate([30, 90, 50, 90, 200, 10])]
+    table = VideoTable(rows, VideoCollator())
+    everything = list(range(len(rows)))
+    assert table.length_sorted_chunks(everything, None) == [[4, 1, 3, 2, 0, 5]]  # longest first, ties by index
+    assert table.length_sorted_chunks(everything, 4) == [[4, 1, 3, 2], [0, 5]]
+    # the 200-frame video fills the budget alone; then 90 + 90 + 50 > 200, so 90 + 90, then 50 + 30 + 10
+    assert table.length_sorted_chunks(everything, None, 200) == [[4], [1, 3], [2, 0, 5]]
+    assert table.length_sorted_chunks(everything, 2, 200) == [[4], [1, 3], [2, 0], [5]]
 
 
 def test_outputs_card_and_push_to_hub(tiny_h5: Path, tmp_path: Path, hub_repo_id: str) -> None:

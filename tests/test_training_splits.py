@@ -43,6 +43,20 @@ def test_markdown_table_has_splits_mean_paper_and_random_baseline() -> None:
     assert widths == {7}
 
 
+def test_table_falls_back_to_rank_correlations_against_gtscore() -> None:
+    results = _crafted_results("data/synthetic_summe.h5")
+    for row in [*results["splits"], results["mean"]]:
+        row["kendall_tau_gtscore"], row["spearman_rho_gtscore"] = row.pop("kendall_tau") + 0.5, row.pop("spearman_rho") + 0.5
+    lines = markdown_table(results).splitlines()
+    assert "| Kendall tau vs gtscore | Spearman rho vs gtscore |" in lines[4]
+    assert "| 3 | 53.0 (23) | 58.0 (103) | 0.600 | 0.700 | 40.0 |" in lines
+    # with per-user correlations present, those are the ones shown
+    for row in [*results["splits"], results["mean"]]:
+        row["kendall_tau"], row["spearman_rho"] = 0.1, 0.2
+    lines = markdown_table(results).splitlines()
+    assert "| Kendall tau | Spearman rho |" in lines[4] and "| 3 | 53.0 (23) | 58.0 (103) | 0.100 | 0.200 | 40.0 |" in lines
+
+
 def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table(tmp_path: Path) -> None:
     h5 = make_synthetic_h5(tmp_path / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
     write_synthetic_splits(h5, profile="tiny", seed=0)

@@ -1,13 +1,13 @@
 """Seconds per training epoch: padded batches vs the original one-video loop (``--per_video``).
 
-    pglsum benchmark training --output benchmark_training.json [--epochs 3] [--profiles summe tvsum]
+    pglsum benchmark training --output benchmark_training.json [--epochs 5] [--profiles summe tvsum] [--threads N]
 
 For each synthetic profile (SumMe- and TVSum-sized: the real benchmarks' video counts and lengths) the
-script trains split 0 for a few epochs in both modes with the paper's settings and reports the mean
-seconds of an epoch's optimizer work (the test-split evaluation, the same in both modes, is left out),
-as wall-clock seconds and as this process's CPU seconds (less disturbed by other programs on a shared
-machine). It runs on the CPU, and on the GPU too when one is present (fp32 and bf16). Figures are
-printed and saved as JSON; nothing is asserted.
+script trains split 0 in both modes with the paper's settings, the two modes taking turns epoch by epoch,
+and reports the median seconds of an epoch's optimizer work (the test-split evaluation, the same in both
+modes, is left out), as wall-clock seconds and as this process's CPU seconds (less disturbed by other
+programs on a shared machine). It runs on the CPU, and on the GPU too when one is present (fp32 and bf16).
+Figures are printed and saved as JSON; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -39,56 +40,77 @@ def _reset_accelerate() -> None:
 PROFILE_SETTINGS = {"tiny": {"batch_size": 2, "eval_method": "max"}}
 
 
-def time_epochs(
-    h5_path: Path, profile: str, per_video: bool, device: str, precision: str, epochs: int, warmup: int
-) -> dict[str, Any]:
-    """Mean seconds of ``epochs`` training epochs (after ``warmup`` untimed ones) of ``profile``'s data in one configuration."""
+MODES = ("per_video", "batched")
+
+
+def _timed_epoch(trainer: Any, epoch: int) -> tuple[float, float]:
+    """Wall and CPU seconds of one epoch's optimizer work (no evaluation)."""
+    trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
+    cuda = trainer.accelerator.device.type == "cuda"
+    if cuda:
+        torch.cuda.synchronize()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    trainer.run_epoch(epoch)
+    if cuda:
+        torch.cuda.synchronize()
+    return time.perf_counter() - started, time.process_time() - cpu_started
+
+
+def time_modes(h5_path: Path, profile: str, device: str, precision: str, epochs: int, warmup: int) -> list[dict[str, Any]]:
+    """Median seconds per training epoch of ``profile``'s data, per-video and batched, on one device and precision.
+
+    The two modes take turns epoch by epoch (``warmup`` untimed rounds, then ``epochs`` timed ones), so a change in
+    the machine's load during the run touches both alike.
+    """
     from ..training.train import PGLSumTrainer
 
     _reset_accelerate()
+    # Accelerate reads this when it builds its state: the CPU run stays on the CPU even beside a GPU.
+    os.environ["ACCELERATE_USE_CPU"] = "true" if device == "cpu" else "false"
     with tempfile.TemporaryDirectory() as output_dir:
-        args = PGLSumTrainingArguments(
-            dataset=str(h5_path),
-            output_dir=output_dir,
-            per_video=per_video,
-            mixed_precision=precision,
-            report_to="none",
-            **PROFILE_SETTINGS.get(profile, {}),
-        )
-        # Accelerate reads this when it builds its state: the CPU run stays on the CPU even beside a GPU.
-        os.environ["ACCELERATE_USE_CPU"] = "true" if device == "cpu" else "false"
-        trainer = PGLSumTrainer(args)
-        seconds, cpu_seconds = [], []
-        for epoch in range(warmup + epochs):
-            trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
-            if trainer.accelerator.device.type == "cuda":
-                torch.cuda.synchronize()
-            started, cpu_started = time.perf_counter(), time.process_time()
-            trainer.run_epoch(epoch)
-            if trainer.accelerator.device.type == "cuda":
-                torch.cuda.synchronize()
-            if epoch >= warmup:
-                seconds.append(time.perf_counter() - started)
-                cpu_seconds.append(time.process_time() - cpu_started)
-        return {
-            "profile": profile,
-            "mode": "per_video" if per_video else "batched",
-            "device": str(trainer.accelerator.device),
-            "precision": precision,
-            "train_videos": len(trainer.train_videos),
-            "batch_size": args.batch_size,
-            "seconds_per_epoch": sum(seconds) / len(seconds),
-            "cpu_seconds_per_epoch": sum(cpu_seconds) / len(cpu_seconds),
-            "epochs_timed": len(seconds),
+        trainers = {
+            mode: PGLSumTrainer(
+                PGLSumTrainingArguments(
+                    dataset=str(h5_path),
+                    output_dir=str(Path(output_dir) / mode),
+                    per_video=mode == "per_video",
+                    mixed_precision=precision,
+                    report_to="none",
+                    **PROFILE_SETTINGS.get(profile, {}),
+                )
+            )
+            for mode in MODES
         }
+        timings: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
+        for epoch in range(warmup + epochs):
+            for mode, trainer in trainers.items():
+                timing = _timed_epoch(trainer, epoch)
+                if epoch >= warmup:
+                    timings[mode].append(timing)
+        return [
+            {
+                "profile": profile,
+                "mode": mode,
+                "device": str(trainer.accelerator.device),
+                "precision": precision,
+                "train_videos": len(trainer.train_videos),
+                "batch_size": trainer.args.batch_size,
+                "micro_batch_frames": trainer.micro_batch_frames if mode == "batched" else None,
+                "seconds_per_epoch": statistics.median(wall for wall, _ in timings[mode]),
+                "cpu_seconds_per_epoch": statistics.median(cpu for _, cpu in timings[mode]),
+                "seconds_each_epoch": [wall for wall, _ in timings[mode]],
+                "epochs_timed": len(timings[mode]),
+            }
+            for mode, trainer in trainers.items()
+        ]
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pglsum benchmark training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", default="benchmark_training.json", help="Where the JSON results go.")
     parser.add_argument("--profiles", nargs="+", default=["summe", "tvsum"], choices=["tiny", "summe", "tvsum"])
-    parser.add_argument("--epochs", type=int, default=3, help="Timed epochs per configuration.")
-    parser.add_argument("--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels).")
+    parser.add_argument("--epochs", type=int, default=5, help="Timed epochs per mode (the median is reported).")
+    parser.add_argument("--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels, cached batches).")
     parser.add_argument("--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder).")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice).")
     return parser
@@ -108,18 +130,17 @@ def main(argv: list[str] | None = None) -> int:
             h5_path = make_synthetic_h5(data_dir / f"synthetic_{profile}.h5", profile=profile, seed=0)
             write_synthetic_splits(h5_path, profile=profile, seed=0)
             for device, precision in configurations:
-                timings = {}
-                for per_video in (True, False):
-                    row = time_epochs(h5_path, profile, per_video, device, precision, args.epochs, args.warmup)
-                    results.append(row)
-                    timings[row["mode"]] = row["seconds_per_epoch"]
+                rows = time_modes(h5_path, profile, device, precision, args.epochs, args.warmup)
+                results.extend(rows)
+                for row in rows:
                     print(
                         f"{profile:6s} {row['device']:7s} {precision:4s} {row['mode']:9s} "
                         f"{row['seconds_per_epoch']:8.3f} s/epoch ({row['cpu_seconds_per_epoch']:8.3f} CPU s; "
                         f"{row['train_videos']} videos, batch_size {row['batch_size']})",
                         flush=True,
                     )
-                print(f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {timings['per_video'] / timings['batched']:.2f}x", flush=True)
+                per_video, batched = (row["seconds_per_epoch"] for row in rows)
+                print(f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {per_video / batched:.2f}x", flush=True)
     payload = {
         "benchmark": "training seconds per epoch, batched vs per_video",
         "machine": {"platform": platform.platform(), "torch": torch.__version__, "threads": torch.get_num_threads(),

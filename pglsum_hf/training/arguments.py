@@ -16,6 +16,9 @@ from ..evaluation import resolve_eval_method
 # The paper's group sizes: with 80% of SumMe (25 videos) and TVSum (50 videos) for training, one
 # optimizer step per epoch.
 DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
+# Real frames per padded forward pass on a CPU (see `pglsum benchmark training`): small enough for the
+# activations of the memory-bound layers (layer norms, dropout masks) to stay in cache, large enough for efficient GEMMs.
+CPU_MICRO_BATCH_FRAMES = 4096
 
 
 def dataset_family(dataset: str) -> str | None:
@@ -80,6 +83,13 @@ class PGLSumTrainingArguments:
         default=None,
         metadata={"help": "Videos per padded forward pass (default: the whole group). Gradients still add up over the group."},
     )
+    micro_batch_frames: int | None = field(
+        default=None,
+        metadata={
+            "help": "Most real frames per padded forward pass (a longer video goes alone); 0: no limit. Default: "
+            f"{CPU_MICRO_BATCH_FRAMES} on a CPU, where activations that stay in cache beat one big batch; no limit elsewhere."
+        },
+    )
     mixed_precision: Literal["no", "fp16", "bf16"] | None = field(
         default=None, metadata={"help": "Mixed precision (default: what `accelerate config` / `accelerate launch` set)."}
     )
@@ -111,6 +121,7 @@ class PGLSumTrainingArguments:
             "n_epochs": (self.n_epochs >= 1, ">= 1"),
             "batch_size": (self.batch_size >= 1, ">= 1"),
             "micro_batch_size": (self.micro_batch_size is None or self.micro_batch_size >= 1, ">= 1"),
+            "micro_batch_frames": (self.micro_batch_frames is None or self.micro_batch_frames >= 0, ">= 0"),
             "clip": (self.clip > 0, "> 0"),
             "checkpointing_epochs": (self.checkpointing_epochs >= 1, ">= 1"),
             "checkpoints_total_limit": (self.checkpoints_total_limit >= 1, ">= 1"),

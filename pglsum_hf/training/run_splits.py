@@ -34,7 +34,10 @@ N_SPLITS = 5
 # PGL-SUM's published F-scores (ISM 2021): with the loss-based model selection, and at the best test
 # epoch ("maximum learning capacity", the figure the authors' repository also reports).
 PAPER_F_SCORES = {"summe": {"selected": 55.6, "best": 57.1}, "tvsum": {"selected": 61.0, "best": 62.7}}
-RANK_METRICS = ("kendall_tau", "spearman_rho")
+# Rank correlations of the loss-selected model and their column titles: against each user's scores (Otani et al.)
+# where the data has raw user scores (TVSum), else against the gtscore curve (not comparable with the former).
+RANK_COLUMNS = {"kendall_tau": "Kendall tau", "spearman_rho": "Spearman rho"}
+GTSCORE_RANK_COLUMNS = {"kendall_tau_gtscore": "Kendall tau vs gtscore", "spearman_rho_gtscore": "Spearman rho vs gtscore"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,7 +126,7 @@ def results_table(dataset: str, output_dir: Path, splits: list[int], random_f: d
                 "selected_f_score": metrics["selected_f_score"],
                 "best_epoch": metrics["best_epoch"],
                 "best_f_score": metrics["best_f_score"],
-                **{name: selected[name] for name in RANK_METRICS if name in selected},
+                **{name: selected[name] for name in (*RANK_COLUMNS, *GTSCORE_RANK_COLUMNS) if name in selected},
                 "random_f_score": random_f[split],
             }
         )
@@ -141,15 +144,17 @@ def results_table(dataset: str, output_dir: Path, splits: list[int], random_f: d
 
 
 def markdown_table(results: dict[str, Any]) -> str:
-    rank = [name for name in RANK_METRICS if name in results["mean"]]
-    header = ["split", "F-score, loss-selected (epoch)", "F-score, best test epoch (epoch)", *rank, "random scores F-score"]
+    mean = results["mean"]
+    columns = RANK_COLUMNS if any(name in mean for name in RANK_COLUMNS) else GTSCORE_RANK_COLUMNS
+    rank = [name for name in columns if name in mean]
+    header = ["split", "F-score, loss-selected (epoch)", "F-score, best test epoch (epoch)", *(columns[name] for name in rank),
+              "random scores F-score"]  # fmt: skip
     lines = [f"# PGL-SUM results: {Path(results['dataset']).name}", "", results["data_note"], ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in results["splits"]:
         cells = [str(row["split"]), f"{row['selected_f_score']:.1f} ({row['selected_epoch']})", f"{row['best_f_score']:.1f} ({row['best_epoch']})"]
         cells += [f"{row[name]:.3f}" for name in rank] + [f"{row['random_f_score']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
-    mean = results["mean"]
     cells = ["**mean**", f"**{mean['selected_f_score']:.1f}**", f"**{mean['best_f_score']:.1f}**"]
     cells += [f"**{mean[name]:.3f}**" for name in rank] + [f"**{mean['random_f_score']:.1f}**"]
     lines.append("| " + " | ".join(cells) + " |")

@@ -37,7 +37,7 @@ from ..data.collator import VideoCollator
 from ..data.loading import load_split
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
-from .arguments import PGLSumTrainingArguments, parse_args
+from .arguments import CPU_MICRO_BATCH_FRAMES, PGLSumTrainingArguments, parse_args
 from .card import write_trained_card
 from .checkpointing import (
     InterruptFlag,
@@ -89,14 +89,26 @@ class VideoTable:
     def batch(self, indices: list[int]) -> dict[str, Any]:
         return self.collator([self.rows[i] for i in indices])
 
-    def length_sorted_chunks(self, indices: list[int], chunk_size: int | None) -> list[list[int]]:
-        """``indices`` longest first, cut into padded batches of ``chunk_size`` (all at once when ``None``).
+    def length_sorted_chunks(self, indices: list[int], max_videos: int | None, max_frames: int | None = None) -> list[list[int]]:
+        """``indices`` longest first, cut into padded batches of at most ``max_videos`` videos and ``max_frames`` real
+        frames (a longer video goes alone); no limit when ``None``.
 
-        Sorting by length only changes how little padding each batch carries, not the group's gradient.
+        Sorting by length only changes how little padding each batch carries, not the group's gradient. Ties go by
+        index, so the same videos always make the same batches.
         """
-        ordered = sorted(indices, key=lambda i: -self.lengths[i])
-        size = chunk_size or len(ordered)
-        return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+        chunks: list[list[int]] = []
+        frames = 0
+        for index in sorted(indices, key=lambda i: (-self.lengths[i], i)):
+            full = chunks and (
+                (max_videos is not None and len(chunks[-1]) >= max_videos)
+                or (max_frames is not None and frames + self.lengths[index] > max_frames)
+            )
+            if not chunks or full:
+                chunks.append([])
+                frames = 0
+            chunks[-1].append(index)
+            frames += self.lengths[index]
+        return chunks
 
 
 class ChunkPlan:
@@ -157,6 +169,7 @@ class PGLSumTrainer:
         if args.batch_size < world:
             raise ValueError(f"--batch_size {args.batch_size} is smaller than the {world} processes; each needs a video per group")
         self.chunk_plan = ChunkPlan()
+        self._recent_batches: dict[tuple[int, ...], dict[str, Any]] = {}
         self.train_loader = (
             DataLoader(self.train_videos.rows, batch_sampler=self.chunk_plan, collate_fn=collator,
                        num_workers=args.num_workers, persistent_workers=True)
@@ -183,6 +196,10 @@ class PGLSumTrainer:
         model = PGLSumModel(PGLSumConfig(**config_fields))
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
         self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
+        frames = args.micro_batch_frames
+        if frames is None:
+            frames = CPU_MICRO_BATCH_FRAMES if self.accelerator.device.type == "cpu" else 0
+        self.micro_batch_frames = frames or None
 
         self.state = TrainingState(seed=args.seed)
         self.selection = SelectionTracker()
@@ -221,7 +238,7 @@ class PGLSumTrainer:
         # over the whole group, as the recipe wants, whatever the number of processes.
         scale = float(world)
         share = group[rank::world]
-        chunks = [[i] for i in share] if self.args.per_video else self.train_videos.length_sorted_chunks(share, self.args.micro_batch_size)
+        chunks = [[i] for i in share] if self.args.per_video else self.train_videos.length_sorted_chunks(share, self.args.micro_batch_size, self.micro_batch_frames)
         local: dict[int, float] = {}
         # The batches come first in zip so that the DataLoader's pass runs to its end.
         for position, (batch, chunk) in enumerate(zip(self._collated(chunks), chunks)):
@@ -248,7 +265,12 @@ class PGLSumTrainer:
     def _collated(self, chunks: list[list[int]]):
         """The padded batches of ``chunks``, collated here or by the DataLoader workers."""
         if self.train_loader is None:
-            return (self.train_videos.batch(chunk) for chunk in chunks)
+            # With the paper's settings a group is the whole training set, so every epoch brings the same batches:
+            # the previous group's batches are reused where they recur (collating a TVSum group copies ~200 MB).
+            previous, self._recent_batches = self._recent_batches, {}
+            for chunk in map(tuple, chunks):
+                self._recent_batches[chunk] = previous.get(chunk) or self.train_videos.batch(list(chunk))
+            return (self._recent_batches[tuple(chunk)] for chunk in chunks)
         self.chunk_plan.chunks = chunks
         return iter(self.train_loader)
 
@@ -362,7 +384,8 @@ class PGLSumTrainer:
 def training_hyperparameters(args: PGLSumTrainingArguments, accelerator: Accelerator) -> dict[str, Any]:
     """The recipe's settings as they were used (for the card and the trackers)."""
     keys = ("n_epochs", "batch_size", "lr", "l2_req", "clip", "seed", "init_type", "init_gain", "hidden_size", "heads", "n_segments",
-            "fusion", "pos_enc", "dropout", "attention_dropout", "eval_method", "per_video", "micro_batch_size")  # fmt: skip
+            "fusion", "pos_enc", "dropout", "attention_dropout", "eval_method", "per_video", "micro_batch_size",
+            "micro_batch_frames")  # fmt: skip
     values = {key: getattr(args, key) for key in keys}
     values.update(mixed_precision=str(accelerator.mixed_precision), num_processes=accelerator.num_processes, optimizer="Adam")
     return values
