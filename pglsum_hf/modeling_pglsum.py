@@ -173,7 +173,8 @@ def pads_attention_tiles(device: torch.device) -> bool:
     """Whether attention on ``device`` groups videos of different lengths into a few padded tiles.
 
     An accelerator pays per kernel launch, so a few tiles with a little padding win there. A CPU pays for every padded
-    slot and next to nothing per call, so it gets one tile per distinct length and no padding at all.
+    slot and next to nothing per call, so it gets one tile per distinct length: no padding in the global attention
+    (local attention still pads each video's last, shorter segment to ``ceil(T / S)``).
     """
     return device.type != "cpu"
 
@@ -221,8 +222,9 @@ class AttentionGrid:
         slot_index: ``[N]`` int64, slot of each frame, in cell order.
         cell_order: ``[N]`` int64 permutation taking frame order to cell order (``None``: already in cell order).
         cell_counts: frames per cell, in cell order.
-        slots_are_frames: the slots hold the frames in cell order one to one (no padding, no reordering: one video,
-            or unpadded tiles of videos sorted longest first), so no scatter into slots is needed.
+        slots_are_frames: the slots hold the frames in cell order one to one, so no scatter into slots is needed.
+            True for the global attention of unpadded tiles (CPU) whose videos come longest first (as training
+            sorts them; one video always qualifies); for local attention only for one video with ``T % S == 0``.
     """
 
     tiles: list[AttentionTile]
@@ -241,7 +243,8 @@ class AttentionGrid:
 
 @dataclass
 class VideoTiling:
-    """Videos grouped into tiles of similar length (see `tile_boundaries`), shared by global and local attention.
+    """Videos grouped into tiles, shared by global and local attention: a few padded ones on accelerators
+    (`tile_boundaries`), one per distinct length on a CPU (`unpadded_tile_boundaries`; see `pads_attention_tiles`).
 
     Attributes:
         tiles: the videos of each tile, longest first.
@@ -362,18 +365,16 @@ class FrameLayout:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def dropout(values: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+def apply_dropout(values: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     """``F.dropout(values, p, training)``: zero each value with probability ``p``, scale the rest by ``1 / (1 - p)``.
 
-    On a CPU the mask comes from ``rand_like``, several times faster there than the ``bernoulli_`` that ``F.dropout``
-    draws it with (the model's three dropouts took a fifth of a CPU training step). Elsewhere ``F.dropout`` is one
-    fused kernel.
+    On a CPU the mask comes from a float32 ``rand`` (several times faster there than the ``bernoulli_`` that
+    ``F.dropout`` draws it with: the model's three dropouts took a fifth of a CPU training step; float32 so that the
+    drop rate stays exact under bf16 autocast). Elsewhere, and for p = 0 or 1, it is ``F.dropout`` itself.
     """
-    if not training or p == 0.0 or values.device.type != "cpu":
+    if not training or p in (0.0, 1.0) or values.device.type != "cpu":
         return F.dropout(values, p, training)
-    if p == 1.0:
-        return torch.zeros_like(values)
-    keep = torch.rand_like(values).ge_(p).div_(1.0 - p)  # 1 / (1 - p) where kept, else 0, in place
+    keep = torch.rand(values.shape, device=values.device).ge_(p).to(values.dtype).div_(1.0 - p)
     return values * keep
 
 
@@ -445,7 +446,7 @@ class PGLSumAttention(nn.Module):
             query, key, value = rows.permute(2, 0, 3, 1, 4)  # each [count, heads, size, head_size]
             # no 1/sqrt(d) scaling: the original's energies are plain Q K^T (plus the positional matrix)
             weights = (query @ key.transpose(-1, -2) + bias).softmax(dim=-1)
-            context = dropout(weights, self.dropout, self.training).to(value.dtype) @ value
+            context = apply_dropout(weights, self.dropout, self.training).to(value.dtype) @ value
             contexts.append(context.transpose(1, 2).reshape(count * size, hidden))
             if output_attentions:
                 all_weights[tile.sequences, :, :size, :size] = weights * tile.query_mask
@@ -521,8 +522,8 @@ class PGLSumRegressor(nn.Module):
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         """``[N, input_size]`` → ``[N]`` scores."""
-        hidden = self.norm_y(dropout(hidden, self.dropout, self.training))
-        hidden = self.norm_linear(dropout(F.relu(self.linear_1(hidden)), self.dropout, self.training))
+        hidden = self.norm_y(apply_dropout(hidden, self.dropout, self.training))
+        hidden = self.norm_linear(apply_dropout(F.relu(self.linear_1(hidden)), self.dropout, self.training))
         return torch.sigmoid(self.linear_2(hidden)).squeeze(-1)
 
 

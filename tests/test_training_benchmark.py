@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import torch
+
 from pglsum_hf.benchmarks.training import main
 from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 
 
-def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys):
+def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the CPU rows only, on any machine
     output = tmp_path / "benchmark_training.json"
     assert main(["--profiles", "tiny", "--epochs", "2", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
     payload = json.loads(output.read_text())

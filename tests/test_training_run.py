@@ -20,6 +20,7 @@ from pglsum_hf.data.collator import VideoCollator
 from pglsum_hf.data.loading import load_split
 from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.evaluation import compute_metrics
+from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 from pglsum_hf.training.checkpointing import TrainingDiverged, TrainingInterrupted, list_checkpoints
 from pglsum_hf.training.train import main as train_main
 from pglsum_hf.training.train import VideoTable, train
@@ -94,6 +95,7 @@ def test_outputs_card_and_push_to_hub(tiny_h5: Path, tmp_path: Path, hub_repo_id
     assert [record["epoch"] for record in metrics["epochs"]] == [0, 1, 2]
     assert metrics["selected_epoch"] == result.selected_epoch == 0  # fewer than 17 epochs: no candidate, epoch 0
     assert metrics["best_f_score"] == max(record["f_score"] for record in metrics["epochs"])
+    assert metrics["hyperparameters"]["micro_batch_frames"] == CPU_MICRO_BATCH_FRAMES  # the limit used, not the unset flag
     assert len((output_dir / "metrics.csv").read_text().strip().splitlines()) == 4
 
     card = (output_dir / "README.md").read_text()

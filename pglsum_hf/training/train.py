@@ -238,7 +238,10 @@ class PGLSumTrainer:
         # over the whole group, as the recipe wants, whatever the number of processes.
         scale = float(world)
         share = group[rank::world]
-        chunks = [[i] for i in share] if self.args.per_video else self.train_videos.length_sorted_chunks(share, self.args.micro_batch_size, self.micro_batch_frames)
+        if self.args.per_video:
+            chunks = [[i] for i in share]
+        else:
+            chunks = self.train_videos.length_sorted_chunks(share, self.args.micro_batch_size, self.micro_batch_frames)
         local: dict[int, float] = {}
         # The batches come first in zip so that the DataLoader's pass runs to its end.
         for position, (batch, chunk) in enumerate(zip(self._collated(chunks), chunks)):
@@ -266,7 +269,7 @@ class PGLSumTrainer:
         """The padded batches of ``chunks``, collated here or by the DataLoader workers."""
         if self.train_loader is None:
             # With the paper's settings a group is the whole training set, so every epoch brings the same batches:
-            # the previous group's batches are reused where they recur (collating a TVSum group copies ~200 MB).
+            # the previous group's batches are reused where they recur instead of being padded and copied again.
             previous, self._recent_batches = self._recent_batches, {}
             for chunk in map(tuple, chunks):
                 self._recent_batches[chunk] = previous.get(chunk) or self.train_videos.batch(list(chunk))
@@ -352,7 +355,7 @@ class PGLSumTrainer:
             "best_epoch": best,
             "best_f_score": f_scores[best],
             "before_training": self.state.initial,
-            "hyperparameters": training_hyperparameters(args, accelerator),
+            "hyperparameters": training_hyperparameters(args, accelerator, self.micro_batch_frames),
         }
         if accelerator.is_main_process:
             write_trained_card(model, self.output_dir, summary)
@@ -381,13 +384,15 @@ class PGLSumTrainer:
         )
 
 
-def training_hyperparameters(args: PGLSumTrainingArguments, accelerator: Accelerator) -> dict[str, Any]:
+def training_hyperparameters(
+    args: PGLSumTrainingArguments, accelerator: Accelerator, micro_batch_frames: int | None
+) -> dict[str, Any]:
     """The recipe's settings as they were used (for the card and the trackers)."""
     keys = ("n_epochs", "batch_size", "lr", "l2_req", "clip", "seed", "init_type", "init_gain", "hidden_size", "heads", "n_segments",
-            "fusion", "pos_enc", "dropout", "attention_dropout", "eval_method", "per_video", "micro_batch_size",
-            "micro_batch_frames")  # fmt: skip
+            "fusion", "pos_enc", "dropout", "attention_dropout", "eval_method", "per_video", "micro_batch_size")  # fmt: skip
     values = {key: getattr(args, key) for key in keys}
     values.update(mixed_precision=str(accelerator.mixed_precision), num_processes=accelerator.num_processes, optimizer="Adam")
+    values["micro_batch_frames"] = micro_batch_frames  # the limit applied (the CPU default resolved); None: no limit
     return values
 
 
