@@ -48,6 +48,7 @@ from .checkpointing import (
     resolve_checkpoint,
     save_checkpoint,
 )
+from .cpu_memory import keep_freed_memory
 from .reporting import plot_training_curves, write_metrics
 from .selection import SelectionTracker
 
@@ -197,9 +198,12 @@ class PGLSumTrainer:
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
         self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
         frames = args.micro_batch_frames
+        on_cpu = self.accelerator.device.type == "cpu"
         if frames is None:
-            frames = CPU_MICRO_BATCH_FRAMES if self.accelerator.device.type == "cpu" else 0
+            frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
         self.micro_batch_frames = frames or None
+        if on_cpu:
+            keep_freed_memory()
 
         self.state = TrainingState(seed=args.seed)
         self.selection = SelectionTracker()
