@@ -19,7 +19,8 @@ DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
 # Real frames per padded forward pass on a CPU. The whole group at once streams every activation of the memory-bound
 # layers (layer norms, dropout, normalisation: 74 MB each for a TVSum group) through main memory; smaller batches
 # keep the GEMMs efficient and the elementwise work closer to the caches. Measured on the 2-core CPU (median s/epoch,
-# TVSum-sized): whole group 10.1, 2048 frames 9.3, 4096 frames 8.8; SumMe-sized: 3.2, 3.1, 3.2.
+# TVSum-sized): whole group 10.1, 2048 frames 9.3, 4096 frames 8.8; SumMe-sized: 3.2, 3.1, 3.2 (before
+# `cpu_memory.keep_freed_memory`, so those figures also include page faults, which grow with the batch).
 CPU_MICRO_BATCH_FRAMES = 4096
 
 

@@ -274,10 +274,10 @@ class PGLSumTrainer:
         if self.train_loader is None:
             # With the paper's settings a group is the whole training set, so every epoch brings the same batches:
             # the previous group's batches are reused where they recur instead of being padded and copied again.
-            previous, self._recent_batches = self._recent_batches, {}
-            for chunk in map(tuple, chunks):
-                self._recent_batches[chunk] = previous.get(chunk) or self.train_videos.batch(list(chunk))
-            return (self._recent_batches[tuple(chunk)] for chunk in chunks)
+            keys = [tuple(chunk) for chunk in chunks]
+            previous = self._recent_batches
+            self._recent_batches = {key: previous.get(key) or self.train_videos.batch(list(key)) for key in keys}
+            return (self._recent_batches[key] for key in keys)
         self.chunk_plan.chunks = chunks
         return iter(self.train_loader)
 
