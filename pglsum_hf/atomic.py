@@ -11,10 +11,12 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from .errors import OptionError, OutputExistsError
 
 
 def _current_umask() -> int:
@@ -44,16 +46,77 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not any(path.iterdir())
+
+
+def check_output_dir(
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    option: str = "--output_dir",
+    owned: bool = False,
+) -> Path:
+    """Check an output folder before any work starts; return it resolved.
+
+    The rules every command shares:
+
+    - ``path`` must not be an existing file, and the nearest existing folder on its way must be writable;
+    - an existing non-empty ``path`` is refused unless ``overwrite`` (``--overwrite``), or ``owned`` (the
+      caller recognised the folder as its own, e.g. a training run folder it resumes);
+    - even with ``overwrite``, a folder is never replaced when it is, holds, or lies above one of ``inputs`` or
+      the current working directory: replacing it would delete what the command reads or where the user is.
+
+    Raises:
+        OutputExistsError / OptionError: naming ``option`` and the folder.
+    """
+    path = Path(path).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise OptionError(option, f"{path} exists and is a file, not a folder")
+    existing = _nearest_existing(path)
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(option, f"{path}: cannot create files in {existing} (not a writable folder)")
+    if path.is_dir() and not is_empty_dir(path) and not owned:
+        if not overwrite:
+            raise OutputExistsError(
+                f"{option}: {path} already exists and is not empty; pass --overwrite to replace it, or choose a new folder"
+            )
+        protected = [("the current working directory", Path.cwd().resolve())]
+        protected += [("the input", Path(item).expanduser().resolve()) for item in inputs]
+        for what, other in protected:
+            if _is_within(other, path):
+                raise OutputExistsError(
+                    f"{option}: {path} holds {what} {other}; --overwrite never replaces such a folder, choose another one"
+                )
+    return path
+
+
 @contextmanager
-def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+def atomic_directory(
+    path: str | os.PathLike,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    option: str = "--output_dir",
+) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``path``; on success it becomes ``path``.
 
-    An existing non-empty ``path`` is an error unless ``overwrite``; then it is replaced only after the new
-    folder is complete.
+    ``path`` is checked first by :func:`check_output_dir` (same ``overwrite``, ``inputs`` and ``option``). An
+    existing folder is replaced only after the new one is complete: the old one is renamed aside, the new one
+    renamed into place, then the old one removed, so at every moment one complete version exists. On error the
+    temporary folder is removed and ``path`` is untouched.
     """
-    path = Path(path)
-    if path.exists() and not (path.is_dir() and not any(path.iterdir())) and not overwrite:
-        raise FileExistsError(f"{path} already exists and is not an empty folder; pass overwrite=True (--overwrite) to replace it")
+    path = check_output_dir(path, overwrite=overwrite, inputs=inputs, option=option)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
@@ -63,7 +126,7 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
             previous = path.with_name(f".{path.name}.{temporary.name}.old")
             os.replace(path, previous)
             os.replace(temporary, path)
-            shutil.rmtree(previous, ignore_errors=True) if previous.is_dir() else previous.unlink()
+            shutil.rmtree(previous, ignore_errors=True)
         else:
             os.replace(temporary, path)
     finally:

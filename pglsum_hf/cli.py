@@ -8,7 +8,9 @@ their subcommand runs, so ``pglsum --help`` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import traceback
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pglsum_hf.demo", "offline end-to-end demo on synthetic data: data, training, metric, Hub folder, video"),
@@ -28,11 +30,14 @@ def _usage() -> str:
     lines = ["usage: pglsum <command> [options]", "", "commands:"]
     lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run `pglsum <command> --help` for the options of one command."]
+    lines += ["--debug (or PGLSUM_DEBUG=1) shows the traceback of any error, not only of bugs."]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [arg for arg in argv if arg != "--debug"]
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0 if argv else 2
@@ -47,7 +52,31 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"pglsum: unknown command {command!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    result = importlib.import_module(module_name).main(rest)
+    return run(command, lambda: importlib.import_module(module_name).main(rest), debug)
+
+
+def run(command: str, entry, debug: bool = False) -> int:
+    """Call ``entry()``; an expected error (:class:`~pglsum_hf.errors.PGLSumError`) becomes one line on stderr.
+
+    The line reads ``pglsum <command>: <message>`` and the exit status is the error's ``exit_code`` (1, or 2 for
+    usage errors). Any other exception is a bug and keeps its traceback. With ``debug`` (``--debug`` or
+    ``PGLSUM_DEBUG=1``) every error shows its traceback.
+    """
+    from .errors import PGLSumError
+
+    debug = debug or os.environ.get("PGLSUM_DEBUG", "") not in ("", "0")
+    try:
+        result = entry()
+    except PGLSumError as error:
+        if debug:
+            traceback.print_exc()
+        print(f"pglsum {command}: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc()
+        print(f"pglsum {command}: interrupted", file=sys.stderr)
+        return 130
     return int(result or 0)
 
 

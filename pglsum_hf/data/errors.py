@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import PGLSumError
 
-class DataFormatError(ValueError):
+
+class DataFormatError(PGLSumError, ValueError):
     """An input file (h5, splits JSON, annotation TSV) does not follow the expected layout.
 
     The message names the file, the video, the field, and what was expected versus what was found, e.g.
