@@ -57,7 +57,9 @@ def check_budget(mode: str, proportion: float | None, max_seconds: float | None)
     if mode == BUDGET_SECONDS:
         if max_seconds is None or not math.isfinite(max_seconds) or max_seconds <= 0:
             raise JobError(f"maximum seconds: must be a number of seconds > 0, got {max_seconds}")
-        return 0.0, float(max_seconds)
+        from pglsum_hf.video.keyshots import DEFAULT_BUDGET
+
+        return DEFAULT_BUDGET, float(max_seconds)  # as `pglsum summarize --max_seconds`: the proportion is unused
     if proportion is None or not math.isfinite(proportion) or not 0 < proportion <= 1:
         raise JobError(f"proportion: must be a fraction of the video in (0, 1], got {proportion}")
     return float(proportion), None
