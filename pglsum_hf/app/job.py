@@ -113,10 +113,15 @@ def describe(summary) -> str:
     """One Markdown line about the result: shots, selected segments, lengths, budget."""
     info = summary.info
     budget = f"at most {summary.max_seconds:g} s" if summary.max_seconds is not None else f"{summary.budget:.0%} of the video"
-    return (
+    line = (
         f"**{len(summary.segments)} of {len(summary.shots)} shots selected**: a summary of "
         f"{summary.summary_duration:.1f} s from {info.duration:.1f} s of video (budget: {budget})."
     )
+    # Never-empty summaries: when no whole shot fits the budget, the summarizer cuts the best window out of the
+    # best shot and flags the summary as trimmed (summaries made before that flag existed have no attribute).
+    if getattr(summary, "trimmed", False):
+        line += " **Trimmed:** no whole shot fits the budget, so the summary is the best part of the best shot."
+    return line
 
 
 def prune_job_folders(work_dir: Path, older_than_s: float = JOB_FOLDER_LIFETIME_S) -> None:
