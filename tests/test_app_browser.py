@@ -66,7 +66,7 @@ def model_dir(workdir):
 @pytest.fixture(scope="module")
 def video(workdir):
     """Five scenes, 10 s, tiny frames: seconds to summarize."""
-    return make_synthetic_video(workdir / "scenes.mp4", scene_seconds=[2.0, 1.0, 3.0, 1.5, 2.5], width=96, height=64, fps=20, seed=5)
+    return make_synthetic_video(workdir / "scenes.mp4", scene_seconds=[2.0, 1.0, 3.0, 1.5, 2.5], width=192, height=108, fps=20, seed=5)
 
 
 @pytest.fixture(scope="module")

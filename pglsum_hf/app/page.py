@@ -141,8 +141,8 @@ def build_demo(
                 gr.Examples([[str(path)] for path in examples], inputs=[video], label="SYNTHETIC example videos (known scene cuts)")
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="status")
-                summary_video = gr.Video(label="Summary video", interactive=False, elem_id="summary_video")
-                plot = gr.Image(label="Importance scores and selected shots", type="filepath", interactive=False, elem_id="plot")
+                summary_video = gr.Video(label="Summary video", interactive=False, height=360, elem_id="summary_video")
+                plot = gr.Image(label="Importance scores and selected shots", show_label=False, type="filepath", interactive=False, elem_id="plot")
                 table = gr.Dataframe(value=_empty_table(), label="Selected segments", interactive=False, elem_id="segments")
                 downloads = gr.File(label="Downloads: JSON and summary video", file_count="multiple", interactive=False, elem_id="downloads")
         budget_mode.change(show_budget, budget_mode, [proportion, max_seconds], queue=False)
