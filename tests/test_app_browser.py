@@ -32,10 +32,10 @@ if CHROMIUM is None or CHROMEDRIVER is None:
     )
 pytest.importorskip("gradio", reason="the page needs the [app] extra (gradio)")
 webdriver = pytest.importorskip("selenium.webdriver", reason="browser tests need selenium (the [test] extra)")
-from selenium.webdriver.chrome.options import Options  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 MAX_SECONDS = 3.0
 CHROMIUM_FLAGS = (
@@ -80,32 +80,35 @@ def expected(model_dir, video, workdir):
 @pytest.fixture(scope="module")
 def app_url(model_dir, workdir):
     port = _free_port()
-    log = open(workdir / "server.log", "w")
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "pglsum_hf.cli", "app", "--model", str(model_dir), "--feature_weights", "random",
                "--host", "127.0.0.1", "--port", str(port), "--examples_dir", str(workdir / "examples")]  # fmt: skip
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"`pglsum app` exited with {server.returncode}:\n{(workdir / 'server.log').read_text()[-3000:]}")
-            try:
-                urllib.request.urlopen(url, timeout=5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"`pglsum app` did not answer on {url}:\n{(workdir / 'server.log').read_text()[-3000:]}")
-                time.sleep(1)
-        yield url
-    finally:
-        server.terminate()
+    with open(workdir / "server.log", "w") as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            _wait_until_serving(server, url, workdir / "server.log")
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def _wait_until_serving(server, url, log_path, timeout_s=300):
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"`pglsum app` exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"`pglsum app` did not answer on {url}:\n{log_path.read_text()[-3000:]}")
+            time.sleep(1)
 
 
 @pytest.fixture(scope="module")

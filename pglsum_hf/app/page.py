@@ -13,7 +13,15 @@ import tempfile
 from pathlib import Path
 
 from ..errors import MissingDependencyError
-from .job import BUDGET_MODES, BUDGET_PROPORTION, BUDGET_SECONDS, DEFAULT_MAX_MINUTES, SEGMENT_HEADERS, JobError, run_job
+from .job import (
+    BUDGET_MODES,
+    BUDGET_PROPORTION,
+    BUDGET_SECONDS,
+    DEFAULT_MAX_MINUTES,
+    SEGMENT_HEADERS,
+    JobError,
+    run_job,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +104,8 @@ def build_demo(
     work_dir = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="pglsum_hf_app_"))
     examples = ensure_examples(examples_dir)
 
-    def summarize(video, budget_mode, proportion, max_seconds, progress=gr.Progress(track_tqdm=True)):
+    # Gradio finds the progress tracker by this default argument; track_tqdm shows the summarizer's own bars.
+    def summarize(video, budget_mode, proportion, max_seconds, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         progress(0, desc="checking the video")
         try:
             result = run_job(
