@@ -225,3 +225,22 @@ def test_an_invalid_file_shows_a_message_not_a_traceback(browser, app_url, workd
     assert "notes.mp4" in status and "not a readable video" in status
     assert "Traceback" not in browser.page_source
     assert _table(browser) == []
+
+
+def test_an_example_is_summarized_with_progress_shown(browser, app_url, result_page):
+    """Picking a SYNTHETIC example fills the input; while the job runs, the page shows the summarizer's stages."""
+    _open(browser, app_url)
+    browser.find_element(By.XPATH, "//*[contains(@class, 'gallery')]//button | //button[contains(@class, 'gallery')]").click()
+    WebDriverWait(browser, 60).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#input_video video"))
+    browser.find_element(By.CSS_SELECTOR, "#summarize").click()
+    progress_texts = set()
+    deadline = time.monotonic() + 300
+    while "selected" not in _status(browser) and "Could not" not in _status(browser) and time.monotonic() < deadline:
+        progress_texts.add(browser.execute_script(
+            "return [...document.querySelectorAll('[data-testid=status-tracker]')].map(e => e.innerText).join(' ')"
+        ))  # fmt: skip
+        time.sleep(0.1)
+    assert "selected" in _status(browser), _status(browser)
+    shown = " ".join(progress_texts)
+    assert "decode + features" in shown or "summary video" in shown, shown[:500]
+    assert "synthetic_six_scenes_with_sound" in browser.find_element(By.CSS_SELECTOR, "#downloads").text.replace("\n", "")
