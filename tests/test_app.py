@@ -112,12 +112,16 @@ def test_a_bad_model_names_the_option(workdir):
         load_summarizer(str(workdir / "missing-model"), "random", device="cpu")
 
 
-def test_missing_gradio_names_the_app_extra(monkeypatch):
+def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
     from pglsum_hf.app.page import require_gradio
 
     monkeypatch.setitem(sys.modules, "gradio", None)
     with pytest.raises(MissingDependencyError, match=r"pglsum-hf\[app\]"):
         require_gradio()
+    assert pglsum_main(["app", "--feature_weights", "random"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "pglsum app: the web page needs gradio, which is not installed: pip install 'pglsum-hf[app]' (or 'gradio>=6')"
+    ]
 
 
 def test_the_command_is_listed_and_checks_its_options(capsys, workdir):

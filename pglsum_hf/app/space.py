@@ -65,9 +65,10 @@ def _copy_package(target: Path) -> None:
 
 def space_card(model: str | None, feature_weights: str | None, max_minutes: float) -> str:
     """README.md of the Space: the YAML the Hub reads (sdk, app_file, linked model) and the card body."""
-    import gradio
-
     from ..cards import PAPER_CITATION, render_card
+    from .page import require_gradio
+
+    gradio = require_gradio()  # the card pins the Space to the installed Gradio
 
     metadata = {
         "title": "PGL-SUM video summarization",
