@@ -7,8 +7,10 @@ bars, and every refused request or failed video shown as a message on the page (
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -101,7 +103,10 @@ def build_demo(
 
     if loaded is None:
         loaded = load_summarizer(model, feature_weights, device)
-    work_dir = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp(prefix="pglsum_hf_app_"))
+    if work_dir is None:  # our own scratch folder: Gradio keeps copies of what it served, so it goes at exit
+        work_dir = Path(tempfile.mkdtemp(prefix="pglsum_hf_app_"))
+        atexit.register(shutil.rmtree, work_dir, ignore_errors=True)
+    work_dir = Path(work_dir)
     examples = ensure_examples(examples_dir)
 
     # Gradio finds the progress tracker by this default argument; track_tqdm shows the summarizer's own bars.
