@@ -89,6 +89,14 @@ def save_model(model: Any, folder: str | os.PathLike, **card_fields: Any) -> Pat
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def usual_permissions(paths: Any) -> None:
+    """Give files the permissions a plain ``open()`` would (safetensors writes its files owner-only, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths:
+        path.chmod(0o666 & ~umask)
+
+
 def upload_folder(
     folder: str | os.PathLike,
     repo_id: str,
@@ -134,6 +142,7 @@ def save_pretrained_with_card(
     save(save_directory, *args, **kwargs)
     if not kwargs.get("is_main_process", True):
         return
+    usual_permissions(Path(save_directory).glob("model*.safetensors"))
     write_model_card(model, save_directory, repo_id=push_arguments.get("repo_id"))
     if push:
         repo_id = push_arguments.pop("repo_id", Path(save_directory).name)

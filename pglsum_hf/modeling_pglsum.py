@@ -57,9 +57,11 @@ def absolute_position_matrices(lengths: torch.Tensor, size: int, dim: int, freq:
     """
     cols = torch.arange(size, device=lengths.device)[None, :]
     rows = cols[0] if rows is None else rows
-    # int64 / float32 tensors, in this order, as the original computes them: the closest agreement in float32
-    angles = rows[:, None] / freq ** ((2 * (cols // 2)) / dim)
-    values = torch.where(cols % 2 == 0, angles.sin(), angles.cos())
+    pairs = torch.arange((size + 1) // 2, device=lengths.device)
+    # int64 / float32 tensors, in this order, as the original computes them: the closest agreement in float32;
+    # columns 2i and 2i + 1 share one angle, so each angle is computed once
+    angles = rows[:, None] / freq ** ((2 * pairs) / dim)
+    values = torch.stack((angles.sin(), angles.cos()), dim=-1).flatten(-2)[:, :size]
     filled = cols < 2 * (lengths // 2)[:, None, None]
     return torch.where(filled, values, 0.0)
 
