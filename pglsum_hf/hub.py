@@ -143,10 +143,9 @@ def save_pretrained_with_card(
     if not kwargs.get("is_main_process", True):
         return
     usual_permissions(Path(save_directory).glob("model*.safetensors"))
-    write_model_card(model, save_directory, repo_id=push_arguments.get("repo_id"))
+    repo_id = push_arguments.pop("repo_id", Path(save_directory).name) if push else None
+    write_model_card(model, save_directory, repo_id=repo_id)
     if push:
-        repo_id = push_arguments.pop("repo_id", Path(save_directory).name)
-        write_model_card(model, save_directory, repo_id=repo_id)
         upload_folder(save_directory, repo_id, token=kwargs.get("token"), **push_arguments)
 
 

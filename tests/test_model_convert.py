@@ -8,13 +8,18 @@ import os
 import pytest
 import torch
 from huggingface_hub import HfApi
-
-from pglsum_hf import PGLSumModel, cli
-from pglsum_hf.convert_original_checkpoint import CheckpointError, convert_checkpoint, expected_original_shapes, main
-from pglsum_hf.errors import OptionError, OutputExistsError
 from reference_pglsum import ReferencePGLSum
 
-SMALL = dict(input_size=24, output_size=32, heads=4, num_segments=2, local_heads=2)
+from pglsum_hf import PGLSumModel, cli
+from pglsum_hf.convert_original_checkpoint import (
+    CheckpointError,
+    convert_checkpoint,
+    expected_original_shapes,
+    main,
+)
+from pglsum_hf.errors import OptionError, OutputExistsError
+
+SMALL = {"input_size": 24, "output_size": 32, "heads": 4, "num_segments": 2, "local_heads": 2}
 
 
 def write_reference(tmp_path, seed=0, name="pgl_sum.pt", **settings):
@@ -142,7 +147,7 @@ def test_bad_checkpoints_give_one_line_naming_the_file(tmp_path, capsys):
     state["linear_1.weight"][3, 4] = float("nan")
     torch.save(state, tmp_path / "nan.pt")
     # 3 segments of a 32-wide attention: 10 columns for 2 heads of 4, which the original crashes on in forward
-    _, three = write_reference(tmp_path, name="three.pt", num_segments=3, local_heads=4)
+    write_reference(tmp_path, name="three.pt", num_segments=3, local_heads=4)
     cases = {"text.pt": "text.pt: not a PyTorch state dict", "nan.pt": "nan.pt: weight 'linear_1.weight' holds NaN",
              "three.pt": "three.pt: these weights describe a network that cannot run"}  # fmt: skip
     for name, words in cases.items():

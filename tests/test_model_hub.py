@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -16,7 +17,7 @@ from transformers import AutoConfig, AutoModel
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.errors import OptionError, PGLSumError
 
-SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2, pos_enc="relative")
+SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 2, "local_heads": 2, "pos_enc": "relative"}
 
 
 def scores_of(model: PGLSumModel) -> torch.Tensor:
@@ -69,7 +70,7 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     assert commit is not None
     files = set(HfApi().list_repo_files(hub_repo_id))
     assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py"} <= files
-    readme = open(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card"), encoding="utf-8").read()
+    readme = Path(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card")).read_text(encoding="utf-8")
     assert "library_name: transformers" in readme and "- pglsum" in readme and "- summe" in readme
     assert "apostolidis2021pglsum" in readme and hub_repo_id in readme
     assert "automatically generated" not in readme  # not transformers' generic card
@@ -82,7 +83,7 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     # repo_id and commit_message it was given
     other = f"{hub_repo_id}-saved"
     model.save_pretrained(tmp_path / "saved", push_to_hub=True, repo_id=other, commit_message="first weights")
-    readme = open(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2"), encoding="utf-8").read()
+    readme = Path(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2")).read_text(encoding="utf-8")
     assert "apostolidis2021pglsum" in readme and "automatically generated" not in readme and other in readme
     assert (tmp_path / "saved" / "README.md").read_text(encoding="utf-8") == readme
     assert "first weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
@@ -165,7 +166,7 @@ def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
         """
     )
     env = {**os.environ, "HF_HOME": str(tmp_path / "empty-hf-home")}
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 (the return code is asserted below)
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
     )
     assert result.returncode == 0, result.stderr[-3000:]

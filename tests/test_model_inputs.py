@@ -7,7 +7,7 @@ import torch
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 
-SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2)
+SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 2, "local_heads": 2}
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +27,15 @@ def test_config_defaults_are_the_papers():
 @pytest.mark.parametrize(
     "settings, words",
     [
-        (dict(num_segments=1), ["num_segments=1", "integer >= 2"]),
-        (dict(hidden_size=1000), ["hidden_size=1000", "local_heads=4"]),
-        (dict(hidden_size=1020, num_heads=8), ["hidden_size=1020", "multiple of num_heads=8"]),
-        (dict(fusion="sum"), ["fusion='sum'", "'add', 'mult', 'avg', 'max'"]),
-        (dict(pos_enc="learned"), ["pos_enc='learned'", "'absolute', 'relative'"]),
-        (dict(init_type="uniform"), ["init_type='uniform'", "'xavier'"]),
-        (dict(init_type="normal"), ["init_gain=None", "init_type='normal'"]),
-        (dict(attention_dropout=1.5), ["attention_dropout=1.5", "[0, 1]"]),
-        (dict(num_heads=0), ["num_heads=0", "positive integer"]),
+        ({"num_segments": 1}, ["num_segments=1", "integer >= 2"]),
+        ({"hidden_size": 1000}, ["hidden_size=1000", "local_heads=4"]),
+        ({"hidden_size": 1020, "num_heads": 8}, ["hidden_size=1020", "multiple of num_heads=8"]),
+        ({"fusion": "sum"}, ["fusion='sum'", "'add', 'mult', 'avg', 'max'"]),
+        ({"pos_enc": "learned"}, ["pos_enc='learned'", "'absolute', 'relative'"]),
+        ({"init_type": "uniform"}, ["init_type='uniform'", "'xavier'"]),
+        ({"init_type": "normal"}, ["init_gain=None", "init_type='normal'"]),
+        ({"attention_dropout": 1.5}, ["attention_dropout=1.5", "[0, 1]"]),
+        ({"num_heads": 0}, ["num_heads=0", "positive integer"]),
     ],
 )
 def test_invalid_config_values_name_the_field(settings, words):
