@@ -172,3 +172,15 @@ def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
     assert result.returncode == 0, result.stderr[-3000:]
     found = torch.tensor(json.loads(result.stdout.strip().splitlines()[-1]))
     assert torch.equal(found, expected)
+
+
+def test_attention_implementation_is_chosen_as_in_transformers(tmp_path, model):
+    model.save_pretrained(tmp_path)
+    assert PGLSumModel.from_pretrained(tmp_path).config._attn_implementation == "sdpa"
+    eager = PGLSumModel.from_pretrained(tmp_path, attn_implementation="eager")
+    assert eager.config._attn_implementation == "eager"
+    assert torch.allclose(scores_of(eager), scores_of(model), atol=1e-6)
+    eager.set_attn_implementation("sdpa")
+    assert eager.config._attn_implementation == "sdpa"
+    with pytest.raises(ValueError, match="Flash Attention"):
+        PGLSumModel.from_pretrained(tmp_path, attn_implementation="flash_attention_2")
