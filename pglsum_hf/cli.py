@@ -49,10 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             print(usage)
             return 0
         if not rest or rest[0] not in BENCHMARKS:
-            found = f"unknown benchmark {rest[0]!r}" if rest else "which benchmark?"
+            found = f"unknown benchmark {rest[0]!r}" if rest else "no benchmark named"
             print(f"pglsum benchmark: {found}; expected one of {', '.join(BENCHMARKS)}\n{usage}", file=sys.stderr)
             return 2
-        module_name, rest = BENCHMARKS[rest[0]], rest[1:]
+        command, module_name, rest = f"benchmark {rest[0]}", BENCHMARKS[rest[0]], rest[1:]
     elif command in COMMANDS:
         module_name = COMMANDS[command][0]
     else:
