@@ -146,6 +146,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
             raise OptionError("--video", f"{video} is a folder, not a video file")
         if not video.exists():
             check_output_file(video, option="--video")
+        else:  # reused: it must be a video, found out now rather than after the other stages' set-up
+            from pglsum_hf.video.decode import open_video
+
+            container, _ = open_video(video)
+            container.close()
 
 
 def main(argv: list[str] | None = None) -> int:

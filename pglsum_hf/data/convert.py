@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from ..atomic import atomic_directory, check_output_dir
+from ..errors import OptionError
 from .dataset_card import CardInfo, render_dataset_card
 from .errors import DataFormatError, require_file
 from .h5 import iter_videos, list_videos, open_h5
@@ -179,6 +180,16 @@ def push_folder_to_hub(folder: str | os.PathLike, repo_id: str, private: bool | 
     return str(url)
 
 
+def check_repo_id(repo_id: str, option: str) -> None:
+    """Refuse a malformed Hub repository id before any work (the upload would fail only at the very end)."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise OptionError(option, f"{repo_id!r} is not a Hub repository id like org/name ({error})") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="pglsum convert",
@@ -194,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     args = parser.parse_args(argv)
+    if args.push_to_hub is not None:
+        check_repo_id(args.push_to_hub, "--push_to_hub")
 
     folder = convert_h5_to_dataset(
         args.h5,
