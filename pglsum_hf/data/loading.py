@@ -104,6 +104,10 @@ def load_split(
         require_file(path, "h5 feature file")
         source = str(convert_cached(path, splits, annotations, cache_dir, show_progress))
         splits = None  # the folder's split_k configs are exactly these splits
+    elif not path.exists():
+        _require_hub_id(source)
+    elif not path.is_dir():
+        raise UsageError(f"{source} is a file, but not a .h5 feature file; give a dataset folder, a Hub id or a .h5 file")
     elif annotations is not None:
         raise UsageError(f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)")
     load_kwargs = {"revision": revision, "streaming": streaming, **load_kwargs}
@@ -119,6 +123,16 @@ def load_split(
             raise UsageError("custom splits select rows by video_id and need streaming=False")
         loaded = _custom_split(source, split_index, splits, load_kwargs)
     return loaded.with_format("numpy") if numpy_format else loaded
+
+
+def _require_hub_id(source: str) -> None:
+    """A dataset that is not a local path must be a Hub id; a path that looks like none is a missing folder."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(source)
+    except HFValidationError:
+        raise FileNotFoundError(f"dataset folder not found: {source} (nor is it a Hub dataset id like org/name)") from None
 
 
 def _custom_split(source: str, split_index: int, splits: SplitsLike, load_kwargs: dict) -> datasets.DatasetDict:
