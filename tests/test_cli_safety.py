@@ -26,13 +26,12 @@ import h5py
 import numpy as np
 import pytest
 import torch
+from reference_pglsum import ReferencePGLSum
 
 from pglsum_hf import PGLSumConfig, PGLSumModel, cli
-from pglsum_hf.data.splits import default_splits_path
 from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.training.checkpointing import list_checkpoints
 from pglsum_hf.video import make_synthetic_video
-from reference_pglsum import ReferencePGLSum
 
 CLASSES = ("folder", "pickle", "resume", "corrupt", "value")
 
@@ -41,7 +40,7 @@ RUN_OPTIONS = {"--split_index": "0", "--n_epochs": "2", "--batch_size": "2", "--
                "--hidden_size": "64", "--checkpointing_epochs": "1"}  # fmt: skip
 # Cheap training options for cases that must fail before training (if they did not, they stay short).
 QUICK = ["--n_epochs", "1", "--batch_size", "2", "--eval_method", "max", "--report_to", "none", "--hidden_size", "64"]
-CHECKPOINT_SETTINGS = dict(input_size=24, output_size=32, heads=4, num_segments=2, local_heads=2)
+CHECKPOINT_SETTINGS = {"input_size": 24, "output_size": 32, "heads": 4, "num_segments": 2, "local_heads": 2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -302,7 +301,7 @@ def _folder_cases() -> None:
          prepare=lambda e: text(e.work / "notes.txt", "mine"))  # fmt: skip
 
     # make-synthetic writes named files into a folder that may hold other things.
-    synthetic = lambda folder, *extra: lambda e: ["make-synthetic", "--output_dir", str(folder(e)), *extra]  # noqa: E731
+    synthetic = lambda folder, *extra: lambda e: ["make-synthetic", "--output_dir", str(folder(e)), *extra]
     case("folder-make-synthetic-output-is-file", synthetic(lambda e: e.work / "notes.txt"), ["--output_dir", "notes.txt"], 2,
          prepare=lambda e: text(e.work / "notes.txt", "mine"))  # fmt: skip
     case("folder-make-synthetic-output-under-file", synthetic(lambda e: e.work / "notes.txt/data"), ["--output_dir", "notes.txt"], 2,
@@ -330,7 +329,7 @@ def _folder_cases() -> None:
          prepare=lambda e: text(e.work / "notes.txt", "mine"))  # fmt: skip
 
     # demo writes data, a model, a summary and the figures into one folder.
-    demo = lambda output, *extra: lambda e: ["demo", *(["--output_dir", str(output(e))] if output else []), "--n_epochs", "1", *extra]  # noqa: E731
+    demo = lambda output, *extra: lambda e: ["demo", *(["--output_dir", str(output(e))] if output else []), "--n_epochs", "1", *extra]
     case("folder-demo-output-is-cwd", demo(lambda e: "."), ["--output_dir"], prepare=lambda e: user_files(e.work))
     case("folder-demo-output-is-cwd-overwrite", demo(lambda e: ".", "--overwrite"), ["--output_dir"], prepare=lambda e: user_files(e.work))
     case("folder-demo-output-nonempty", demo(lambda e: e.work / "mine"), ["--output_dir", "mine"], prepare=lambda e: user_files(e.work / "mine"))
@@ -338,8 +337,8 @@ def _folder_cases() -> None:
     case("folder-demo-default-output-nonempty", demo(None), ["pglsum_demo_output"], prepare=lambda e: user_files(e.work / "pglsum_demo_output"))
 
     # benchmarks write one JSON file (and, for training, synthetic files into --data_dir).
-    bench = lambda name, *extra: lambda e: ["benchmark", name, *[str(part(e)) if callable(part) else part for part in extra]]  # noqa: E731
-    mine = lambda e: text(e.work / "results.json", '{"mine": true}')  # noqa: E731
+    bench = lambda name, *extra: lambda e: ["benchmark", name, *[str(part(e)) if callable(part) else part for part in extra]]
+    mine = lambda e: text(e.work / "results.json", '{"mine": true}')
     case("folder-benchmark-model-output-is-folder", bench("model", "--output", lambda e: e.work / "mine"), ["--output", "mine"], 2, prepare=lambda e: user_files(e.work / "mine"))
     case("folder-benchmark-model-output-exists", bench("model", "--output", lambda e: e.work / "results.json"), ["--output", "results.json"], prepare=mine)
     case("folder-benchmark-metric-output-exists", bench("metric", "--output", lambda e: e.work / "results.json"), ["--output", "results.json"], prepare=mine)
@@ -484,7 +483,7 @@ def _corrupt_cases() -> None:
     }
     for name, make in videos.items():
         if name == "truncated-video":
-            prepare = lambda e: truncated(e.video, e.work / "fake.mp4", 0.3)  # noqa: E731
+            prepare = lambda e: truncated(e.video, e.work / "fake.mp4", 0.3)
         else:
             prepare = (lambda e, make=make: make(e.work / "fake.mp4")) if make else None
         names = ["fake.mp4", "not a video"] if name == "png-renamed-mp4" else ["fake.mp4"]

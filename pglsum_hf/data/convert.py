@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-import h5py
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import TypedSequence
