@@ -35,7 +35,9 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..atomic import write_json
+from ..atomic import check_output_file, write_json
+from ..errors import OptionError
+from ..options import check_int
 from ..configuration_pglsum import PGLSumConfig
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..modeling_pglsum import PGLSumModel
@@ -239,11 +241,28 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--_one", help=argparse.SUPPRESS)  # one length, in a subprocess
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     return parser
+
+
+def _check_devices(names: list[str]) -> None:
+    for name in names:
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            raise OptionError("--devices", f"{name!r} is not a torch device (e.g. cpu, cuda, cuda:1)") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise OptionError("--devices", f"{name!r}: CUDA is not available on this machine")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args._one:  # the parent checks everything before the first measurement
+        check_int("--repeats", args.repeats, 1)
+        check_int("--warmup", args.warmup, 0)
+        check_int("--threads", args.threads, 1, allow_none=True)
+        _check_devices(args.devices or [])
+        check_output_file(args.output, overwrite=args.overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
         os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the subprocesses too
