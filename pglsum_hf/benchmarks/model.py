@@ -21,15 +21,15 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from tqdm.auto import tqdm
 
 from ..atomic import write_json
-from ..configuration_pglsum import PGLSumConfig
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
-from ..modeling_pglsum import PGLSumModel
+
+if TYPE_CHECKING:
+    import torch
 
 BATCH_VIDEOS = 20
 
@@ -40,6 +40,8 @@ def summe_lengths(count: int = BATCH_VIDEOS) -> list[int]:
 
 
 def _synchronize(device: torch.device) -> None:
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
@@ -65,6 +67,11 @@ def _measure(step: Callable[[], None], device: torch.device, repeats: int, warmu
 
 def benchmark_device(device: torch.device, precision: str, repeats: int, warmup: int, seed: int) -> dict[str, Any]:
     """Times of batched vs per-video train steps and inference on ``device`` (``precision`` fp32 or bf16)."""
+    import torch
+
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
+
     torch.manual_seed(seed)
     lengths = summe_lengths()
     padded = max(lengths)
@@ -116,6 +123,8 @@ def benchmark_device(device: torch.device, precision: str, repeats: int, warmup:
 
 
 def _describe(device: torch.device) -> str:
+    import torch
+
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
@@ -139,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import torch  # after parsing: --help stays light
+
     if args.threads:
         torch.set_num_threads(args.threads)
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])

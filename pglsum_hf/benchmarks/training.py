@@ -21,10 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
-from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
-from ..training.arguments import PGLSumTrainingArguments
 from ..atomic import write_json
 
 
@@ -45,6 +41,8 @@ MODES = ("per_video", "batched")
 
 def _timed_epoch(trainer: Any, epoch: int) -> tuple[float, float]:
     """Wall and CPU seconds of one epoch's optimizer work (no evaluation)."""
+    import torch
+
     trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
     cuda = trainer.accelerator.device.type == "cuda"
     if cuda:
@@ -62,6 +60,7 @@ def time_modes(h5_path: Path, profile: str, device: str, precision: str, epochs:
     The two modes take turns epoch by epoch (``warmup`` untimed rounds, then ``epochs`` timed ones), so a change in
     the machine's load during the run touches both alike.
     """
+    from ..training.arguments import PGLSumTrainingArguments
     from ..training.train import PGLSumTrainer
 
     _reset_accelerate()
@@ -119,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import torch  # after parsing: --help stays light
+
+    from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     configurations = [("cpu", "no")]

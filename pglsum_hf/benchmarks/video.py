@@ -21,14 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ..atomic import write_json
 
 TARGET_FRACTION = 0.35
 
 
 def _timed_features_class():
+    import torch
+
     from pglsum_hf.video import GoogLeNetFeatures
 
     class TimedFeatures(GoogLeNetFeatures):
@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import torch  # after parsing: --help stays light
+
     from pglsum_hf.video import make_synthetic_video
 
     with tempfile.TemporaryDirectory() as workdir:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pglsum_hf.metrics.video_summarization.video_summarization import compute_metrics
+from ..metrics.video_summarization.protocol import compute_metrics
 
 
 def random_baseline(
