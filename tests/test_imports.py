@@ -21,15 +21,11 @@ BENCHMARK_COMMANDS = [["benchmark", name] for name in cli.BENCHMARKS]
 
 def imported_after(code: str, cwd=None) -> set[str]:
     """The top-level modules loaded once ``code`` has run (a SystemExit from argparse counts as done)."""
-    script = textwrap.dedent(
-        f"""
-        import json, sys
-        try:
-        {textwrap.indent(textwrap.dedent(code), "    ")}
-        except SystemExit:
-            pass
-        print("\\nMODULES=" + json.dumps(sorted({{name.partition(".")[0] for name in sys.modules}})))
-        """
+    script = (
+        "import json, sys\ntry:\n"
+        + textwrap.indent(textwrap.dedent(code), "    ")
+        + "\nexcept SystemExit:\n    pass\n"
+        + 'print("\\nMODULES=" + json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))\n'
     )
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, env=os.environ, timeout=300
@@ -88,9 +84,11 @@ def test_command_help_imports_neither_torch_nor_transformers():
 def test_make_synthetic_and_convert_run_without_torch_or_transformers(tmp_path):
     code = f"""
         from pglsum_hf.cli import main
-        h5, splits = {str(tmp_path / "tiny_summe.h5")!r}, {str(tmp_path / "tiny_summe_splits.json")!r}
-        assert main(["make-synthetic", h5, "--profile", "summe", "--videos", "5", "--splits", splits]) == 0
-        assert main(["convert", h5, "--splits", splits, "--output_dir", {str(tmp_path / "dataset")!r}]) == 0
+
+        synthetic = {str(tmp_path / "synthetic")!r}
+        assert main(["make-synthetic", "--profile", "tiny", "--output_dir", synthetic]) == 0
+        h5, splits = synthetic + "/synthetic_tiny.h5", synthetic + "/synthetic_tiny_splits.json"
+        assert main(["convert", "--h5", h5, "--splits", splits, "--output_dir", {str(tmp_path / "dataset")!r}]) == 0
     """
     loaded = imported_after(code)
     assert (tmp_path / "dataset").is_dir()
@@ -117,23 +115,16 @@ def test_import_registers_config_model_and_pipeline_without_remote_code(tmp_path
         )
     """
     imported_after(code)
-    # A fresh interpreter: the package is imported first, transformers' registries only afterwards.
-    code = f"""
-        import pglsum_hf
-        from transformers import AutoConfig, AutoModel
-        from transformers.pipelines import PIPELINE_REGISTRY
-
-        config = AutoConfig.from_pretrained({str(tmp_path / "model")!r})
-        model = AutoModel.from_pretrained({str(tmp_path / "model")!r})
-        assert type(config) is pglsum_hf.PGLSumConfig, type(config)
-        assert type(model) is pglsum_hf.PGLSumModel, type(model)
-        assert PIPELINE_REGISTRY.check_task("video-summarization")[0] == "video-summarization"
-        print("REGISTERED")
-    """
-    # transformers first, then the package: the registries are already loaded and are extended at once.
-    loaded = imported_after(code)
+    checks = f"""
+config = AutoConfig.from_pretrained({str(tmp_path / "model")!r})
+model = AutoModel.from_pretrained({str(tmp_path / "model")!r})
+assert type(config) is pglsum_hf.PGLSumConfig, type(config)
+assert type(model) is pglsum_hf.PGLSumModel, type(model)
+assert PIPELINE_REGISTRY.check_task("video-summarization")[0] == "video-summarization"
+"""
+    transformers_imports = "from transformers import AutoConfig, AutoModel\nfrom transformers.pipelines import PIPELINE_REGISTRY\n"
+    # The package first: each registration runs when transformers loads the registry it extends.
+    loaded = imported_after("import pglsum_hf\n" + transformers_imports + checks)
     assert {"torch", "transformers"} <= loaded
-    swapped = code.replace("import pglsum_hf\n", "").replace(
-        "from transformers.pipelines import PIPELINE_REGISTRY\n", "from transformers.pipelines import PIPELINE_REGISTRY\nimport pglsum_hf\n"
-    )
-    imported_after(swapped)
+    # transformers first: the registries are already loaded and are extended at import.
+    imported_after(transformers_imports + "import pglsum_hf\n" + checks)
