@@ -20,7 +20,7 @@ def require(module: str, extra: str, purpose: str | None = None) -> ModuleType:
         return importlib.import_module(module)
     except ModuleNotFoundError as error:
         top_level = module.partition(".")[0]
-        if error.name is None or error.name.partition(".")[0] != top_level:
+        if error.name is None or not (module == error.name or module.startswith(error.name + ".")):
             raise  # the module is there but one of its own imports is broken: that traceback is the useful one
         needed_for = f"{purpose} needs" if purpose else "needs"
         raise MissingDependencyError(
