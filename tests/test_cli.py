@@ -28,7 +28,9 @@ def test_console_script_is_installed():
 
 def test_missing_optional_dependency_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "av", None)  # `import av` now fails as if PyAV were not installed
-    with pytest.raises(MissingDependencyError, match=r"decoding a video needs the optional dependency 'av'.*pglsum-hf\[video\]"):
+    with pytest.raises(
+        MissingDependencyError, match=r"decoding a video needs the optional dependency 'av'.*pglsum-hf\[video\]"
+    ):
         require("av", extra="video", purpose="decoding a video")
 
 

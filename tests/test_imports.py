@@ -122,7 +122,9 @@ assert type(config) is pglsum_hf.PGLSumConfig, type(config)
 assert type(model) is pglsum_hf.PGLSumModel, type(model)
 assert PIPELINE_REGISTRY.check_task("video-summarization")[0] == "video-summarization"
 """
-    transformers_imports = "from transformers import AutoConfig, AutoModel\nfrom transformers.pipelines import PIPELINE_REGISTRY\n"
+    transformers_imports = (
+        "from transformers import AutoConfig, AutoModel\nfrom transformers.pipelines import PIPELINE_REGISTRY\n"
+    )
     # The package first: each registration runs when transformers loads the registry it extends.
     loaded = imported_after("import pglsum_hf\n" + transformers_imports + checks)
     assert {"torch", "transformers"} <= loaded

@@ -95,8 +95,14 @@ def test_unknown_reference_field_is_an_error(metric, videos):
 def test_config_name_sets_the_default_eval_method(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     scores, reference = two_user_video()
-    assert evaluate.load(pglsum_hf.METRIC_PATH, "tvsum").compute(predictions=[scores], references=[reference])["f_score"] == 50.0
-    assert evaluate.load(pglsum_hf.METRIC_PATH, "summe").compute(predictions=[scores], references=[reference])["f_score"] == 100.0
+    assert (
+        evaluate.load(pglsum_hf.METRIC_PATH, "tvsum").compute(predictions=[scores], references=[reference])["f_score"]
+        == 50.0
+    )
+    assert (
+        evaluate.load(pglsum_hf.METRIC_PATH, "summe").compute(predictions=[scores], references=[reference])["f_score"]
+        == 100.0
+    )
     summe = evaluate.load(pglsum_hf.METRIC_PATH, "summe")
     assert summe.compute(predictions=[scores], references=[reference], eval_method="avg")["f_score"] == 50.0
     with pytest.raises(ValueError, match="unknown config name 'youtube'"):
@@ -112,15 +118,31 @@ def test_docstring_example_holds(metric):
     }
     scores = [0.9, 0.8, 0.9, 0.1, 0.2, 0.3, 0.2, 0.1, 0.1, 0.1]
     assert "66.67" in metric.inputs_description
-    assert round(metric.compute(predictions=[scores], references=[reference], eval_method="max")["f_score"], 2) == 66.67
+    assert (
+        round(metric.compute(predictions=[scores], references=[reference], eval_method="max")["f_score"], 2) == 66.67
+    )
 
 
 def test_card_documents_every_output_and_citation():
     card = (Path(pglsum_hf.METRIC_PATH) / "README.md").read_text(encoding="utf-8")
-    outputs = ("f_score", "f_scores", "kendall_tau", "spearman_rho", "kendall_tau_gtscore", "spearman_rho_gtscore", "diversity")
+    outputs = (
+        "f_score",
+        "f_scores",
+        "kendall_tau",
+        "spearman_rho",
+        "kendall_tau_gtscore",
+        "spearman_rho_gtscore",
+        "diversity",
+    )
     for name in outputs + ("user_summary", "change_points", "picks", "n_frames", "user_scores", "gtscore", "features"):
         assert f"**{name}**" in card or f"`{name}`" in card, name
-    for citation in ("gygli2014summe", "song2015tvsum", "zhang2016video", "otani2019rethinking", "apostolidis2021pglsum"):
+    for citation in (
+        "gygli2014summe",
+        "song2015tvsum",
+        "zhang2016video",
+        "otani2019rethinking",
+        "apostolidis2021pglsum",
+    ):
         assert citation in card, citation
     assert "Random summaries score high on TVSum" in card
 
@@ -152,7 +174,9 @@ copied = {name for _, _, files in os.walk(os.environ["HF_HOME"]) for name in fil
 print("COPIED", sorted(copied))
 """
     env = {**os.environ, "HF_HOME": str(tmp_path / "fresh-hf-home")}
-    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "F 100.0" in result.stdout
     modules = {path.name for path in Path(pglsum_hf.METRIC_PATH).glob("*.py")} - {"__init__.py"}

@@ -39,7 +39,9 @@ ANNOTATIONS = REPO_ROOT.parent / "shared" / "data" / "ydata-anno.tsv"
 def load_literal(path: Path = LITERAL_PATH) -> ModuleType:
     """Import the tests' literal implementation from the source checkout."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run this benchmark from a source checkout (it times the tests' oracle)")
+        raise FileNotFoundError(
+            f"{path} not found: run this benchmark from a source checkout (it times the tests' oracle)"
+        )
     spec = importlib.util.spec_from_file_location("metric_literal", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -118,17 +120,23 @@ def benchmark_knapsack(literal: ModuleType, rng: np.random.Generator, repeats: i
     }
 
 
-def benchmark_full_metric(literal: ModuleType, rng: np.random.Generator, repeats: int, n_videos: int) -> dict[str, Any]:
+def benchmark_full_metric(
+    literal: ModuleType, rng: np.random.Generator, repeats: int, n_videos: int
+) -> dict[str, Any]:
     import evaluate
 
     predictions, references = tvsum_split(rng, n_videos)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         literal_seconds, expected = best_seconds(lambda: literal.evaluate(predictions, references, "avg"), repeats)
-        vectorised_seconds, result = best_seconds(lambda: compute_metrics(predictions, references, eval_method="avg"), repeats)
+        vectorised_seconds, result = best_seconds(
+            lambda: compute_metrics(predictions, references, eval_method="avg"), repeats
+        )
         f_only = [{key: r[key] for key in ("user_summary", "change_points", "picks", "n_frames")} for r in references]
         literal_f_seconds, _ = best_seconds(lambda: literal.evaluate(predictions, f_only, "avg"), repeats)
-        vectorised_f_seconds, _ = best_seconds(lambda: compute_metrics(predictions, f_only, eval_method="avg"), repeats)
+        vectorised_f_seconds, _ = best_seconds(
+            lambda: compute_metrics(predictions, f_only, eval_method="avg"), repeats
+        )
         module = evaluate.load(METRIC_PATH)
         module_seconds, _ = best_seconds(
             lambda: module.compute(predictions=predictions, references=references, eval_method="avg"), repeats

@@ -33,7 +33,9 @@ def user_f_scores(summary: np.ndarray, user_summary: np.ndarray, where: str = "i
 
     selected = int(padded_summary.sum())
     if selected == 0:
-        warnings.warn(f"{where}: the summary selects no frame (budget smaller than every shot?); F-score is 0", stacklevel=2)
+        warnings.warn(
+            f"{where}: the summary selects no frame (budget smaller than every shot?); F-score is 0", stacklevel=2
+        )
         return np.zeros(len(users))
     overlap = (padded_users & padded_summary).sum(axis=1)
     user_lengths = padded_users.sum(axis=1)

@@ -46,7 +46,9 @@ def compute_metrics(
     eval_method = resolve_eval_method(eval_method, dataset)
     proportion = check_proportion(proportion)
     if len(predictions) != len(references):
-        raise ValueError(f"got {len(predictions)} predictions but {len(references)} references; expected one per video")
+        raise ValueError(
+            f"got {len(predictions)} predictions but {len(references)} references; expected one per video"
+        )
     if len(references) == 0:
         raise ValueError("no videos to evaluate: predictions and references are empty")
     for index, reference in enumerate(references):

@@ -29,7 +29,14 @@ from .protocol import compute_metrics
 from .stored_reference import VideoReference
 from .validation import REFERENCE_FIELDS
 
-__all__ = ["REFERENCE_FIELDS", "VideoSummarization", "compute_metrics", "diversity", "generate_summary", "rank_correlation"]
+__all__ = [
+    "REFERENCE_FIELDS",
+    "VideoSummarization",
+    "compute_metrics",
+    "diversity",
+    "generate_summary",
+    "rank_correlation",
+]
 
 _CITATION = """\
 @inproceedings{gygli2014summe,
@@ -119,7 +126,9 @@ Examples:
     66.67
 """
 
-_FEATURES = datasets.Features({"predictions": datasets.Sequence(datasets.Value("float64")), "references": VideoReference()})
+_FEATURES = datasets.Features(
+    {"predictions": datasets.Sequence(datasets.Value("float64")), "references": VideoReference()}
+)
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -158,4 +167,6 @@ class VideoSummarization(evaluate.Metric):
     ) -> dict[str, Any]:
         if dataset is None and self.config_name in DATASET_EVAL_METHODS:
             dataset = self.config_name
-        return compute_metrics(predictions, references, eval_method=eval_method, proportion=proportion, dataset=dataset)
+        return compute_metrics(
+            predictions, references, eval_method=eval_method, proportion=proportion, dataset=dataset
+        )
