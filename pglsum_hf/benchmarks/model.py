@@ -154,6 +154,11 @@ def measure_length(length: int, device_name: str, precision: str, compiled: bool
     """Time one forward of a ``length``-frame video in this process; report seconds and peak memory."""
     import resource
 
+    import torch
+
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
+
     device = torch.device(device_name)
     torch.manual_seed(seed)
     model = PGLSumModel(PGLSumConfig()).to(device).eval()
@@ -189,6 +194,8 @@ def measure_length(length: int, device_name: str, precision: str, compiled: bool
 
 def length_rows(lengths: list[int], args: argparse.Namespace) -> list[dict]:
     """One subprocess per (device, precision, compiled, length), so each peak memory is that run's alone."""
+    import torch
+
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     runs = []
     for name in devices:
@@ -279,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def summe_batch(args: argparse.Namespace) -> dict[str, Any]:
     """Batched vs one-video-at-a-time seconds on a SumMe-sized batch, per device and precision; printed and returned."""
+    import torch
+
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     runs = [(torch.device(name), precision) for name in devices for precision in ("fp32", "bf16") if name != "cpu" or precision == "fp32"]
     lengths = summe_lengths()
