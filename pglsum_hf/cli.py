@@ -13,6 +13,8 @@ import os
 import sys
 import traceback
 
+# One line per command (name: module, help), kept unwrapped so that each command is one line to read and merge.
+# fmt: off
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pglsum_hf.demo", "offline end-to-end demo on synthetic data: data, training, metric, Hub folder, video"),
     "make-synthetic": ("pglsum_hf.data.synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
@@ -24,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
     "benchmark": ("", "speed benchmarks: model | metric | training | video"),
 }
+# fmt: on
 BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric", "training", "video")}
 
 

@@ -18,18 +18,7 @@ import logging
 import time
 from pathlib import Path
 
-import evaluate
 import numpy as np
-import torch
-from transformers import AutoModel
-
-from .data.collator import VideoCollator
-from .data.convert import convert_h5_to_dataset
-from .data.loading import load_split
-from .data.synthetic import make_synthetic_h5, write_synthetic_splits
-from .evaluation import METRIC_PATH, random_baseline
-from .training import train
-from .video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 30
@@ -43,6 +32,18 @@ def _step(number: int, text: str) -> None:
 
 def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAULT_EPOCHS, seed: int = 0) -> dict:
     """Run the six steps above into ``output_dir`` and return the figures and paths it printed."""
+    import evaluate
+    import torch
+    from transformers import AutoModel
+
+    from .data.collator import VideoCollator
+    from .data.convert import convert_h5_to_dataset
+    from .data.loading import load_split
+    from .data.synthetic import make_synthetic_h5, write_synthetic_splits
+    from .evaluation import METRIC_PATH, random_baseline
+    from .training import train
+    from .video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video
+
     start = time.perf_counter()
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)

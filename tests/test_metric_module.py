@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -34,7 +37,8 @@ def _compute_quietly(function, *args, **kwargs):
 
 def test_metric_info_describes_the_inputs(metric):
     assert set(metric.features) == {"predictions", "references"}
-    assert set(metric.features["references"]) == {
+    # each reference is stored as one Arrow struct: every array as dtype + shape + bytes, and the video id
+    assert {field.name for field in metric.features["references"]()} == {
         "user_summary", "change_points", "picks", "n_frames", "user_scores", "gtscore", "features", "video_id"
     }  # fmt: skip
     assert "Otani" in metric.citation and "Gygli" in metric.citation and "Song" in metric.citation
@@ -91,8 +95,14 @@ def test_unknown_reference_field_is_an_error(metric, videos):
 def test_config_name_sets_the_default_eval_method(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     scores, reference = two_user_video()
-    assert evaluate.load(pglsum_hf.METRIC_PATH, "tvsum").compute(predictions=[scores], references=[reference])["f_score"] == 50.0
-    assert evaluate.load(pglsum_hf.METRIC_PATH, "summe").compute(predictions=[scores], references=[reference])["f_score"] == 100.0
+    assert (
+        evaluate.load(pglsum_hf.METRIC_PATH, "tvsum").compute(predictions=[scores], references=[reference])["f_score"]
+        == 50.0
+    )
+    assert (
+        evaluate.load(pglsum_hf.METRIC_PATH, "summe").compute(predictions=[scores], references=[reference])["f_score"]
+        == 100.0
+    )
     summe = evaluate.load(pglsum_hf.METRIC_PATH, "summe")
     assert summe.compute(predictions=[scores], references=[reference], eval_method="avg")["f_score"] == 50.0
     with pytest.raises(ValueError, match="unknown config name 'youtube'"):
@@ -108,14 +118,67 @@ def test_docstring_example_holds(metric):
     }
     scores = [0.9, 0.8, 0.9, 0.1, 0.2, 0.3, 0.2, 0.1, 0.1, 0.1]
     assert "66.67" in metric.inputs_description
-    assert round(metric.compute(predictions=[scores], references=[reference], eval_method="max")["f_score"], 2) == 66.67
+    assert (
+        round(metric.compute(predictions=[scores], references=[reference], eval_method="max")["f_score"], 2) == 66.67
+    )
 
 
 def test_card_documents_every_output_and_citation():
     card = (Path(pglsum_hf.METRIC_PATH) / "README.md").read_text(encoding="utf-8")
-    outputs = ("f_score", "f_scores", "kendall_tau", "spearman_rho", "kendall_tau_gtscore", "spearman_rho_gtscore", "diversity")
+    outputs = (
+        "f_score",
+        "f_scores",
+        "kendall_tau",
+        "spearman_rho",
+        "kendall_tau_gtscore",
+        "spearman_rho_gtscore",
+        "diversity",
+    )
     for name in outputs + ("user_summary", "change_points", "picks", "n_frames", "user_scores", "gtscore", "features"):
         assert f"**{name}**" in card or f"`{name}`" in card, name
-    for citation in ("gygli2014summe", "song2015tvsum", "zhang2016video", "otani2019rethinking", "apostolidis2021pglsum"):
+    for citation in (
+        "gygli2014summe",
+        "song2015tvsum",
+        "zhang2016video",
+        "otani2019rethinking",
+        "apostolidis2021pglsum",
+    ):
         assert citation in card, citation
     assert "Random summaries score high on TVSum" in card
+
+
+def test_references_round_trip_exactly_whatever_their_layout(metric, videos):
+    """evaluate stores each array as bytes: dtypes, scalars and non-contiguous views must come back unchanged."""
+    predictions = [video[0] for video in videos]
+    references = []
+    for _, reference in videos:
+        reference = dict(reference)
+        users = np.asarray(reference["user_summary"], dtype=np.int8)
+        reference["user_summary"] = np.asfortranarray(users)  # same values, column-major memory
+        reference["change_points"] = np.asarray(reference["change_points"]).T.copy().T  # a transposed view
+        reference["n_frames"] = np.int32(reference["n_frames"])
+        references.append(reference)
+    expected = _compute_quietly(compute_metrics, predictions, references, eval_method="avg")
+    found = _compute_quietly(metric.compute, predictions=predictions, references=references, eval_method="avg")
+    assert found == expected
+
+
+def test_loads_in_a_fresh_cache_from_another_directory(tmp_path):
+    """evaluate copies the script's relative imports: the protocol modules must all come along."""
+    script = """
+import os, evaluate, pglsum_hf
+metric = evaluate.load(pglsum_hf.METRIC_PATH)
+reference = {"user_summary": [[1] * 10 + [0] * 90], "change_points": [[0, 9], [10, 99]], "picks": [0, 50], "n_frames": 100}
+print("F", metric.compute(predictions=[[0.9, 0.1]], references=[reference])["f_score"])
+copied = {name for _, _, files in os.walk(os.environ["HF_HOME"]) for name in files if name.endswith(".py")}
+print("COPIED", sorted(copied))
+"""
+    env = {**os.environ, "HF_HOME": str(tmp_path / "fresh-hf-home")}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "F 100.0" in result.stdout
+    modules = {path.name for path in Path(pglsum_hf.METRIC_PATH).glob("*.py")} - {"__init__.py"}
+    copied = result.stdout.rpartition("COPIED ")[2]
+    assert all(name in copied for name in modules), (modules, copied)

@@ -208,8 +208,13 @@ def test_compute_metrics_reports_only_what_its_inputs_allow():
 
 @pytest.mark.parametrize(
     ("dataset", "eval_method", "expected"),
-    [("tvsum", None, "avg"), ("SumMe", None, "max"), ("user/eccv16_dataset_tvsum", None, "avg"),
-     (None, None, "max"), ("tvsum", "max", "max")],  # fmt: skip
+    [
+        ("tvsum", None, "avg"),
+        ("SumMe", None, "max"),
+        ("user/eccv16_dataset_tvsum", None, "avg"),
+        (None, None, "max"),
+        ("tvsum", "max", "max"),
+    ],  # fmt: skip
 )
 def test_eval_method_defaults_from_the_dataset_name(dataset, eval_method, expected):
     assert resolve_eval_method(eval_method, dataset) == expected

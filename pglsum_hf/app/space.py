@@ -46,12 +46,17 @@ def is_local(model: str | os.PathLike | None) -> bool:
 
 
 def space_requirements() -> list[str]:
-    """The package's own (non-optional) dependencies, then gradio."""
+    """The package's own dependencies and those of its ``[video]`` extra (the page decodes videos), then gradio."""
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as error:
         raise OptionError("--export_space", f"cannot list the dependencies of {DISTRIBUTION}: it is not installed") from error
-    return [line for line in declared if "extra ==" not in line.replace('"', "").replace("'", "")] + [GRADIO_REQUIREMENT]
+    needed = []
+    for line in declared:
+        requirement, _, marker = line.partition(";")
+        if not marker.strip() or marker.replace('"', "").replace("'", "").replace(" ", "") == "extra==video":
+            needed.append(requirement.strip())
+    return list(dict.fromkeys(needed)) + [GRADIO_REQUIREMENT]
 
 
 def _copy_package(target: Path) -> None:

@@ -30,17 +30,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from tqdm.auto import tqdm
 
 from ..atomic import check_output_file, write_json
+from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..errors import OptionError
 from ..options import check_int
-from ..configuration_pglsum import PGLSumConfig
-from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
-from ..modeling_pglsum import PGLSumModel
+
+if TYPE_CHECKING:
+    import torch
 
 BATCH_VIDEOS = 20
 
@@ -51,6 +51,8 @@ def summe_lengths(count: int = BATCH_VIDEOS) -> list[int]:
 
 
 def _synchronize(device: torch.device) -> None:
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
@@ -76,6 +78,11 @@ def _measure(step: Callable[[], None], device: torch.device, repeats: int, warmu
 
 def benchmark_device(device: torch.device, precision: str, repeats: int, warmup: int, seed: int) -> dict[str, Any]:
     """Times of batched vs per-video train steps and inference on ``device`` (``precision`` fp32 or bf16)."""
+    import torch
+
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
+
     torch.manual_seed(seed)
     lengths = summe_lengths()
     padded = max(lengths)
@@ -127,6 +134,8 @@ def benchmark_device(device: torch.device, precision: str, repeats: int, warmup:
 
 
 def _describe(device: torch.device) -> str:
+    import torch
+
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
@@ -146,6 +155,11 @@ def can_compile(device: torch.device) -> bool:
 def measure_length(length: int, device_name: str, precision: str, compiled: bool, repeats: int, seed: int) -> dict:
     """Time one forward of a ``length``-frame video in this process; report seconds and peak memory."""
     import resource
+
+    import torch
+
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
 
     device = torch.device(device_name)
     torch.manual_seed(seed)
@@ -182,6 +196,8 @@ def measure_length(length: int, device_name: str, precision: str, compiled: bool
 
 def length_rows(lengths: list[int], args: argparse.Namespace) -> list[dict]:
     """One subprocess per (device, precision, compiled, length), so each peak memory is that run's alone."""
+    import torch
+
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     runs = []
     for name in devices:
@@ -246,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_devices(names: list[str]) -> None:
+    import torch
+
     for name in names:
         try:
             device = torch.device(name)
@@ -257,6 +275,8 @@ def _check_devices(names: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    import torch  # after parsing: --help stays light
+
     if not args._one:  # the parent checks everything before the first measurement
         check_int("--repeats", args.repeats, 1)
         check_int("--warmup", args.warmup, 0)
@@ -287,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def summe_batch(args: argparse.Namespace) -> dict[str, Any]:
     """Batched vs one-video-at-a-time seconds on a SumMe-sized batch, per device and precision; printed and returned."""
+    import torch
+
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     runs = [(torch.device(name), precision) for name in devices for precision in ("fp32", "bf16") if name != "cpu" or precision == "fp32"]
     lengths = summe_lengths()

@@ -21,13 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ..atomic import check_output_dir, check_output_file, write_json
 from ..data.splits import default_splits_path
-from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
 from ..options import check_int
-from ..training.arguments import PGLSumTrainingArguments
 
 
 def _reset_accelerate() -> None:
@@ -47,6 +43,8 @@ MODES = ("per_video", "batched")
 
 def _timed_epoch(trainer: Any, epoch: int) -> tuple[float, float]:
     """Wall and CPU seconds of one epoch's optimizer work (no evaluation)."""
+    import torch
+
     trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
     cuda = trainer.accelerator.device.type == "cuda"
     if cuda:
@@ -64,6 +62,7 @@ def time_modes(h5_path: Path, profile: str, device: str, precision: str, epochs:
     The two modes take turns epoch by epoch (``warmup`` untimed rounds, then ``epochs`` timed ones), so a change in
     the machine's load during the run touches both alike.
     """
+    from ..training.arguments import PGLSumTrainingArguments
     from ..training.train import PGLSumTrainer
 
     _reset_accelerate()
@@ -133,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             h5_path = Path(args.data_dir) / f"synthetic_{profile}.h5"
             for target in (h5_path, default_splits_path(h5_path)):
                 check_output_file(target, overwrite=args.overwrite, inputs=[args.output], option="--data_dir")
+    import torch  # after parsing: --help stays light
+
+    from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     configurations = [("cpu", "no")]

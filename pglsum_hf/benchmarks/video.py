@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ..atomic import check_output_file, write_json
 from ..errors import OptionError
 from ..options import check_int, check_number
@@ -31,6 +29,8 @@ TARGET_FRACTION = 0.35
 
 
 def _timed_features_class():
+    import torch
+
     from pglsum_hf.video import GoogLeNetFeatures
 
     class TimedFeatures(GoogLeNetFeatures):
@@ -156,6 +156,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _check_arguments(args)
+    import torch  # after parsing: --help stays light
+
     from pglsum_hf.video import make_synthetic_video
 
     with tempfile.TemporaryDirectory() as workdir:

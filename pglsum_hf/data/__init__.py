@@ -7,13 +7,28 @@ batching, and SYNTHETIC files in the same layout.
     DataLoader(split["train"], batch_size=4, collate_fn=VideoCollator())
 """
 
-from .collator import LengthGroupedSampler, VideoCollator
-from .convert import convert_h5_to_dataset, push_folder_to_hub
-from .errors import DataFormatError
-from .loading import convert_cached, load_split
-from .schema import dataset_features
-from .splits import make_random_splits, read_splits, write_splits
-from .synthetic import PROFILES, generate_videos, make_synthetic_h5, write_synthetic_splits
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "LengthGroupedSampler": ".collator",
+        "VideoCollator": ".collator",
+        "convert_h5_to_dataset": ".convert",
+        "push_folder_to_hub": ".convert",
+        "DataFormatError": ".errors",
+        "convert_cached": ".loading",
+        "load_split": ".loading",
+        "dataset_features": ".schema",
+        "make_random_splits": ".splits",
+        "read_splits": ".splits",
+        "write_splits": ".splits",
+        "PROFILES": ".synthetic",
+        "generate_videos": ".synthetic",
+        "make_synthetic_h5": ".synthetic",
+        "write_synthetic_splits": ".synthetic",
+    },
+)
 
 __all__ = [
     "PROFILES",

@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 from datasets.arrow_writer import TypedSequence
 from tqdm.auto import tqdm
 
-from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from ..atomic import atomic_directory, check_output_dir
 from ..errors import OptionError
+from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from .dataset_card import CardInfo, render_dataset_card
 from .errors import DataFormatError, require_file
 from .h5 import iter_videos, list_videos, open_h5

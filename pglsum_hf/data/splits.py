@@ -9,7 +9,6 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Union
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from .errors import DataFormatError, require_file
 from .h5 import video_sort_key
 
 Split = dict[str, list[str]]
-SplitsLike = Union[str, os.PathLike, Sequence[Split]]
+SplitsLike = str | os.PathLike | Sequence[Split]
 
 
 def splits_source(splits: SplitsLike) -> str:
@@ -75,7 +74,7 @@ def make_random_splits(video_ids: Sequence[str], n_splits: int = 5, test_fractio
         test = {order[(index * n_test + offset) % len(order)] for offset in range(n_test)}
         splits.append(
             {
-                "train_keys": sorted((key for key in order if key not in test)),
+                "train_keys": sorted(key for key in order if key not in test),
                 "test_keys": sorted(test),
             }
         )

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pglsum_hf.metrics.video_summarization.video_summarization import compute_metrics
+from ..metrics.video_summarization.protocol import compute_metrics
 
 
 def random_baseline(
@@ -20,7 +20,9 @@ def random_baseline(
     rng = np.random.default_rng(seed)
     lengths = [len(reference["picks"]) for reference in references]
     draws = [
-        compute_metrics([rng.random(n) for n in lengths], references, eval_method=eval_method, proportion=proportion)["f_score"]
+        compute_metrics([rng.random(n) for n in lengths], references, eval_method=eval_method, proportion=proportion)[
+            "f_score"
+        ]
         for _ in range(trials)
     ]
     return float(np.mean(draws))

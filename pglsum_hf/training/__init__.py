@@ -4,9 +4,18 @@
 criterion, and ``pglsum_hf.training.run_splits`` trains all five splits and writes the results table.
 """
 
-from .arguments import PGLSumTrainingArguments
-from .checkpointing import TrainingDiverged, TrainingInterrupted
-from .selection import select_epoch
-from .train import TrainingResult, train
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "PGLSumTrainingArguments": ".arguments",
+        "TrainingDiverged": ".checkpointing",
+        "TrainingInterrupted": ".checkpointing",
+        "select_epoch": ".selection",
+        "TrainingResult": ".train",
+        "train": ".train",
+    },
+)
 
 __all__ = ["PGLSumTrainingArguments", "TrainingDiverged", "TrainingInterrupted", "TrainingResult", "select_epoch", "train"]

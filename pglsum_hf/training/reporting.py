@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic, write_json
+from ..dependencies import require
 
 
 def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:
@@ -31,8 +32,7 @@ def plot_training_curves(
     title: str,
 ) -> Path:
     """PNG: training loss (left axis) and test F-score (right axis) per epoch, selected and best epochs marked."""
-    import matplotlib
-
+    matplotlib = require("matplotlib", extra="train", purpose="the training-curve plot")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from ..data.collator import VideoCollator
-from ..data.loading import load_split
 from ..atomic import write_atomic, write_json
 from ..evaluation import random_baseline
 from .arguments import dataset_family, parse_args
@@ -97,6 +95,9 @@ def run_in_parallel(dataset: str, splits: list[int], output_dir: Path, train_arg
 
 def split_random_baseline(dataset: str, split: int, splits_file: str | None, eval_method: str, trials: int) -> float:
     """Mean F-score of uniformly random frame scores on the split's test videos, over ``trials`` draws."""
+    from ..data.collator import VideoCollator
+    from ..data.loading import load_split
+
     test = load_split(dataset, split, splits=splits_file, show_progress=False)["test"]
     references = VideoCollator(reference_features=False)([test[i] for i in range(len(test))])["references"]
     return random_baseline(references, eval_method=eval_method, trials=trials, seed=split)

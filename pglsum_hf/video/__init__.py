@@ -14,14 +14,30 @@ One module per step, each usable on its own (swap any of them):
 av and torchvision are imported only when a video is decoded or a network is built.
 """
 
-from .decode import VideoDecodeError, VideoDecoder, VideoInfo
-from .features import FeatureWeightsError, GoogLeNetFeatures
-from .keyshots import Segment, select_segments
-from .result import VideoSummary
-from .shots import detect_shots, kernel_temporal_segmentation
-from .summarize import VideoSummarizer
-from .synthetic import SyntheticVideo, make_synthetic_video
-from .writing import plot_summary, save_summary, summary_to_json, write_summary_video
+from ..lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "VideoDecodeError": ".decode",
+        "VideoDecoder": ".decode",
+        "VideoInfo": ".decode",
+        "FeatureWeightsError": ".features",
+        "GoogLeNetFeatures": ".features",
+        "Segment": ".keyshots",
+        "select_segments": ".keyshots",
+        "VideoSummary": ".result",
+        "detect_shots": ".shots",
+        "kernel_temporal_segmentation": ".shots",
+        "VideoSummarizer": ".summarize",
+        "SyntheticVideo": ".synthetic",
+        "make_synthetic_video": ".synthetic",
+        "plot_summary": ".writing",
+        "save_summary": ".writing",
+        "summary_to_json": ".writing",
+        "write_summary_video": ".writing",
+    },
+)
 
 __all__ = [
     "FeatureWeightsError",

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dependencies import require
+
 DEFAULT_SAMPLE_RATE = 15
 # Decoding is cheap next to the feature network; the batch only bounds memory between the two.
 DEFAULT_BATCH_SIZE = 32
@@ -77,7 +79,7 @@ def open_video(path: str | os.PathLike):
         FileNotFoundError: the path does not exist.
         VideoDecodeError: the file is not a video ffmpeg can read, or it has no video stream.
     """
-    import av  # lazily: keeps `import pglsum_hf` light
+    av = require("av", extra="video", purpose="decoding a video")
 
     path = Path(path)
     if not path.exists():

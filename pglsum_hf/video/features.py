@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..dependencies import require
+
 logger = logging.getLogger(__name__)
 
 FEATURE_SIZE = 1024
@@ -42,6 +44,7 @@ class FeatureWeightsError(RuntimeError):
 
 
 def _imagenet_state_dict() -> dict[str, torch.Tensor]:
+    require("torchvision", extra="video", purpose="the GoogLeNet feature extractor")
     from torchvision.models import GoogLeNet_Weights
 
     try:
@@ -83,6 +86,7 @@ def build_googlenet_pool5(weights: str | os.PathLike | None = None) -> tuple[tor
         ``(network, description)``; the network maps float [B, 3, 224, 224] in [-1, 1] to [B, 1024];
         the description names the weights for logs and outputs.
     """
+    require("torchvision", extra="video", purpose="the GoogLeNet feature extractor")
     from torchvision.models import GoogLeNet
 
     if weights is not None and str(weights) == RANDOM_WEIGHTS:

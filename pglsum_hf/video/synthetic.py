@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic import atomic_file
+from ..dependencies import require
 
 AUDIO_SAMPLE_RATE = 16000
 # Pixels the camera pans over a scene; the scene canvas is this much larger than the frame.
@@ -144,7 +145,7 @@ def make_synthetic_video(
     Returns:
         The :class:`SyntheticVideo` with the cut positions (first frame of every scene).
     """
-    import av  # lazily: keeps `import pglsum_hf` light
+    av = require("av", extra="video", purpose="writing a video")
 
     path = Path(path)
     rate = _as_fraction(fps)

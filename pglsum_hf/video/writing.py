@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..dependencies import require
 from .decode import VideoDecodeError, VideoInfo, open_video
 from .keyshots import Segment
 from .result import VideoSummary
@@ -40,7 +41,7 @@ class _AudioCutter:
 
     def add(self, frame, mux) -> float:
         """Encode the selected part of ``frame``; return the time (s) at which the frame ends."""
-        import av
+        av = require("av", extra="video", purpose="writing the summary video")
 
         rate = frame.sample_rate
         start = frame.time - self.start_time if frame.time is not None else (self.clock or 0.0)
@@ -86,7 +87,7 @@ def write_summary_video(
     Returns:
         The number of video frames written.
     """
-    import av
+    av = require("av", extra="video", purpose="writing the summary video")
 
     if not segments:
         raise ValueError(f"{info.path}: no shot fits the summary budget, so there is no summary video to write")
@@ -158,6 +159,7 @@ def summary_to_json(summary: VideoSummary, path: str | os.PathLike) -> None:
 
 def plot_summary(summary: VideoSummary, path: str | os.PathLike) -> None:
     """PNG of the importance curve over time, with shot boundaries and the selected shots shaded."""
+    require("matplotlib", extra="video", purpose="the summary plot")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
