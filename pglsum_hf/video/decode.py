@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import PGLSumError
+
 DEFAULT_SAMPLE_RATE = 15
 # Decoding is cheap next to the feature network; the batch only bounds memory between the two.
 DEFAULT_BATCH_SIZE = 32
@@ -28,7 +30,7 @@ DEFAULT_BATCH_SIZE = 32
 _MIN_DECODED_SHARE = 0.9
 
 
-class VideoDecodeError(ValueError):
+class VideoDecodeError(PGLSumError, ValueError):
     """A file could not be read as a video; the message names the file and what was wrong."""
 
 
@@ -88,11 +90,20 @@ def open_video(path: str | os.PathLike):
         container = av.open(str(path))
     except av.error.FFmpegError as error:
         raise VideoDecodeError(f"{path}: not a readable video file ({error.strerror})") from error
+    if _is_image_format(container.format.name):
+        what = container.format.long_name or container.format.name
+        container.close()
+        raise VideoDecodeError(f"{path}: not a video: ffmpeg reads this file as a still image ({what})")
     if not container.streams.video:
         found = ", ".join(stream.type for stream in container.streams) or "none"
         container.close()
         raise VideoDecodeError(f"{path}: no video stream in the file (streams found: {found})")
     return container, container.streams.video[0]
+
+
+def _is_image_format(name: str) -> bool:
+    """ffmpeg's demuxers for image files (``png_pipe``, ``jpeg_pipe``, ``image2``, ...); animated GIF counts as video."""
+    return any(part in ("image2", "image2pipe") or (part.endswith("_pipe") and part != "gif_pipe") for part in name.split(","))
 
 
 def nominal_fps(stream) -> float | None:

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import PGLSumError
+
 logger = logging.getLogger(__name__)
 
 FEATURE_SIZE = 1024
@@ -37,7 +39,7 @@ IMAGENET_WEIGHTS_URL = "https://download.pytorch.org/models/googlenet-1378be20.p
 _RANDOM_SEED = 0
 
 
-class FeatureWeightsError(RuntimeError):
+class FeatureWeightsError(PGLSumError, RuntimeError):
     """The GoogLeNet weights could not be obtained or do not fit the network."""
 
 

@@ -32,6 +32,8 @@ need a far smaller one (the summarizer uses 0.05 with ``random`` weights).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 DEFAULT_VMAX = 1.0
@@ -168,7 +170,7 @@ def kts_windows(n: int, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVE
     stride = window - overlap
     starts = list(range(0, n - window, stride)) + [n - window]
     # Each boundary between kept ranges lies in the middle of the two windows' overlap.
-    cuts = [0] + [(following + start + window) // 2 for start, following in zip(starts[:-1], starts[1:])] + [n]
+    cuts = [0] + [(following + start + window) // 2 for start, following in itertools.pairwise(starts)] + [n]
     return [(start, start + window, cuts[k], cuts[k + 1]) for k, start in enumerate(starts)]
 
 
