@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from ..atomic import check_output_dir, is_empty_dir, write_json
 from ..errors import OptionError, PGLSumError
 from . import batch
-from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo
+from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .features import RANDOM_WEIGHTS, GoogLeNetFeatures
 from .keyshots import DEFAULT_BUDGET, select_segments
 from .result import RANDOM_FEATURES_NOTE, VideoSummary
@@ -123,7 +123,8 @@ class VideoSummarizer:
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
         decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
         with tqdm(total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress) as bar:
-            features = self.feature_extractor.encode(decoder.batches(self.feature_extractor.batch_size, progress=bar))
+            # Decoding runs in a thread, a batch ahead of the network.
+            features = self.feature_extractor.encode(prefetch(decoder.batches(self.feature_extractor.batch_size, progress=bar)))
         return features, decoder.info
 
     def shot_parameters(self, kts_vmax: float | None = None, max_change_points: int | None = None) -> dict:
