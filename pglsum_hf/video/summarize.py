@@ -221,7 +221,7 @@ class VideoSummarizer:
 
     def save(self, summary: VideoSummary, output_dir: str | os.PathLike, write_video: bool = True, progress: bool = False) -> dict[str, Path]:
         """Write ``DIR/IN.mp4`` (unless ``write_video`` is False), ``DIR/IN.json`` and ``DIR/IN.png``."""
-        total = summary.segments[-1].end_frame + 1 if summary.segments and write_video else 0
+        total = summary.summary_frames if write_video else 0
         with tqdm(total=total, desc="summary video", unit="frame", leave=False, disable=not progress or not total) as bar:
             return save_summary(summary, output_dir, write_video=write_video, progress=bar)
 
