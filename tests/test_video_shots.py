@@ -119,3 +119,9 @@ def test_windowed_kts_finds_every_cut_of_a_long_sequence():
     assert windowed_kts(features, window=300, overlap=60).tolist() == cuts
     shots = detect_shots(features, np.arange(len(features)) * 15, len(features) * 15, window=300, overlap=60)
     assert shots[1:, 0].tolist() == [cut * 15 for cut in cuts]
+
+
+@pytest.mark.parametrize(("options", "message"), [({"vmax": float("nan")}, "vmax must be a finite number > 0"), ({"vmax": -1.0}, "vmax must be"), ({"max_change_points": -2}, "max_change_points must be >= 0")])
+def test_bad_kts_settings_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        windowed_kts(np.ones((5, 4)), **options)

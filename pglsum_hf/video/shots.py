@@ -202,6 +202,10 @@ def windowed_kts(
     """
     if np.ndim(features) != 2 or len(features) == 0:
         raise ValueError(f"KTS needs features of shape [N, D] with N >= 1, found {np.shape(features)}")
+    if not (np.isfinite(vmax) and vmax > 0):
+        raise ValueError(f"KTS vmax must be a finite number > 0, got {vmax}")
+    if max_change_points is not None and max_change_points < 0:
+        raise ValueError(f"KTS max_change_points must be >= 0 (None: no limit), got {max_change_points}")
     found = []
     for start, end, keep_start, keep_end in kts_windows(len(features), window, overlap):
         local = kernel_temporal_segmentation(features[start:end], max_change_points=max_change_points, vmax=vmax) + start
