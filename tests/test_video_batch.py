@@ -157,3 +157,11 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
     assert [entry["status"] for entry in report["inputs"]] == ["trimmed", "trimmed", "trimmed", "failed"]
     assert {entry["process"] for entry in report["inputs"]} == {0, 1}
     assert result.stdout.count("0 ok, 3 trimmed, 0 skipped, 1 failed of 4 inputs") == 1  # one merged table
+
+
+def test_a_missing_model_folder_is_one_line(library, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli(library / "clip0.mp4", "--model", tmp_path / "no_model", "--output_dir", out, "--feature_weights", "random") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(f"pglsum summarize: --model: {tmp_path / 'no_model'}: ") and "Traceback" not in "\n".join(err)
+    assert not out.exists()

@@ -404,8 +404,8 @@ def main(argv: list[str] | None = None) -> int:
             kts_window=args.kts_window,
             kts_overlap=args.kts_overlap,
         )
-    except OSError as error:
-        raise OptionError("--model", f"{args.model}: {error}") from error
+    except (OSError, ValueError) as error:  # a missing folder, a Hub id that does not resolve, an unreadable config
+        raise OptionError("--model", f"{args.model}: {str(error).splitlines()[0]}") from error
     if args.feature_weights == RANDOM_WEIGHTS and state.is_main_process:
         print(f"NOTE: {RANDOM_FEATURES_NOTE}", file=sys.stderr)
 
