@@ -150,7 +150,7 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
     out = tmp_path / "out"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     command = [sys.executable, "-m", "pglsum_hf.cli", "summarize", str(library), *map(str, _options(model_dir, out)), "--num_processes", "2"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 1, result.stderr[-3000:]  # picture.mp4 fails, the others do not
     report = json.loads((out / "summarize_report.json").read_text())
     assert report["num_processes"] == 2

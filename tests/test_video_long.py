@@ -30,7 +30,7 @@ _CHILD = textwrap.dedent(
 def test_shots_and_scores_of_25000_steps_stay_within_8_gb():
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(N_STEPS), str(ADDRESS_SPACE_CAP_GB)], env=env, capture_output=True, text=True, timeout=900
+        [sys.executable, "-c", _CHILD, str(N_STEPS), str(ADDRESS_SPACE_CAP_GB)], env=env, capture_output=True, text=True, timeout=900, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
