@@ -36,7 +36,7 @@ TARGET_FRACTION = 0.08
 LONG_STEPS = (6_000, 24_000)
 LONG_TARGET_RATIO = 6.0
 # Address-space cap of each --long child: a model whose memory grows like T^2 fails there instead of
-# exhausting the machine.
+# exhausting the machine (torch and glibc reserve ~4 GB they never touch, so this allows ~6 GB resident).
 LONG_ADDRESS_SPACE_GB = 10
 
 
