@@ -143,7 +143,7 @@ def test_a_run_where_everything_fails_leaves_no_folder(library, model_dir, tmp_p
     out = tmp_path / "new" / "out"
     assert cli(library / "picture.mp4", *_options(model_dir, out)) == 1
     assert "not a video" in capsys.readouterr().err
-    assert not out.exists()
+    assert not (tmp_path / "new").exists()
 
 
 def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir, tmp_path):
@@ -165,3 +165,17 @@ def test_a_missing_model_folder_is_one_line(library, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(f"pglsum summarize: --model: {tmp_path / 'no_model'}: ") and "Traceback" not in "\n".join(err)
     assert not out.exists()
+
+
+def test_a_failure_while_writing_removes_the_folders_the_job_created(library, model_dir, tmp_path, monkeypatch, capsys):
+    from pglsum_hf.video import writing
+
+    def broken_plot(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writing, "plot_summary", broken_plot)
+    (tmp_path / "kept").mkdir()
+    out = tmp_path / "kept" / "new" / "out"
+    assert cli(library / "clip0.mp4", *_options(model_dir, out)) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert not (tmp_path / "kept" / "new").exists() and (tmp_path / "kept").is_dir()

@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     from accelerate.utils import gather_object
 
     state = PartialState(cpu=not torch.cuda.is_available())
-    created_dir = not output_dir.exists()
+    existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
     state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     try:
         summarizer = VideoSummarizer.from_pretrained(
@@ -434,8 +434,11 @@ def main(argv: list[str] | None = None) -> int:
         if any(record.status != "failed" for record in records):
             write_json(report, _report(args, records, state.num_processes))
             print(f"report: {report}")
-        elif created_dir and is_empty_dir(output_dir):
-            output_dir.rmdir()  # a job that wrote nothing leaves no empty folder behind
+        else:  # a job that wrote nothing leaves none of the folders it created behind
+            folder = output_dir
+            while folder != existing_ancestor and is_empty_dir(folder):
+                folder.rmdir()
+                folder = folder.parent
     state.wait_for_everyone()
     return 1 if failed else 0
 
