@@ -158,3 +158,26 @@ def test_sample_rate_must_be_positive(good_video):
     with pytest.raises(ValueError, match="sample_rate must be a positive number of frames, got 0"):
         VideoDecoder(good_video.path, sample_rate=0)
     assert os.path.getsize(good_video.path) > 0
+
+
+def test_seeking_to_the_selected_shots_writes_what_decoding_in_order_writes(tmp_path):
+    from pglsum_hf.video import writing
+
+    clip = make_synthetic_video(tmp_path / "clip.mp4", scene_seconds=[2.0, 3.0, 2.0, 3.0], width=64, height=48, fps=20, audio=True)
+    info, _ = _decode(clip.path, sample_rate=5)
+    # Two touching segments (one run), one later segment that starts between keyframes.
+    spans = [(40, 59), (60, 69), (143, 171)]
+    segments = [Segment(a, b, info.frame_start(a), info.frame_end(b), 0.5) for a, b in spans]
+    results = {}
+    for seek in (True, False):  # seeking raises rather than falling back, so this checks it is really used
+        output = tmp_path / f"seek_{seek}.mp4"
+        assert writing._write_summary_video(info, segments, output, 23, "veryfast", None, seek=seek) == 59
+        with av.open(str(output)) as container:
+            frames = [(frame.time, frame.to_ndarray(format="rgb24")) for frame in container.decode(video=0)]
+        with av.open(str(output)) as container:
+            audio = sum(frame.samples for frame in container.decode(audio=0))
+        results[seek] = frames, audio
+    (seeked, seeked_audio), (ordered, ordered_audio) = results[True], results[False]
+    assert [time for time, _ in seeked] == [time for time, _ in ordered]
+    assert max(np.abs(a.astype(int) - b.astype(int)).mean() for (_, a), (_, b) in zip(seeked, ordered)) < 1.0
+    assert abs(seeked_audio - ordered_audio) <= 2048  # within an AAC frame or two

@@ -9,8 +9,10 @@ from pglsum_hf.video.shots import (
     detect_shots,
     kernel_temporal_segmentation,
     kts_penalty,
+    kts_windows,
     segment_scatter,
     shots_from_change_points,
+    windowed_kts,
 )
 
 
@@ -86,3 +88,40 @@ def test_single_frame_and_bad_input():
         kernel_temporal_segmentation(np.zeros((0, 4)))
     with pytest.raises(ValueError, match="3 sampled frames but 2 picks"):
         detect_shots(np.ones((3, 4)), np.array([0, 15]), 40)
+
+
+@pytest.mark.parametrize("n", [1, 40, 150, 200])
+def test_windowed_kts_is_exact_kts_up_to_the_window(n):
+    features = _blocks([37, 11, 52, 29, 8, 63], seed=n)[:n]
+    for vmax in (0.05, 1.0):
+        exact = kernel_temporal_segmentation(features, vmax=vmax)
+        assert windowed_kts(features, vmax=vmax, window=200, overlap=40).tolist() == exact.tolist()
+    assert kts_windows(n, window=200, overlap=40) == [(0, n, 0, n)]
+
+
+def test_windows_tile_the_sequence_with_context_on_both_sides():
+    windows = kts_windows(1000, window=200, overlap=60)
+    assert windows[0][0] == windows[0][2] == 0 and windows[-1][1] == windows[-1][3] == 1000
+    assert all(end - start == 200 for start, end, _, _ in windows)
+    for (start, end, _, keep_end), (next_start, _, next_keep_start, _) in itertools.pairwise(windows):
+        assert keep_end == next_keep_start  # kept parts tile [0, n)
+        assert keep_end - next_start >= 30 and end - keep_end >= 30  # overlap / 2 of context either side
+    with pytest.raises(ValueError, match="overlap must be an integer in"):
+        kts_windows(1000, window=100, overlap=100)
+    with pytest.raises(ValueError, match="window must be an integer >= 2"):
+        kts_windows(1000, window=1, overlap=0)
+
+
+def test_windowed_kts_finds_every_cut_of_a_long_sequence():
+    lengths = np.random.default_rng(3).integers(15, 90, size=40)  # 40 shots, ~2000 steps, ten windows of 300
+    features = _blocks(lengths.tolist(), seed=3)
+    cuts = np.cumsum(lengths)[:-1].tolist()
+    assert windowed_kts(features, window=300, overlap=60).tolist() == cuts
+    shots = detect_shots(features, np.arange(len(features)) * 15, len(features) * 15, window=300, overlap=60)
+    assert shots[1:, 0].tolist() == [cut * 15 for cut in cuts]
+
+
+@pytest.mark.parametrize(("options", "message"), [({"vmax": float("nan")}, "vmax must be a finite number > 0"), ({"vmax": -1.0}, "vmax must be"), ({"max_change_points": -2}, "max_change_points must be >= 0")])
+def test_bad_kts_settings_are_refused(options, message):
+    with pytest.raises(ValueError, match=message):
+        windowed_kts(np.ones((5, 4)), **options)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import logging
 import math
-from contextlib import nullcontext
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

@@ -4,10 +4,13 @@ One module per step, each usable on its own (swap any of them):
 
 - :mod:`.decode` -- :class:`VideoDecoder` streams a file with PyAV, keeping every ``sample_rate``-th frame.
 - :mod:`.features` -- :class:`GoogLeNetFeatures`: pool5 features (1024-d, L2-normalised).
-- :mod:`.shots` -- :func:`detect_shots` / :func:`kernel_temporal_segmentation` (KTS).
-- :mod:`.keyshots` -- :func:`select_segments`: the metric's knapsack, budget as a fraction or in seconds.
+- :mod:`.shots` -- :func:`detect_shots`: KTS over overlapping windows (:func:`kernel_temporal_segmentation`
+  is the exact KTS each window runs; the whole video is one window up to ``window`` steps).
+- :mod:`.keyshots` -- :func:`select_segments`: the metric's knapsack, budget as a fraction or in seconds; when no
+  whole shot fits, the best window of the best shot (``trimmed``), so a summary is never empty.
 - :mod:`.writing` -- :func:`save_summary`: summary video (H.264/AAC MP4), JSON and PNG plot, all or nothing.
 - :mod:`.summarize` -- :class:`VideoSummarizer`, the whole path, and ``pglsum summarize``.
+- :mod:`.batch` -- many inputs in one job: folders and globs, output-folder rules, resume, the final table.
 - :mod:`.pipeline` -- the ``video-summarization`` transformers pipeline.
 - :mod:`.synthetic` -- :func:`make_synthetic_video`, SYNTHETIC test videos with known scene cuts.
 
@@ -29,6 +32,7 @@ __getattr__, __dir__ = lazy_exports(
         "VideoSummary": ".result",
         "detect_shots": ".shots",
         "kernel_temporal_segmentation": ".shots",
+        "windowed_kts": ".shots",
         "VideoSummarizer": ".summarize",
         "SyntheticVideo": ".synthetic",
         "make_synthetic_video": ".synthetic",
@@ -56,5 +60,6 @@ __all__ = [
     "save_summary",
     "select_segments",
     "summary_to_json",
+    "windowed_kts",
     "write_summary_video",
 ]

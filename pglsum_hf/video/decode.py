@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dependencies import require
+from ..errors import PGLSumError
 
 DEFAULT_SAMPLE_RATE = 15
 # Decoding is cheap next to the feature network; the batch only bounds memory between the two.
@@ -30,7 +31,7 @@ DEFAULT_BATCH_SIZE = 32
 _MIN_DECODED_SHARE = 0.9
 
 
-class VideoDecodeError(ValueError):
+class VideoDecodeError(PGLSumError, ValueError):
     """A file could not be read as a video; the message names the file and what was wrong."""
 
 
@@ -90,11 +91,69 @@ def open_video(path: str | os.PathLike):
         container = av.open(str(path))
     except av.error.FFmpegError as error:
         raise VideoDecodeError(f"{path}: not a readable video file ({error.strerror})") from error
+    if _is_image_format(container.format.name):
+        what = container.format.long_name or container.format.name
+        container.close()
+        raise VideoDecodeError(f"{path}: not a video: ffmpeg reads this file as a still image ({what})")
     if not container.streams.video:
         found = ", ".join(stream.type for stream in container.streams) or "none"
         container.close()
         raise VideoDecodeError(f"{path}: no video stream in the file (streams found: {found})")
     return container, container.streams.video[0]
+
+
+def prefetch(batches: Iterator, depth: int = 2) -> Iterator:
+    """Iterate ``batches`` in a background thread, up to ``depth`` items ahead of the consumer.
+
+    Decoding (ffmpeg, which releases the GIL) then runs while the feature network works on the previous batch,
+    and memory stays bounded by ``depth`` batches. An exception in the producer is raised in the consumer; a
+    consumer that stops early (or fails) stops the producer.
+    """
+    import queue
+    import threading
+
+    items: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce():
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        items.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            items.put((done, None))
+        except BaseException as error:  # noqa: BLE001 -- handed to the consumer, raised there with its traceback
+            items.put((done, error))
+
+    thread = threading.Thread(target=produce, name="video-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = items.get()
+            if error is not None:
+                raise error
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue, then let it finish
+            try:
+                items.get_nowait()
+            except queue.Empty:
+                pass
+            thread.join(timeout=0.1)
+
+
+def _is_image_format(name: str) -> bool:
+    """ffmpeg's demuxers for image files (``png_pipe``, ``jpeg_pipe``, ``image2``, ...); animated GIF counts as video."""
+    return any(part in ("image2", "image2pipe") or (part.endswith("_pipe") and part != "gif_pipe") for part in name.split(","))
 
 
 def nominal_fps(stream) -> float | None:

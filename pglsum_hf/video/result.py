@@ -24,8 +24,9 @@ class VideoSummary:
         scores: float [T] importance of every sampled frame (``info.picks``), from the PGL-SUM model.
         shots: int [S, 2] inclusive ``[start, end]`` frames of every shot (KTS), covering the video.
         shot_scores: float [S] mean importance of every shot (the knapsack's values).
-        selected: bool [S] the shots in the summary.
-        segments: the selected shots in time order, with frames, times and scores.
+        selected: bool [S] the shots in the summary (when ``trimmed``, the shot the summary was cut from).
+        segments: the selected shots in time order, with frames, times and scores; when no whole shot fits the
+            budget, one segment trimmed out of the best shot (see :mod:`.keyshots`).
         model: name or path of the PGL-SUM model.
         feature_weights: description of the GoogLeNet weights.
         random_features: whether those weights are random (then every output says so).
@@ -48,6 +49,11 @@ class VideoSummary:
     max_seconds: float | None
     kts: dict | None
     outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trimmed(self) -> bool:
+        """Whether the summary is a window cut out of a shot longer than the budget (no whole shot fitted)."""
+        return any(segment.trimmed for segment in self.segments)
 
     @property
     def summary_frames(self) -> int:
@@ -79,6 +85,7 @@ class VideoSummary:
             "budget": {"proportion": self.budget, "max_seconds": self.max_seconds},
             "summary_frames": self.summary_frames,
             "summary_duration": self.summary_duration,
+            "trimmed": self.trimmed,
             "segments": [segment.to_dict() for segment in self.segments],
             "shots": self.shots.tolist(),
             "shot_scores": [float(value) for value in self.shot_scores],

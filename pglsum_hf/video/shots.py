@@ -15,6 +15,15 @@ step of the dynamic program is a min-reduction over the lower triangle of an [N,
 the penalty alone (L_m >= 0, and the penalty grows with m) exceeds the best cost found, which is exact; so the
 default maximum number of change points, N - 1, costs nothing for typical videos.
 
+Long videos: the exact search needs several [N + 1, N + 1] float64 tables and time growing faster than N^2,
+so :func:`detect_shots` runs it over overlapping windows of ``window`` steps (default 1200: ten minutes at
+2 fps) that start every ``window - overlap`` steps (default overlap 240: two minutes). Each window is
+segmented exactly, on its own (its penalty uses the window's length), and keeps the change points of its
+middle part: the boundary between two neighbouring windows' parts lies in the middle of their overlap, so
+every change point was found with at least ``overlap / 2`` steps of context on both sides. Time and memory
+then grow like N x window (a fixed cost per window, N / (window - overlap) windows), and for N <= window
+there is one window: the result is exactly :func:`kernel_temporal_segmentation` on the whole sequence.
+
 vmax weighs the penalty against the scatter, so it depends on the features' scale. The default, 1.0, is the
 value used with ImageNet GoogLeNet pool5 features by the public video summarization code bases; features of
 an untrained network are nearly parallel (cosine similarity ~0.95 between scenes, ~0.999 within one), and
@@ -23,9 +32,14 @@ need a far smaller one (the summarizer uses 0.05 with ``random`` weights).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 DEFAULT_VMAX = 1.0
+# Windowed KTS for long videos (see the module docstring): steps per window and steps shared by neighbours.
+DEFAULT_WINDOW = 1200
+DEFAULT_OVERLAP = 240
 # Rows (segment ends) of the dynamic program handled at once: large enough for numpy to run at full speed,
 # small enough that the skipped upper triangle (segments ending before they start) is most of the waste.
 _BLOCK = 128
@@ -142,25 +156,87 @@ def shots_from_change_points(change_points: np.ndarray, picks: np.ndarray, n_fra
     return np.stack([starts, ends], axis=1)
 
 
+def kts_windows(n: int, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP) -> list[tuple[int, int, int, int]]:
+    """The windows of windowed KTS over ``n`` steps.
+
+    Returns:
+        ``(start, end, keep_start, keep_end)`` per window: it is segmented over steps ``[start, end)`` and
+        keeps the change points in ``[keep_start, keep_end)``; the kept ranges tile ``[0, n)``. One window
+        ``(0, n, 0, n)`` when ``n <= window``.
+    """
+    check_window(window, overlap)
+    if n <= window:
+        return [(0, n, 0, n)]
+    stride = window - overlap
+    starts = list(range(0, n - window, stride)) + [n - window]
+    # Each boundary between kept ranges lies in the middle of the two windows' overlap.
+    cuts = [0] + [(following + start + window) // 2 for start, following in itertools.pairwise(starts)] + [n]
+    return [(start, start + window, cuts[k], cuts[k + 1]) for k, start in enumerate(starts)]
+
+
+def check_window(window: int, overlap: int) -> None:
+    """Refuse window settings that cannot tile a sequence (``window >= 2``, ``0 <= overlap < window``)."""
+    if int(window) != window or window < 2:
+        raise ValueError(f"KTS window must be an integer >= 2 steps, got {window}")
+    if int(overlap) != overlap or not 0 <= overlap < window:
+        raise ValueError(f"KTS overlap must be an integer in [0, window) = [0, {window}), got {overlap}")
+
+
+def windowed_kts(
+    features: np.ndarray,
+    max_change_points: int | None = None,
+    vmax: float = DEFAULT_VMAX,
+    window: int = DEFAULT_WINDOW,
+    overlap: int = DEFAULT_OVERLAP,
+) -> np.ndarray:
+    """Change points by KTS over overlapping windows (exact KTS when ``len(features) <= window``).
+
+    Args:
+        features: [N, D] features of N sampled frames.
+        max_change_points: largest number of change points considered in each window (default: no limit).
+        vmax: penalty weight, as in :func:`kernel_temporal_segmentation`.
+        window, overlap: steps per window and steps shared by neighbouring windows (module docstring).
+
+    Returns:
+        int64 [m], ascending indices in 1..N-1 at which a new segment begins.
+    """
+    if np.ndim(features) != 2 or len(features) == 0:
+        raise ValueError(f"KTS needs features of shape [N, D] with N >= 1, found {np.shape(features)}")
+    if not (np.isfinite(vmax) and vmax > 0):
+        raise ValueError(f"KTS vmax must be a finite number > 0, got {vmax}")
+    if max_change_points is not None and max_change_points < 0:
+        raise ValueError(f"KTS max_change_points must be >= 0 (None: no limit), got {max_change_points}")
+    found = []
+    for start, end, keep_start, keep_end in kts_windows(len(features), window, overlap):
+        local = kernel_temporal_segmentation(features[start:end], max_change_points=max_change_points, vmax=vmax) + start
+        found.append(local[(local >= keep_start) & (local < keep_end)])
+    return np.concatenate(found).astype(np.int64)
+
+
 def detect_shots(
     features: np.ndarray,
     picks: np.ndarray,
     n_frames: int,
     max_change_points: int | None = None,
     vmax: float = DEFAULT_VMAX,
+    window: int = DEFAULT_WINDOW,
+    overlap: int = DEFAULT_OVERLAP,
 ) -> np.ndarray:
-    """Shots of a video from its sampled-frame features (KTS + mapping to original frames).
+    """Shots of a video from its sampled-frame features (windowed KTS + mapping to original frames).
+
+    Deterministic: the same features and parameters always give the same shots.
 
     Args:
         features: [N, D] features of the sampled frames.
         picks: [N] original frame indices of those frames.
         n_frames: number of frames of the video.
-        max_change_points, vmax: see :func:`kernel_temporal_segmentation`.
+        max_change_points, vmax: see :func:`kernel_temporal_segmentation` (the limit applies per window).
+        window, overlap: see :func:`windowed_kts`; exact KTS when N <= window.
 
     Returns:
         int64 [S, 2] inclusive ``[start, end]`` frame ranges covering the whole video.
     """
     if len(features) != len(picks):
         raise ValueError(f"got features for {len(features)} sampled frames but {len(picks)} picks")
-    change_points = kernel_temporal_segmentation(features, max_change_points=max_change_points, vmax=vmax)
+    change_points = windowed_kts(features, max_change_points=max_change_points, vmax=vmax, window=window, overlap=overlap)
     return shots_from_change_points(change_points, picks, n_frames)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -28,12 +29,17 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo
+from ..atomic import check_output_dir, is_empty_dir, write_json
+from ..errors import OptionError, PGLSumError
+from . import batch
+from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .features import RANDOM_WEIGHTS, GoogLeNetFeatures
 from .keyshots import DEFAULT_BUDGET, select_segments
 from .result import RANDOM_FEATURES_NOTE, VideoSummary
-from .shots import DEFAULT_VMAX, detect_shots
-from .writing import output_paths, save_summary
+from .shots import DEFAULT_OVERLAP, DEFAULT_VMAX, DEFAULT_WINDOW, detect_shots
+from .writing import save_summary
+
+logger = logging.getLogger(__name__)
 
 # Untrained GoogLeNet features are nearly parallel (see shots.py), so KTS needs a much smaller penalty weight.
 RANDOM_FEATURES_VMAX = 0.05
@@ -47,7 +53,9 @@ class VideoSummarizer:
         feature_extractor: the frame feature extractor (:class:`GoogLeNetFeatures`).
         sample_rate: keep every ``sample_rate``-th frame (default 15: 2 fps for 30 fps video).
         kts_vmax: KTS penalty weight; default 1.0 for ImageNet features, 0.05 for random ones.
-        max_change_points: largest number of shot boundaries KTS considers (default: no limit).
+        max_change_points: largest number of shot boundaries KTS considers per window (default: no limit).
+        kts_window, kts_overlap: KTS runs over windows of ``kts_window`` sampled frames sharing ``kts_overlap``
+            with their neighbours (default 1200 and 240; exact KTS for videos up to ``kts_window`` steps).
         model_name: how the model is named in the outputs (default: its ``name_or_path``).
     """
 
@@ -59,6 +67,8 @@ class VideoSummarizer:
         kts_vmax: float | None = None,
         max_change_points: int | None = None,
         model_name: str | None = None,
+        kts_window: int = DEFAULT_WINDOW,
+        kts_overlap: int = DEFAULT_OVERLAP,
     ):
         self.model = model.eval()
         self.feature_extractor = feature_extractor
@@ -66,6 +76,8 @@ class VideoSummarizer:
         default_vmax = RANDOM_FEATURES_VMAX if feature_extractor.is_random else DEFAULT_VMAX
         self.kts_vmax = default_vmax if kts_vmax is None else kts_vmax
         self.max_change_points = max_change_points
+        self.kts_window = kts_window
+        self.kts_overlap = kts_overlap
         self.model_name = model_name or getattr(model, "name_or_path", "") or type(model).__name__
         self._check_feature_size(feature_extractor.feature_size, "the feature extractor")
 
@@ -111,27 +123,58 @@ class VideoSummarizer:
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
         decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
         with tqdm(total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress) as bar:
-            features = self.feature_extractor.encode(decoder.batches(self.feature_extractor.batch_size, progress=bar))
+            # Decoding runs in a thread, a batch ahead of the network.
+            features = self.feature_extractor.encode(prefetch(decoder.batches(self.feature_extractor.batch_size, progress=bar)))
         return features, decoder.info
+
+    def shot_parameters(self, kts_vmax: float | None = None, max_change_points: int | None = None) -> dict:
+        """The shot detector and its settings (with this call's overrides), as recorded in the JSON and dataset cards."""
+        return {
+            "method": "KTS over overlapping windows (exact KTS when the video has at most `window` sampled frames)",
+            "vmax": self.kts_vmax if kts_vmax is None else kts_vmax,
+            "max_change_points": self.max_change_points if max_change_points is None else max_change_points,
+            "window": self.kts_window,
+            "overlap": self.kts_overlap,
+        }
 
     def detect_shots(
         self, features: np.ndarray, info: VideoInfo, kts_vmax: float | None = None, max_change_points: int | None = None
     ) -> np.ndarray:
-        """int64 [S, 2] inclusive shots covering the video, by KTS on the sampled-frame features.
+        """int64 [S, 2] inclusive shots covering the video, by windowed KTS on the sampled-frame features.
 
-        ``kts_vmax`` and ``max_change_points`` override the summarizer's for this call.
+        ``kts_vmax`` and ``max_change_points`` override the summarizer's for this call. Deterministic.
         """
-        vmax = self.kts_vmax if kts_vmax is None else kts_vmax
-        limit = self.max_change_points if max_change_points is None else max_change_points
-        return detect_shots(features, info.picks, info.n_frames, max_change_points=limit, vmax=vmax)
+        kts = self.shot_parameters(kts_vmax, max_change_points)
+        return detect_shots(
+            features,
+            info.picks,
+            info.n_frames,
+            max_change_points=kts["max_change_points"],
+            vmax=kts["vmax"],
+            window=kts["window"],
+            overlap=kts["overlap"],
+        )
 
     @torch.inference_mode()
     def score(self, features: np.ndarray | torch.Tensor, video: str | os.PathLike = "<features>") -> np.ndarray:
-        """float [T] importance of every sampled frame, from the PGL-SUM model."""
+        """float [T] importance of every sampled frame, from the PGL-SUM model.
+
+        Raises:
+            PGLSumError: the features or the scores are not finite numbers (e.g. features far from unit norm).
+        """
         self._check_feature_size(features.shape[-1], str(video))
         parameter = next(self.model.parameters())
         tensor = torch.as_tensor(features).to(device=parameter.device, dtype=parameter.dtype)
-        return self.model(tensor[None]).scores[0].float().cpu().numpy()
+        if not torch.isfinite(tensor).all():
+            raise PGLSumError(f"{video}: the frame features hold NaN or infinite values")
+        scores = self.model(tensor[None]).scores[0].float().cpu().numpy()
+        if not np.isfinite(scores).all():
+            largest = float(tensor.abs().max())
+            raise PGLSumError(
+                f"{video}: the model gave NaN or infinite importance scores; the features reach {largest:.3g} in "
+                "absolute value, expected L2-normalised GoogLeNet pool5 features (values in [-1, 1])"
+            )
+        return scores
 
     def select(
         self,
@@ -150,16 +193,15 @@ class VideoSummarizer:
             info: the decoded video.
             features: [T, D] sampled-frame features, for KTS (not needed when ``shots`` is given).
             scores: [T] importance of the sampled frames.
-            budget: summary length as a fraction of the video; ``max_seconds`` replaces it with seconds.
+            budget: summary length as a fraction of the video; ``max_seconds`` replaces it with seconds. When no
+                whole shot fits, the summary is the best window of that length inside the best shot
+                (``summary.trimmed``; see :mod:`.keyshots`), so it is never empty.
             kts_vmax, max_change_points: override the summarizer's KTS settings for this call.
             shots: [S, 2] inclusive frames covering the video, replacing KTS (e.g. another shot detector).
         """
         kts = None  # shots from elsewhere: no KTS parameters to report
         if shots is None:
-            kts = {
-                "vmax": self.kts_vmax if kts_vmax is None else kts_vmax,
-                "max_change_points": self.max_change_points if max_change_points is None else max_change_points,
-            }
+            kts = self.shot_parameters(kts_vmax, max_change_points)
             shots = self.detect_shots(features, info, kts["vmax"], kts["max_change_points"])
         shot_values, selected, segments = select_segments(scores, info, shots, budget=budget, max_seconds=max_seconds)
         return VideoSummary(
@@ -179,7 +221,7 @@ class VideoSummarizer:
 
     def save(self, summary: VideoSummary, output_dir: str | os.PathLike, write_video: bool = True, progress: bool = False) -> dict[str, Path]:
         """Write ``DIR/IN.mp4`` (unless ``write_video`` is False), ``DIR/IN.json`` and ``DIR/IN.png``."""
-        total = summary.segments[-1].end_frame + 1 if summary.segments and write_video else 0
+        total = summary.summary_frames if write_video else 0
         with tqdm(total=total, desc="summary video", unit="frame", leave=False, disable=not progress or not total) as bar:
             return save_summary(summary, output_dir, write_video=write_video, progress=bar)
 
@@ -224,9 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pglsum summarize",
         description="Summarize video files with a PGL-SUM model: for each INPUT `IN.ext`, write DIR/IN.mp4 "
-        "(the selected shots), DIR/IN.json (segments, shots, picks, scores) and DIR/IN.png (importance plot).",
+        "(the selected shots), DIR/IN.json (segments, shots, picks, scores) and DIR/IN.png (importance plot). "
+        "A failed input never stops the others; a final table lists every input, the exit status is 1 when any "
+        "failed, and DIR/summarize_report.json records the job.",
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video files (anything ffmpeg reads)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders of videos, or glob patterns (quote them)")
     parser.add_argument("--model", required=True, help="PGL-SUM model: a local folder or a Hub id")
     parser.add_argument("--output_dir", required=True, help="folder for the outputs (created if missing)")
     parser.add_argument(
@@ -235,65 +279,192 @@ def build_parser() -> argparse.ArgumentParser:
         help="GoogLeNet weights: a local state dict (e.g. googlenet-1378be20.pth), or `random` for tests/demos "
         "(SYNTHETIC, marked in every output); default: torchvision's ImageNet weights (cache or download)",
     )
-    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="summary length as a fraction of the video (default 0.15)")
+    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="summary length as a fraction of the video, in (0, 1] (default 0.15)")
     parser.add_argument("--max_seconds", type=float, default=None, help="summary length in seconds (replaces --budget)")
     parser.add_argument("--sample_rate", type=int, default=DEFAULT_SAMPLE_RATE, help="keep every N-th frame (default 15)")
-    parser.add_argument("--kts_vmax", type=float, default=None, help="KTS penalty weight (default 1.0; 0.05 with random weights)")
-    parser.add_argument("--max_change_points", type=int, default=None, help="most shot boundaries KTS considers (default: no limit)")
+    parser.add_argument("--kts_vmax", type=float, default=None, help="KTS penalty weight, > 0 (default 1.0; 0.05 with random weights)")
+    parser.add_argument("--max_change_points", type=int, default=None, help="most shot boundaries KTS considers per window, >= 1 (default: no limit)")
+    parser.add_argument("--kts_window", type=int, default=DEFAULT_WINDOW, help=f"KTS window in sampled frames (default {DEFAULT_WINDOW}; exact KTS below it)")
+    parser.add_argument("--kts_overlap", type=int, default=DEFAULT_OVERLAP, help=f"sampled frames shared by neighbouring KTS windows (default {DEFAULT_OVERLAP})")
     parser.add_argument("--no_video", action="store_true", help="write only the JSON and the plot")
+    parser.add_argument("--recursive", action="store_true", help="a folder INPUT contributes the videos of its sub-folders too")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing output files of these inputs (never anything else)")
+    parser.add_argument("--skip_existing", action="store_true", help="skip inputs whose outputs are complete (resume a job)")
+    parser.add_argument("--report", default=None, help=f"the job's JSON report (default DIR/{batch.REPORT_NAME})")
+    parser.add_argument(
+        "--num_processes",
+        type=int,
+        default=1,
+        help="split the inputs across N processes (GPUs when present) with accelerate; same as "
+        "`accelerate launch --num_processes N -m pglsum_hf.video.summarize ...`",
+    )
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
     return parser
 
 
-def _check_inputs(inputs: list[str], output_dir: str) -> None:
-    """Fail before loading anything when an input is missing or two inputs would write the same outputs."""
-    seen: dict[Path, str] = {}
-    for video in inputs:
-        if not Path(video).exists():
-            raise FileNotFoundError(f"video file not found: {video}")
-        target = output_paths(video, output_dir)["json"].resolve()
-        if target in seen:
-            raise ValueError(f"{video} and {seen[target]} would both write {target}; summarize them into different --output_dir")
-        seen[target] = video
+def validate_args(args: argparse.Namespace) -> None:
+    """Refuse bad option values before anything is loaded or decoded (one line naming the option)."""
+    if not (math.isfinite(args.budget) and 0 < args.budget <= 1):
+        raise OptionError("--budget", f"must be a fraction of the video in (0, 1], got {args.budget}")
+    if args.max_seconds is not None and not (math.isfinite(args.max_seconds) and args.max_seconds > 0):
+        raise OptionError("--max_seconds", f"must be a finite number of seconds > 0, got {args.max_seconds}")
+    if args.sample_rate < 1:
+        raise OptionError("--sample_rate", f"must be a number of frames >= 1, got {args.sample_rate}")
+    if args.kts_vmax is not None and not (math.isfinite(args.kts_vmax) and args.kts_vmax > 0):
+        raise OptionError("--kts_vmax", f"must be a finite number > 0, got {args.kts_vmax}")
+    if args.max_change_points is not None and args.max_change_points < 1:
+        raise OptionError("--max_change_points", f"must be >= 1 (omit it for no limit), got {args.max_change_points}")
+    if args.kts_window < 2:
+        raise OptionError("--kts_window", f"must be >= 2 sampled frames, got {args.kts_window}")
+    if not 0 <= args.kts_overlap < args.kts_window:
+        raise OptionError("--kts_overlap", f"must be in [0, --kts_window) = [0, {args.kts_window}), got {args.kts_overlap}")
+    if args.num_processes < 1:
+        raise OptionError("--num_processes", f"must be >= 1, got {args.num_processes}")
+    if args.device is not None:
+        try:
+            device = torch.device(args.device)
+        except RuntimeError as error:
+            raise OptionError("--device", f"not a torch device: {args.device!r} ({error})") from error
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise OptionError("--device", f"{args.device}: CUDA is not available on this machine")
+    if args.feature_weights not in (None, RANDOM_WEIGHTS) and not Path(args.feature_weights).is_file():
+        raise OptionError("--feature_weights", f"{args.feature_weights}: file not found (expected a GoogLeNet state dict, or `random`)")
+
+
+def _launch(argv: list[str], num_processes: int) -> int:
+    """Run this command in ``num_processes`` processes (torch.distributed.run; accelerate reads its environment)."""
+    import socket
+    import subprocess
+
+    with socket.socket() as probe:  # a free port for the processes' rendezvous
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ)
+    if not torch.cuda.is_available():
+        env["ACCELERATE_USE_CPU"] = "true"
+        env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // num_processes)))
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(num_processes),
+        "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "pglsum_hf.video.summarize", *argv,
+    ]  # fmt: skip
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def _summarize_one(summarizer: VideoSummarizer, video: Path, args: argparse.Namespace, process: int) -> batch.Record:
+    """Summarize one input; an error becomes its record's message (the job goes on)."""
+    try:
+        summary = summarizer(
+            video, output_dir=args.output_dir, budget=args.budget, max_seconds=args.max_seconds, write_video=not args.no_video
+        )
+    except (PGLSumError, OSError, ValueError, RuntimeError) as error:
+        return batch.Record(str(video), "failed", str(error).splitlines()[0] if str(error) else type(error).__name__, process=process)
+    except Exception as error:  # a bug: keep its traceback in the log, and go on with the other inputs
+        logger.exception("%s: unexpected error", video)
+        return batch.Record(str(video), "failed", f"{type(error).__name__}: {error}", process=process)
+    info = summary.info
+    return batch.Record(
+        str(video),
+        "trimmed" if summary.trimmed else "ok",
+        "no whole shot fits the budget: best window of the best shot" if summary.trimmed else "",
+        n_frames=info.n_frames,
+        duration=info.duration,
+        shots=len(summary.shots),
+        summary_seconds=summary.summary_duration,
+        outputs=dict(summary.outputs),
+        process=process,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    validate_args(args)
+    videos = batch.expand_inputs(args.inputs, recursive=args.recursive)
+    output_dir = check_output_dir(args.output_dir, inputs=videos, owned=True)  # a file, or not writable: refused
+    report = Path(args.report) if args.report else output_dir / batch.REPORT_NAME
+    plan = batch.plan_outputs(videos, output_dir, not args.no_video, args.overwrite, args.skip_existing, report)
+    if args.num_processes > 1 and "WORLD_SIZE" not in os.environ:
+        return _launch(argv, args.num_processes)
+
+    from accelerate import PartialState
+    from accelerate.utils import gather_object
+
+    state = PartialState(cpu=not torch.cuda.is_available())
+    existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
+    state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     try:
-        _check_inputs(args.inputs, args.output_dir)
         summarizer = VideoSummarizer.from_pretrained(
             args.model,
             feature_weights=args.feature_weights,
-            device=args.device,
+            device=args.device or (state.device if state.num_processes > 1 else None),
             sample_rate=args.sample_rate,
             kts_vmax=args.kts_vmax,
             max_change_points=args.max_change_points,
+            kts_window=args.kts_window,
+            kts_overlap=args.kts_overlap,
         )
-    except (OSError, ValueError, RuntimeError) as error:
-        print(f"pglsum summarize: {error}", file=sys.stderr)
-        return 1
-    if args.feature_weights == RANDOM_WEIGHTS:
+    except (OSError, ValueError) as error:  # a missing folder, a Hub id that does not resolve, an unreadable config
+        raise OptionError("--model", f"{args.model}: {str(error).splitlines()[0]}") from error
+    if args.feature_weights == RANDOM_WEIGHTS and state.is_main_process:
         print(f"NOTE: {RANDOM_FEATURES_NOTE}", file=sys.stderr)
-    failures = 0
-    for video in tqdm(args.inputs, desc="videos", unit="video", disable=len(args.inputs) == 1):
-        try:
-            summary = summarizer(
-                video, output_dir=args.output_dir, budget=args.budget, max_seconds=args.max_seconds, write_video=not args.no_video
-            )
-        except (OSError, ValueError, RuntimeError) as error:
-            print(f"pglsum summarize: {error}", file=sys.stderr)
-            failures += 1
-            continue
-        info = summary.info
-        print(
-            f"{video}: {info.n_frames} frames, {info.duration:.1f} s, {len(summary.shots)} shots -> "
-            f"{len(summary.segments)} selected, {summary.summary_frames} frames, {summary.summary_duration:.1f} s"
-        )
-        for kind, path in summary.outputs.items():
-            print(f"  {kind:<5} {path}")
-    return 1 if failures else 0
+
+    records = []
+    with state.split_between_processes(plan.todo) as mine:
+        for video in tqdm(mine, desc=f"videos (process {state.process_index})" if state.num_processes > 1 else "videos",
+                          unit="video", disable=len(mine) < 2):  # fmt: skip
+            record = _summarize_one(summarizer, video, args, state.process_index)
+            if record.status == "failed":
+                print(f"pglsum summarize: {record.message}", file=sys.stderr)
+            else:
+                print(
+                    f"{video}: {record.n_frames} frames, {record.duration:.1f} s, {record.shots} shots -> summary "
+                    f"{record.summary_seconds:.1f} s{' (trimmed: no whole shot fits the budget)' if record.status == 'trimmed' else ''}"
+                )
+                for kind, path in record.outputs.items():
+                    print(f"  {kind:<5} {path}")
+            records.append(record)
+    records = gather_object(records) if state.num_processes > 1 else records
+    failed = any(record.status == "failed" for record in records)
+    if state.is_main_process:
+        order = {video: position for position, video in enumerate(videos)}
+        records += [batch.Record(str(video), "skipped", "outputs complete (--skip_existing)") for video in plan.skipped]
+        records.sort(key=lambda record: order[Path(record.input)])
+        print(batch.format_table(records))
+        if any(record.status != "failed" for record in records):
+            write_json(report, _report(args, records, state.num_processes))
+            print(f"report: {report}")
+        else:  # a job that wrote nothing leaves none of the folders it created behind
+            folder = output_dir
+            while folder != existing_ancestor and is_empty_dir(folder):
+                folder.rmdir()
+                folder = folder.parent
+    state.wait_for_everyone()
+    return 1 if failed else 0
+
+
+def _report(args: argparse.Namespace, records: list[batch.Record], num_processes: int) -> dict:
+    return {
+        "command": "pglsum summarize",
+        "model": args.model,
+        "output_dir": str(Path(args.output_dir)),
+        "num_processes": num_processes,
+        "settings": {
+            "budget": None if args.max_seconds is not None else args.budget,
+            "max_seconds": args.max_seconds,
+            "sample_rate": args.sample_rate,
+            "kts_vmax": args.kts_vmax,
+            "max_change_points": args.max_change_points,
+            "kts_window": args.kts_window,
+            "kts_overlap": args.kts_overlap,
+            "write_video": not args.no_video,
+        },
+        "counts": {status: sum(r.status == status for r in records) for status in ("ok", "trimmed", "skipped", "failed")},
+        "inputs": [record.to_dict() for record in records],
+    }
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from pglsum_hf.cli import run
+
+    sys.exit(run("summarize", main))

@@ -26,7 +26,8 @@ from .keyshots import Segment
 from .result import VideoSummary
 
 DEFAULT_CRF = 23
-DEFAULT_PRESET = "veryfast"
+# Summary videos are for viewing: a fast x264 preset (less CPU than "veryfast", somewhat larger files).
+DEFAULT_PRESET = "superfast"
 
 
 class _AudioCutter:
@@ -67,6 +68,21 @@ class _AudioCutter:
         return end
 
 
+class _CannotSeek(Exception):
+    """Seeking did not land where the frame count says (no pts, or a keyframe after the target)."""
+
+
+def _runs(segments: Sequence[Segment]) -> list[tuple[int, int, float, float]]:
+    """Touching segments merged: ``(first_frame, last_frame, start_time, end_time)`` per run of frames."""
+    runs: list[list] = []
+    for segment in segments:
+        if runs and segment.start_frame == runs[-1][1] + 1:
+            runs[-1][1], runs[-1][3] = segment.end_frame, segment.end_time
+        else:
+            runs.append([segment.start_frame, segment.end_frame, segment.start_time, segment.end_time])
+    return [tuple(run) for run in runs]
+
+
 def write_summary_video(
     info: VideoInfo,
     segments: Sequence[Segment],
@@ -77,20 +93,33 @@ def write_summary_video(
 ) -> int:
     """Write the selected segments of ``info.path``, in order, as an H.264 MP4 (with AAC audio where the input has audio).
 
+    Only the selected parts are decoded: for each run of selected frames the input is sought to the keyframe
+    before it. Where seeking cannot be trusted (frames without timestamps, a seek landing after its target),
+    the file is written again by decoding it from the start.
+
     Args:
         info: the decoded video (frame count, timestamps, audio flag) from :class:`VideoDecoder`.
         segments: the shots to keep, in time order.
         output: the file to write (MP4, whatever its name).
         crf, preset: libx264 quality (lower crf = better) and speed settings.
-        progress: optional tqdm bar, advanced by every decoded input frame.
+        progress: optional tqdm bar, advanced by every written frame.
 
     Returns:
         The number of video frames written.
     """
+    if not segments:
+        raise ValueError(f"{info.path}: no segments to write, so there is no summary video")
+    try:
+        return _write_summary_video(info, segments, output, crf, preset, progress, seek=True)
+    except _CannotSeek:
+        if progress is not None:
+            progress.reset()
+        return _write_summary_video(info, segments, output, crf, preset, progress, seek=False)
+
+
+def _write_summary_video(info, segments, output, crf, preset, progress, seek: bool) -> int:
     av = require("av", extra="video", purpose="writing the summary video")
 
-    if not segments:
-        raise ValueError(f"{info.path}: no shot fits the summary budget, so there is no summary video to write")
     keep = np.zeros(info.n_frames, dtype=bool)
     # Output time (s) of each kept frame = its input time minus the gaps before it.
     shift = np.zeros(info.n_frames)
@@ -101,13 +130,11 @@ def write_summary_video(
         keep[segment.start_frame : segment.end_frame + 1] = True
         shift[segment.start_frame : segment.end_frame + 1] = removed
         previous_end = segment.end_time
-    last_frame = segments[-1].end_frame
     ranges = [(segment.start_time, segment.end_time) for segment in segments]
 
     container, video_in = open_video(info.path)
     video_in.thread_type = "AUTO"
     audio_in = container.streams.audio[0] if container.streams.audio else None
-    written = 0
     with container, av.open(str(output), "w", format="mp4") as out:
         rate = video_in.average_rate or Fraction(info.fps).limit_denominator(1001)
         video_out = out.add_stream("libx264", rate=rate)
@@ -123,31 +150,81 @@ def write_summary_video(
             layout = audio_in.codec_context.layout.name
             audio_out = out.add_stream("aac", rate=audio_in.codec_context.sample_rate, layout=layout)
             audio = _AudioCutter(ranges, info.start_time, audio_out)
-        audio_done = audio is None
-        index = 0
+
+        def write(frame, index):
+            frame.pts = int(round((info.timestamps[index] - shift[index]) / time_base))
+            frame.time_base = time_base
+            frame.pict_type = av.video.frame.PictureType.NONE  # let x264 choose frame types
+            out.mux(video_out.encode(frame))
+            if progress is not None:
+                progress.update(1)
+
         try:
-            for packet in container.demux(*[stream for stream in (video_in, audio_in) if stream is not None]):
-                for frame in packet.decode():
-                    if packet.stream.type == "audio":
-                        audio_done = audio.add(frame, out.mux) >= ranges[-1][1]
-                        continue
-                    if index <= last_frame and keep[index]:
-                        frame.pts = int(round((info.timestamps[index] - shift[index]) / time_base))
-                        frame.time_base = time_base
-                        frame.pict_type = av.video.frame.PictureType.NONE  # let x264 choose frame types
-                        out.mux(video_out.encode(frame))
-                        written += 1
-                    index += 1
-                    if progress is not None:
-                        progress.update(1)
-                if index > last_frame and audio_done:
-                    break  # everything selected is written; the rest of the file is not needed
+            if seek:
+                written = _copy_by_seeking(container, video_in, audio_in, info, _runs(segments), audio, out, write)
+            else:
+                written = _copy_in_order(container, video_in, audio_in, info, keep, ranges, audio, out, write)
         except av.error.FFmpegError as error:
-            raise VideoDecodeError(f"{info.path}: the file is corrupt: decoding failed after frame {index} ({error.strerror})") from error
+            raise VideoDecodeError(f"{info.path}: the file is corrupt: decoding failed while writing the summary ({error.strerror})") from error
         out.mux(video_out.encode(None))
         if audio is not None:
             out.mux(audio.encoder.encode(None))
     return written
+
+
+def _copy_in_order(container, video_in, audio_in, info, keep, ranges, audio, out, write) -> int:
+    """Decode the input from the start, writing the kept frames and audio, until the last selected frame."""
+    last_frame = int(np.flatnonzero(keep)[-1])
+    audio_done = audio is None
+    index = written = 0
+    for packet in container.demux(*[stream for stream in (video_in, audio_in) if stream is not None]):
+        for frame in packet.decode():
+            if packet.stream.type == "audio":
+                audio_done = audio.add(frame, out.mux) >= ranges[-1][1]
+                continue
+            if index <= last_frame and keep[index]:
+                write(frame, index)
+                written += 1
+            index += 1
+        if index > last_frame and audio_done:
+            break  # everything selected is written; the rest of the file is not needed
+    return written
+
+
+def _copy_by_seeking(container, video_in, audio_in, info, runs, audio, out, write) -> int:
+    """For each run of selected frames: seek to the keyframe before it, decode and write it, then its audio."""
+    written = 0
+    for first, last, start_time, end_time in runs:
+        container.seek(_stream_offset(info.start_time + info.timestamps[first], video_in), stream=video_in, backward=True, any_frame=False)
+        index, written_before = None, written
+        for frame in container.decode(video_in):
+            if frame.time is None:
+                raise _CannotSeek
+            position = int(np.searchsorted(info.timestamps, frame.time - info.start_time - 1e-6))
+            if position >= info.n_frames or abs(info.timestamps[position] - (frame.time - info.start_time)) > 1e-6:
+                raise _CannotSeek  # a frame the first pass did not see at this time
+            if index is None and position > first:
+                raise _CannotSeek  # landed after the run's first frame
+            index = position
+            if index > last:
+                break
+            if index >= first:
+                write(frame, index)
+                written += 1
+        if written - written_before != last - first + 1:
+            raise _CannotSeek  # the stream ended early or skipped frames
+        if audio is not None:
+            audio.ranges = [(start_time, end_time)]  # only this run: earlier audio may be decoded again after a seek
+            container.seek(_stream_offset(info.start_time + start_time, audio_in), stream=audio_in, backward=True, any_frame=False)
+            for frame in container.decode(audio_in):
+                if audio.add(frame, out.mux) >= end_time:
+                    break
+    return written
+
+
+def _stream_offset(seconds: float, stream) -> int:
+    """``seconds`` in ``stream``'s time base (what ``container.seek(..., stream=stream)`` expects)."""
+    return int(np.floor(seconds / stream.time_base))
 
 
 def summary_to_json(summary: VideoSummary, path: str | os.PathLike) -> None:
