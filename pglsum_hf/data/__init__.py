@@ -7,7 +7,8 @@ batching, and SYNTHETIC files in the same layout.
     DataLoader(split["train"], batch_size=4, collate_fn=VideoCollator())
 """
 
-from .collator import LengthGroupedSampler, VideoCollator
+from .batching import PaddedVideos, length_sorted_batches
+from .collator import VideoCollator
 from .convert import convert_h5_to_dataset, push_folder_to_hub
 from .errors import DataFormatError
 from .loading import convert_cached, load_split
@@ -18,7 +19,7 @@ from .synthetic import PROFILES, generate_videos, make_synthetic_h5, write_synth
 __all__ = [
     "PROFILES",
     "DataFormatError",
-    "LengthGroupedSampler",
+    "PaddedVideos",
     "VideoCollator",
     "convert_cached",
     "convert_h5_to_dataset",
@@ -31,4 +32,5 @@ __all__ = [
     "read_splits",
     "write_splits",
     "write_synthetic_splits",
+    "length_sorted_batches",
 ]
