@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import shutil
 import sys
 import time
 from contextlib import nullcontext
@@ -37,7 +35,6 @@ from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
 from tqdm.auto import tqdm
 
-from ..atomic import check_output_dir, write_json
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
@@ -59,6 +56,7 @@ from .checkpointing import (
     save_checkpoint,
 )
 from .model_setup import build_model
+from .output_dir import check_run_output_dir, finish_run_output_dir, start_run_output_dir
 from .reporting import plot_training_curves, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
@@ -230,9 +228,9 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     )
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
-    owned = checkpoint is not None and args.resume_from_checkpoint == "latest" and (output_dir / RUN_MARKER).is_file()
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
-    check_output_dir(output_dir, overwrite=args.overwrite, inputs=[p for p in inputs if Path(p).exists()], owned=owned)
+    resuming = checkpoint is not None and args.resume_from_checkpoint == "latest"
+    owned = check_run_output_dir(output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER)
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
 
     set_seed(args.seed)
@@ -268,7 +266,9 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
         load_checkpoint(checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection)
         run.last_checkpoint = checkpoint
         accelerator.print(f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)")
-    run.replaced = _start_output_dir(run, owned)
+    if accelerator.is_main_process:
+        run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
+    accelerator.wait_for_everyone()
     return run
 
 
@@ -281,25 +281,6 @@ def _resolve_resume(args: PGLSumTrainingArguments) -> Path | None:
     if checkpoint is None:
         logger.warning("--resume_from_checkpoint latest: no checkpoint in %s yet, starting from scratch", args.output_dir)
     return checkpoint
-
-
-def _start_output_dir(run: Run, owned: bool) -> Path | None:
-    """Create ``--output_dir`` with the run marker. With ``--overwrite`` the old content is moved aside, not deleted,
-    until training succeeds: at no moment are both the old and the new run gone."""
-    accelerator, output_dir = run.accelerator, run.output_dir
-    replaced = None
-    if not owned and output_dir.is_dir() and any(output_dir.iterdir()):  # only reached with --overwrite
-        replaced = output_dir.with_name(f".{output_dir.name}.replaced")
-        if accelerator.is_main_process:
-            if replaced.exists():
-                shutil.rmtree(replaced)
-            os.replace(output_dir, replaced)
-            logger.warning("--overwrite: the previous content of %s is kept in %s until training succeeds", output_dir, replaced)
-    if accelerator.is_main_process:
-        output_dir.mkdir(parents=True, exist_ok=True)
-        write_json(output_dir / RUN_MARKER, run.record)
-    accelerator.wait_for_everyone()
-    return replaced
 
 
 # ================================================================================================ after the loop
@@ -335,8 +316,7 @@ def write_outputs(run: Run) -> TrainingResult:
         )  # fmt: skip
         if args.push_to_hub:
             push_output_dir(run.output_dir, args.hub_model_id, selected)
-        if run.replaced is not None:
-            shutil.rmtree(run.replaced, ignore_errors=True)
+        finish_run_output_dir(run.replaced)
     accelerator.wait_for_everyone()
     return TrainingResult(run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary)
 
