@@ -165,14 +165,13 @@ def convert_h5_to_dataset(
 
 
 def push_folder_to_hub(folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
-    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return its URL."""
-    from huggingface_hub import HfApi
+    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return the commit URL."""
+    from ..hub import upload_folder
 
-    api = HfApi(token=token)
-    url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="dataset", commit_message="Upload dataset converted by pglsum-hf")
-    logger.info("pushed %s to %s", folder, url)
-    return str(url)
+    info = upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
+                         commit_message="Upload dataset converted by pglsum-hf")  # fmt: skip
+    logger.info("pushed %s to the dataset repository %s", folder, repo_id)
+    return str(info.commit_url)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -315,25 +315,18 @@ def write_outputs(run: Run) -> TrainingResult:
             f"PGL-SUM on {Path(args.dataset).name}, split {args.split_index}",
         )  # fmt: skip
         if args.push_to_hub:
-            push_output_dir(run.output_dir, args.hub_model_id, selected)
+            from ..hub import upload_folder
+
+            upload_folder(
+                run.output_dir,
+                args.hub_model_id,
+                private=args.hub_private_repo or None,  # the token is the logged-in one (hf auth login / HF_TOKEN)
+                ignore_patterns=["checkpoints/*", "checkpoints/**"],
+                commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
+            )
         finish_run_output_dir(run.replaced)
     accelerator.wait_for_everyone()
     return TrainingResult(run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary)
-
-
-def push_output_dir(output_dir: Path, repo_id: str, selected_epoch: int) -> str:
-    """Upload the output folder (model, card, metrics, logs, plot; not the checkpoints) to ``repo_id``."""
-    from huggingface_hub import HfApi
-
-    api = HfApi()
-    api.create_repo(repo_id, exist_ok=True)
-    info = api.upload_folder(
-        repo_id=repo_id,
-        folder_path=str(output_dir),
-        ignore_patterns=["checkpoints/*", "checkpoints/**", ".*"],
-        commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected_epoch})",
-    )
-    return str(info)
 
 
 def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> TrainingResult:
