@@ -122,7 +122,7 @@ def test_output_folder_rules(tiny_h5: Path, finished_run: Path, tmp_path: Path) 
     assert (finished_run / RUN_MARKER).is_file()
     # --overwrite replaces the user's folder once the run has succeeded
     train(output_dir=str(user), overwrite=True, **common)
-    assert not (user / "README.md").read_text() == "mine" and (user / RUN_MARKER).is_file()
+    assert (user / "README.md").read_text() != "mine" and (user / RUN_MARKER).is_file()
     assert not any(p.name.startswith(".user.") for p in tmp_path.iterdir()), "the old content is gone after success"
 
 

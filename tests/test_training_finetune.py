@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from reference_pglsum import ReferencePGLSum
 
 from pglsum_hf import cli
 from pglsum_hf.data.loading import load_split
 from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.errors import OptionError
 from pglsum_hf.training.train import train
-from reference_pglsum import ReferencePGLSum
 
 # The original network, narrowed for speed (the tiny synthetic profile has 1024-d features).
 ORIGINAL = dict(input_size=1024, output_size=64, heads=4, num_segments=2, local_heads=2)

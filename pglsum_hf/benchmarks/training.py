@@ -24,9 +24,9 @@ from typing import Any
 
 import torch
 
+from ..atomic import write_json
 from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
 from ..training.arguments import PGLSumTrainingArguments
-from ..atomic import write_json
 
 
 def _reset_accelerate() -> None:

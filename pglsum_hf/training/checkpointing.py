@@ -327,12 +327,12 @@ class InterruptFlag:
             signal.signal(signum, handler)
         self._previous.clear()
 
-    def __enter__(self) -> "InterruptFlag":
+    def __enter__(self) -> InterruptFlag:
         # Handlers can only be installed from the main thread (a train() called from a worker thread
         # simply runs without them).
         if threading.current_thread() is threading.main_thread():
             self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._restore()

@@ -27,7 +27,11 @@ from ..atomic import write_atomic, write_json
 from ..errors import OptionError, PGLSumError
 from .arguments import dataset_family, parse_args
 from .card import is_synthetic
-from .output_dir import check_run_output_dir, finish_run_output_dir, start_run_output_dir
+from .output_dir import (
+    check_run_output_dir,
+    finish_run_output_dir,
+    start_run_output_dir,
+)
 
 N_SPLITS = 5
 # The marker file `pglsum run-splits` writes into its --output_dir (a folder it may resume in).

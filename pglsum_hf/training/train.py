@@ -56,7 +56,11 @@ from .checkpointing import (
     save_checkpoint,
 )
 from .model_setup import build_model
-from .output_dir import check_run_output_dir, finish_run_output_dir, start_run_output_dir
+from .output_dir import (
+    check_run_output_dir,
+    finish_run_output_dir,
+    start_run_output_dir,
+)
 from .reporting import plot_training_curves, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
