@@ -163,7 +163,8 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
                         # The SUM over the group's videos; DDP averages over processes, so each scales by their number.
                         accelerator.backward(video_losses.sum() * world)
                     losses.update(zip(indices, video_losses.detach().float().cpu().tolist()))
-                group_losses = [dict(gather_object(list(losses.items())))[i] for i in group]
+                gathered = dict(gather_object(list(losses.items())))  # every process's share, in group order below
+                group_losses = [gathered[i] for i in group]
                 bad = [f"{run.train_videos.video_ids[i]} ({v})" for i, v in zip(group, group_losses) if not math.isfinite(v)]
                 if bad:
                     raise run.diverged(f"epoch {epoch}, group {g}", f"the training loss is not finite for {', '.join(bad)}")
@@ -250,7 +251,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     if args.batch_size < world:
         raise OptionError("--batch_size", f"{args.batch_size} is smaller than the {world} processes; each needs a video per group")
     test = splits["test"]
-    test_lengths = [len(test[i]["features"]) for i in range(len(test))]
+    test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
     collator = VideoCollator()  # the test batches keep the metric's references
     test_batches = [collator([test[i] for i in indices]) for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)]
 
