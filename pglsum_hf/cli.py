@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("pglsum_hf.training.train", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
     "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
     "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
+    "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
     "benchmark": ("", "speed benchmarks: model | metric | training | video"),
 }
 BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric", "training", "video")}
