@@ -1,8 +1,9 @@
-"""Entry point: see `python scripts/train.py --help` (same as the `pglsum` command)."""
+"""Entry point: see `python scripts/train.py --help` (same as `pglsum train`, also under `accelerate launch`)."""
 
 import sys
 
+from pglsum_hf.cli import run
 from pglsum_hf.training.train import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("train", main))

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from pglsum_hf.data import LengthGroupedSampler, VideoCollator, convert, load_split, read_splits, synthetic
+from pglsum_hf.data import VideoCollator, convert, load_split, read_splits, synthetic
 from pglsum_hf.data.loading import convert_cached
 from pglsum_hf.evaluation import compute_metrics
 
@@ -109,33 +109,12 @@ def test_collator_rejects_mismatched_rows():
         VideoCollator()([{"video_id": "a", "features": np.zeros((3, 8), np.float32), "gtscore": np.zeros(2)}])
 
 
-def test_length_grouped_sampler():
-    lengths = [5, 100, 7, 98, 50, 52, 3, 99, 51, 6, 49, 97]
-    sampler = LengthGroupedSampler(lengths, batch_size=3, mega_batch_factor=4, seed=0)
-    order = list(sampler)
-    assert sorted(order) == list(range(len(lengths))) and len(sampler) == len(lengths)
-    assert order == list(LengthGroupedSampler(lengths, batch_size=3, mega_batch_factor=4, seed=0))
-    assert lengths[order[0]] == max(lengths)
-
-    def padding(indices):
-        batches = [indices[i : i + 3] for i in range(0, len(indices), 3)]
-        return sum(max(lengths[j] for j in b) * len(b) - sum(lengths[j] for j in b) for b in batches)
-
-    random_orders = [torch.randperm(len(lengths), generator=torch.Generator().manual_seed(s)).tolist() for s in range(20)]
-    assert padding(order) < min(padding(o) for o in random_orders)
-    # Smaller mega-batches keep more randomness, and each epoch has its own order.
-    shuffled = LengthGroupedSampler(lengths, batch_size=3, mega_batch_factor=1, seed=0)
-    first = list(shuffled)
-    shuffled.set_epoch(1)
-    assert list(shuffled) != first and sorted(first) == list(range(len(lengths)))
-
-
 def test_dataloader_and_accelerator_prepare(scored):
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
 
     videos = load_split(scored, 0)["train"]
-    loader = DataLoader(videos, batch_size=2, collate_fn=VideoCollator(), sampler=LengthGroupedSampler(videos, batch_size=2))
+    loader = DataLoader(videos, batch_size=2, collate_fn=VideoCollator(), shuffle=True)
     plain = list(loader)
     assert sum(len(b["video_id"]) for b in plain) == len(videos)
     try:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
+from pglsum_hf.errors import OutputExistsError
 from pglsum_hf.training.run_splits import main as run_splits_main
 from pglsum_hf.training.run_splits import markdown_table
 
@@ -79,3 +80,32 @@ def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table
     assert results["training_arguments"]["n_epochs"] == 1
     table = (output_dir / "results.md").read_text()
     assert "SYNTHETIC" in table and "| **mean** |" in table and "paper" not in table.split("\n\n")[2]
+    # the folder is now ours and not empty: a second run is refused without --overwrite, before any training
+    with pytest.raises(OutputExistsError, match="pass --overwrite"):
+        run_splits_main(["--dataset", str(h5), "--output_dir", str(output_dir), "--n_epochs", "1", "--batch_size", "2",
+                         "--eval_method", "max"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--num_processes", "0"], "--num_processes: must be an integer >= 1, found 0"),
+        (["--split_indices", "5"], "--split_indices: must be distinct values in 0..4, found [5]"),
+        (["--lr", "nan"], "--lr: must be a finite number > 0, found nan"),
+    ],
+)
+def test_bad_values_are_refused_before_any_work(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
+    from pglsum_hf.cli import main as cli_main
+
+    output_dir = tmp_path / "runs"
+    code = cli_main(["run-splits", "--dataset", "synthetic_summe.h5", "--output_dir", str(output_dir), *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == f"pglsum run-splits: {message}"
+    assert not output_dir.exists()
+
+
+def test_a_user_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError):
+        run_splits_main(["--dataset", "synthetic_summe.h5", "--output_dir", str(tmp_path)])
+    assert (tmp_path / "notes.txt").read_text() == "mine"

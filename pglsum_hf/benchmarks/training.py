@@ -5,14 +5,15 @@
 For each synthetic profile (SumMe- and TVSum-sized: the real benchmarks' video counts and lengths) the
 script trains split 0 in both modes with the paper's settings, the two modes taking turns epoch by epoch,
 and reports the median seconds of an epoch's optimizer work (the test-split evaluation, the same in both
-modes, is left out), as wall-clock seconds and as this process's CPU seconds (less disturbed by other
-programs on a shared machine). It runs on the CPU, and on the GPU too when one is present (fp32 and bf16).
-Figures are printed and saved as JSON; nothing is asserted.
+modes, is left out), and the fraction of this machine's fp32 GEMM rate (measured in the same run) that the
+model's FLOPs per epoch (counted from the shapes) reach. It runs on the CPU, and on the GPU too when one is
+present (fp32 and bf16). Figures are printed and saved as JSON; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import statistics
@@ -41,70 +42,112 @@ PROFILE_SETTINGS = {"tiny": {"batch_size": 2, "eval_method": "max"}}
 MODES = ("per_video", "batched")
 
 
-def _timed_epoch(trainer: Any, epoch: int) -> tuple[float, float]:
-    """Wall and CPU seconds of one epoch's optimizer work (no evaluation)."""
+def model_flops(lengths: list[int], config: Any) -> float:
+    """Forward + backward FLOPs of PGL-SUM over videos of ``lengths`` frames, counted from the layer shapes.
+
+    A multiply-add is 2 FLOPs and a backward pass twice the forward (the usual 3x rule). Per video of ``T`` frames,
+    with ``D`` = input_size and ``H`` = hidden_size: the global attention's q/k/v/out projections ``8 T D H`` and its
+    energies and weighted sum ``4 T^2 H``; each local segment of ``m`` frames the same with ``H / S``; the
+    regressor ``2 T D^2 + 2 T D``. Elementwise work (softmax, norms, dropout) is left out: it is not GEMM work.
+    """
+    d, h = config.input_size, config.hidden_size
+    total = 0.0
+    for t in lengths:
+        forward = 8 * t * d * h + 4 * t * t * h + 2 * t * d * d + 2 * t * d
+        if config.num_segments is not None and config.fusion is not None:
+            s = config.num_segments
+            size = math.ceil(t / s)
+            for m in (min(size, t - i * size) for i in range(s)):
+                if m > 0:
+                    forward += 8 * m * d * (h / s) + 4 * m * m * (h / s)
+        total += 3 * forward
+    return total
+
+
+def gemm_rate(device: str = "cpu", size: tuple[int, int, int] = (4096, 1024, 1024), repeats: int = 10) -> float:
+    """This machine's fp32 matrix-multiply rate (FLOP/s), measured now: the median of ``repeats`` products."""
     import torch
 
-    trainer.state.order, trainer.state.groups_done, trainer.state.epoch_losses = None, 0, []
-    cuda = trainer.accelerator.device.type == "cuda"
-    if cuda:
-        torch.cuda.synchronize()
-    started, cpu_started = time.perf_counter(), time.process_time()
-    trainer.run_epoch(epoch)
-    if cuda:
-        torch.cuda.synchronize()
-    return time.perf_counter() - started, time.process_time() - cpu_started
+    m, k, n = size
+    a = torch.randn(m, k, device=device)
+    b = torch.randn(k, n, device=device)
+    seconds = []
+    for _ in range(repeats + 2):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        a @ b
+        if device == "cuda":
+            torch.cuda.synchronize()
+        seconds.append(time.perf_counter() - started)
+    return 2 * m * k * n / statistics.median(seconds[2:])
+
+
+def epoch_flops(run: Any) -> float:
+    """Model FLOPs of one training epoch: the videos its full groups hold, on average over the shuffles."""
+    lengths = run.train_videos.lengths
+    trained = (len(lengths) // run.args.batch_size) * run.args.batch_size
+    model = run.accelerator.unwrap_model(run.model)
+    return model_flops(lengths, model.config) * trained / len(lengths)
 
 
 def time_modes(h5_path: Path, profile: str, device: str, precision: str, epochs: int, warmup: int) -> list[dict[str, Any]]:
     """Median seconds per training epoch of ``profile``'s data, per-video and batched, on one device and precision.
 
     The two modes take turns epoch by epoch (``warmup`` untimed rounds, then ``epochs`` timed ones), so a change in
-    the machine's load during the run touches both alike.
+    the machine's load during the run touches both alike. An epoch's time is its optimizer work (``train_seconds``),
+    not the test-split evaluation that follows it, which is the same in both modes.
     """
     from ..training.arguments import PGLSumTrainingArguments
-    from ..training.train import PGLSumTrainer
+    from ..training.train import prepare_run, training_loop
 
     _reset_accelerate()
     # Accelerate reads this when it builds its state: the CPU run stays on the CPU even beside a GPU.
     os.environ["ACCELERATE_USE_CPU"] = "true" if device == "cpu" else "false"
     with tempfile.TemporaryDirectory() as output_dir:
-        trainers = {
-            mode: PGLSumTrainer(
+        runs = {
+            mode: prepare_run(
                 PGLSumTrainingArguments(
                     dataset=str(h5_path),
                     output_dir=str(Path(output_dir) / mode),
                     per_video=mode == "per_video",
                     mixed_precision=precision,
                     report_to="none",
+                    n_epochs=warmup + epochs,
+                    checkpointing_epochs=warmup + epochs,
                     **PROFILE_SETTINGS.get(profile, {}),
                 )
             )
             for mode in MODES
         }
-        timings: dict[str, list[tuple[float, float]]] = {mode: [] for mode in MODES}
         for epoch in range(warmup + epochs):
             # alternate which mode goes first, so neither always runs right after the other
             for mode in MODES if epoch % 2 == 0 else MODES[::-1]:
-                timing = _timed_epoch(trainers[mode], epoch)
-                if epoch >= warmup:
-                    timings[mode].append(timing)
-        return [
-            {
-                "profile": profile,
-                "mode": mode,
-                "device": str(trainer.accelerator.device),
-                "precision": precision,
-                "train_videos": len(trainer.train_videos),
-                "batch_size": trainer.args.batch_size,
-                "micro_batch_frames": trainer.micro_batch_frames if mode == "batched" else None,
-                "seconds_per_epoch": statistics.median(wall for wall, _ in timings[mode]),
-                "cpu_seconds_per_epoch": statistics.median(cpu for _, cpu in timings[mode]),
-                "seconds_each_epoch": [wall for wall, _ in timings[mode]],
-                "epochs_timed": len(timings[mode]),
-            }
-            for mode, trainer in trainers.items()
-        ]
+                training_loop(runs[mode], until_epoch=epoch + 1)
+        rate = gemm_rate(device)
+        rows = []
+        for mode, run in runs.items():
+            seconds = [record["train_seconds"] for record in run.state.history[warmup:]]
+            flops = epoch_flops(run)
+            median = statistics.median(seconds)
+            rows.append(
+                {
+                    "profile": profile,
+                    "mode": mode,
+                    "device": str(run.accelerator.device),
+                    "precision": precision,
+                    "train_videos": len(run.train_videos),
+                    "batch_size": run.args.batch_size,
+                    "micro_batch_frames": run.micro_batch_frames if mode == "batched" else None,
+                    "seconds_per_epoch": median,
+                    "seconds_each_epoch": seconds,
+                    "epochs_timed": len(seconds),
+                    "model_gflops_per_epoch": flops / 1e9,
+                    "gemm_gflops_per_second": rate / 1e9,
+                    "fraction_of_gemm_limit": flops / median / rate,
+                }
+            )
+        return rows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,10 +175,9 @@ def main(argv: list[str] | None = None) -> int:
             h5_path = Path(args.data_dir) / f"synthetic_{profile}.h5"
             for target in (h5_path, default_splits_path(h5_path)):
                 check_output_file(target, overwrite=args.overwrite, inputs=[args.output], option="--data_dir")
-    import torch  # after parsing: --help stays light
+    import torch  # after the checks: --help stays light
 
     from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
-
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     configurations = [("cpu", "no")]
@@ -153,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
                 for row in rows:
                     print(
                         f"{profile:6s} {row['device']:7s} {precision:4s} {row['mode']:9s} "
-                        f"{row['seconds_per_epoch']:8.3f} s/epoch ({row['cpu_seconds_per_epoch']:8.3f} CPU s; "
+                        f"{row['seconds_per_epoch']:8.3f} s/epoch, {row['fraction_of_gemm_limit']:6.1%} of the fp32 GEMM limit "
+                        f"({row['model_gflops_per_epoch']:.0f} GFLOP/epoch at {row['gemm_gflops_per_second']:.0f} GFLOP/s; "
                         f"{row['train_videos']} videos, batch_size {row['batch_size']})",
                         flush=True,
                     )

@@ -12,7 +12,8 @@ from ..lazy import lazy_exports
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "LengthGroupedSampler": ".collator",
+        "PaddedVideos": ".batching",
+        "length_sorted_batches": ".batching",
         "VideoCollator": ".collator",
         "convert_h5_to_dataset": ".convert",
         "push_folder_to_hub": ".convert",
@@ -33,7 +34,7 @@ __getattr__, __dir__ = lazy_exports(
 __all__ = [
     "PROFILES",
     "DataFormatError",
-    "LengthGroupedSampler",
+    "PaddedVideos",
     "VideoCollator",
     "convert_cached",
     "convert_h5_to_dataset",
@@ -46,4 +47,5 @@ __all__ = [
     "read_splits",
     "write_splits",
     "write_synthetic_splits",
+    "length_sorted_batches",
 ]

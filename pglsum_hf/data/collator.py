@@ -1,4 +1,4 @@
-"""Batching videos for PGL-SUM: padding collator and a length-grouped sampler.
+"""Batching videos for PGL-SUM: a padding collator that keeps the metric's per-video references.
 
 Rows are videos as given by :func:`pglsum_hf.data.load_split` (numpy format) or any mapping with the same
 columns (lists work too).
@@ -6,13 +6,12 @@ columns (lists work too).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Sampler
 
 # Row columns that the video_summarization metric takes as references (besides video_id).
 REFERENCE_COLUMNS = ("user_summary", "change_points", "picks", "n_frames", "gtscore", "user_scores", "features")
@@ -84,44 +83,3 @@ class VideoCollator:
                 value = int(value)
             reference[column] = value
         return reference
-
-
-class LengthGroupedSampler(Sampler[int]):
-    """Random order in which neighbouring indices have similar lengths, so padded batches waste little.
-
-    Indices are shuffled, cut into mega-batches of ``batch_size * mega_batch_factor``, and each mega-batch is
-    sorted by length (longest first); the first batch holds the longest video so memory problems show at once.
-    Deterministic for ``seed`` and the epoch (:meth:`set_epoch`).
-
-    Args:
-        lengths: length (n_steps) of each video, or a dataset with an ``n_steps`` column.
-        batch_size: the DataLoader's batch size.
-        mega_batch_factor: how many batches are length-sorted together (larger: less padding, less randomness).
-        seed: base seed of the shuffle.
-    """
-
-    def __init__(self, lengths: Sequence[int] | Any, batch_size: int, mega_batch_factor: int = 50, seed: int = 0) -> None:
-        if not isinstance(lengths, Sequence) or isinstance(lengths, (str, bytes)):
-            lengths = lengths["n_steps"]
-        self.lengths = [int(length) for length in lengths]
-        if batch_size < 1 or mega_batch_factor < 1:
-            raise ValueError(f"batch_size and mega_batch_factor must be >= 1, found {batch_size} and {mega_batch_factor}")
-        self.batch_size, self.mega_batch_factor, self.seed, self.epoch = batch_size, mega_batch_factor, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        """Use a different (but reproducible) order for each epoch."""
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __iter__(self) -> Iterator[int]:
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        order = torch.randperm(len(self.lengths), generator=generator).tolist()
-        size = self.batch_size * self.mega_batch_factor
-        mega_batches = [sorted(order[i : i + size], key=lambda index: -self.lengths[index]) for i in range(0, len(order), size)]
-        # Put the batch with the longest video first.
-        longest = max(range(len(mega_batches)), key=lambda m: self.lengths[mega_batches[m][0]], default=0)
-        if mega_batches:
-            mega_batches[0], mega_batches[longest] = mega_batches[longest], mega_batches[0]
-        return iter([index for mega_batch in mega_batches for index in mega_batch])

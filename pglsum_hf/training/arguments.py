@@ -6,21 +6,23 @@ One dataclass serves both ``train(...)`` (keyword arguments) and the command lin
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import OptionError
 from ..evaluation import resolve_eval_method
 
+# The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
+ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
+                         "init_type": "xavier", "init_gain": None}  # fmt: skip
 # The paper's group sizes: with 80% of SumMe (25 videos) and TVSum (50 videos) for training, one
 # optimizer step per epoch.
 DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
-# Real frames per padded forward pass on a CPU. The whole group at once streams every activation of the memory-bound
-# layers (layer norms, dropout, normalisation: 74 MB each for a TVSum group) through main memory; smaller batches
-# keep the GEMMs efficient and the elementwise work closer to the caches. Measured on the 2-core CPU (median s/epoch,
-# TVSum-sized): whole group 10.1, 2048 frames 9.3, 4096 frames 8.8; SumMe-sized: 3.2, 3.1, 3.2 (before
-# `cpu_memory.keep_freed_memory`, so those figures also include page faults, which grow with the batch).
+# Real frames per padded forward pass on a CPU: smaller batches keep each batch's activations near the caches
+# instead of streaming the whole group's through main memory (measurements in the README's training section).
 CPU_MICRO_BATCH_FRAMES = 4096
 
 
@@ -54,18 +56,30 @@ class PGLSumTrainingArguments:
     l2_req: float = field(default=1e-5, metadata={"help": "Adam weight decay (L2 regularisation)."})
     clip: float = field(default=5.0, metadata={"help": "Maximum total gradient norm."})
     seed: int = field(default=12345, metadata={"help": "Seed of torch, numpy and random."})
-    init_type: Literal["xavier", "normal", "kaiming", "orthogonal"] = field(
-        default="xavier", metadata={"help": "Weight initialisation of the model."}
+    init_type: Literal["xavier", "normal", "kaiming", "orthogonal"] | None = field(
+        default=None, metadata={"help": "Weight initialisation of the model (default xavier)."}
     )
     init_gain: float | None = field(default=None, metadata={"help": "Gain of the initialisation (model default when unset)."})
-    hidden_size: int = field(
-        default=1024, metadata={"help": "Size of the attention projections (the original's output_size; PGLSumConfig.hidden_size)."}
+    hidden_size: int | None = field(
+        default=None,
+        metadata={"help": "Size of the attention projections (the original's output_size; PGLSumConfig.hidden_size; default 1024)."},
     )
-    heads: int = field(default=8, metadata={"help": "Heads of the global attention (PGLSumConfig.num_heads)."})
-    n_segments: int = field(default=4, metadata={"help": "Number of local segments (PGLSumConfig.num_segments)."})
-    fusion: Literal["add", "mult", "avg", "max"] = field(default="add", metadata={"help": "How global and local attention are fused."})
-    pos_enc: Literal["absolute", "relative", "none"] = field(
-        default="absolute", metadata={"help": "Positional encoding added to the attention energies (none: without)."}
+    heads: int | None = field(default=None, metadata={"help": "Heads of the global attention (PGLSumConfig.num_heads; default 8)."})
+    n_segments: int | None = field(
+        default=None, metadata={"help": "Number of local segments (PGLSumConfig.num_segments; default 4)."}
+    )
+    fusion: Literal["add", "mult", "avg", "max"] | None = field(
+        default=None, metadata={"help": "How global and local attention are fused (default add)."}
+    )
+    pos_enc: Literal["absolute", "relative", "none"] | None = field(
+        default=None, metadata={"help": "Positional encoding added to the attention energies (default absolute; none: without)."}
+    )
+    model_name_or_path: str | None = field(
+        default=None,
+        metadata={
+            "help": "Fine-tune a PGL-SUM model: a Hub id or a folder from `pglsum train`, `convert-checkpoint` or `demo`. "
+            "Its config sets the architecture; architecture options given here must agree with it."
+        },
     )
     dropout: float | None = field(
         default=None, metadata={"help": "Dropout of the model's regressor (model default 0.5 when unset)."}
@@ -78,6 +92,10 @@ class PGLSumTrainingArguments:
     )
     output_dir: str | None = field(
         default=None, metadata={"help": "Where the model, metrics, logs and checkpoints go (default: pglsum-<dataset>-split<k>)."}
+    )
+    overwrite: bool = field(
+        default=False,
+        metadata={"help": "Replace an existing non-empty --output_dir (its old content is removed only once training succeeds)."},
     )
     per_video: bool = field(
         default=False, metadata={"help": "Run the original one-video-at-a-time loop instead of padded batches (for checking)."}
@@ -106,39 +124,73 @@ class PGLSumTrainingArguments:
     push_to_hub: bool = field(default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."})
     hub_model_id: str | None = field(default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."})
     hub_private_repo: bool = field(default=False, metadata={"help": "Create the --hub_model_id repository as private."})
-    num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes for collating training batches."})
 
     def __post_init__(self) -> None:
         family = dataset_family(self.dataset)
         if self.batch_size is None:
             if family is None:
-                raise ValueError(
-                    f"--batch_size is needed: the dataset name {self.dataset!r} names neither SumMe nor TVSum "
-                    f"(defaults {DEFAULT_BATCH_SIZE})"
+                raise OptionError(
+                    "--batch_size",
+                    f"needed: the dataset name {self.dataset!r} names neither SumMe nor TVSum (defaults {DEFAULT_BATCH_SIZE})",
                 )
             self.batch_size = DEFAULT_BATCH_SIZE[family]
         if self.eval_method is None:
             # The benchmark's convention (SumMe: best-matching user, TVSum: mean over users); an unknown
             # name raises, asking for --eval_method.
-            self.eval_method = resolve_eval_method(None, Path(self.dataset).name)
-        checks = {
-            "split_index": (0 <= self.split_index <= 4, "0..4"),
-            "n_epochs": (self.n_epochs >= 1, ">= 1"),
-            "batch_size": (self.batch_size >= 1, ">= 1"),
-            "micro_batch_size": (self.micro_batch_size is None or self.micro_batch_size >= 1, ">= 1"),
-            "micro_batch_frames": (self.micro_batch_frames is None or self.micro_batch_frames >= 0, ">= 0"),
-            "clip": (self.clip > 0, "> 0"),
-            "checkpointing_epochs": (self.checkpointing_epochs >= 1, ">= 1"),
-            "checkpoints_total_limit": (self.checkpoints_total_limit >= 1, ">= 1"),
-        }
-        for name, (ok, expected) in checks.items():
-            if not ok:
-                raise ValueError(f"--{name} must be {expected}, found {getattr(self, name)!r}")
-        if self.push_to_hub and not self.hub_model_id:
-            raise ValueError("--push_to_hub needs --hub_model_id (owner/name)")
+            try:
+                self.eval_method = resolve_eval_method(None, Path(self.dataset).name)
+            except ValueError as error:
+                raise OptionError("--eval_method", str(error)) from None
+        self._check_values()
         if self.output_dir is None:
             stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(self.dataset.rstrip("/")).stem).strip("-")
             self.output_dir = f"pglsum-{stem}-split{self.split_index}"
+
+    def _check_values(self) -> None:
+        """Refuse values the recipe cannot run with, naming the option (``OptionError``, before any work)."""
+
+        def number(value: Any) -> bool:
+            return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+        def integer(value: Any) -> bool:
+            return isinstance(value, int) and not isinstance(value, bool)
+
+        checks = {
+            "split_index": (integer(self.split_index) and 0 <= self.split_index <= 4, "0..4"),
+            "n_epochs": (integer(self.n_epochs) and self.n_epochs >= 1, "an integer >= 1"),
+            "batch_size": (integer(self.batch_size) and self.batch_size >= 1, "an integer >= 1"),
+            "lr": (number(self.lr) and self.lr > 0, "a finite number > 0"),
+            "l2_req": (number(self.l2_req) and self.l2_req >= 0, "a finite number >= 0"),
+            "clip": (number(self.clip) and self.clip > 0, "a finite number > 0"),
+            "init_gain": (self.init_gain is None or (number(self.init_gain) and self.init_gain > 0), "a finite number > 0"),
+            "hidden_size": (self.hidden_size is None or (integer(self.hidden_size) and self.hidden_size >= 1), "an integer >= 1"),
+            "heads": (self.heads is None or (integer(self.heads) and self.heads >= 1), "an integer >= 1"),
+            "n_segments": (self.n_segments is None or (integer(self.n_segments) and self.n_segments >= 2), "an integer >= 2"),
+            "dropout": (self.dropout is None or (number(self.dropout) and 0 <= self.dropout <= 1), "a probability in [0, 1]"),
+            "attention_dropout": (
+                self.attention_dropout is None or (number(self.attention_dropout) and 0 <= self.attention_dropout <= 1),
+                "a probability in [0, 1]",
+            ),
+            "micro_batch_size": (self.micro_batch_size is None or self.micro_batch_size >= 1, "an integer >= 1"),
+            "micro_batch_frames": (self.micro_batch_frames is None or self.micro_batch_frames >= 0, "an integer >= 0"),
+            "checkpointing_epochs": (self.checkpointing_epochs >= 1, "an integer >= 1"),
+            "checkpoints_total_limit": (self.checkpoints_total_limit >= 1, "an integer >= 1"),
+        }
+        for name, (ok, expected) in checks.items():
+            if not ok:
+                raise OptionError(f"--{name}", f"must be {expected}, found {getattr(self, name)!r}")
+        if self.model_name_or_path is None:
+            hidden, heads = self.architecture()["hidden_size"], self.architecture()["heads"]
+            if hidden % heads:
+                raise OptionError("--heads", f"must divide --hidden_size {hidden} (each head gets hidden_size / heads), found {heads}")
+        if self.init_type == "normal" and self.init_gain is None:
+            raise OptionError("--init_gain", "is needed with --init_type normal (the standard deviation)")
+        if self.push_to_hub and not self.hub_model_id:
+            raise OptionError("--push_to_hub", "needs --hub_model_id (owner/name)")
+
+    def architecture(self) -> dict[str, Any]:
+        """The architecture options with the paper's defaults filled in where unset (no base model)."""
+        return {name: default if getattr(self, name) is None else getattr(self, name) for name, default in ARCHITECTURE_DEFAULTS.items()}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,8 +209,6 @@ def build_parser(prog: str = "pglsum train"):
 
 def parse_args(argv: list[str] | None = None) -> PGLSumTrainingArguments:
     parser = build_parser()
-    try:
-        (args,) = parser.parse_args_into_dataclasses(args=argv)
-    except ValueError as error:  # __post_init__ checks: report them the argparse way (exit code 2)
-        parser.error(str(error))
+    # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
+    (args,) = parser.parse_args_into_dataclasses(args=argv)
     return args

@@ -101,6 +101,11 @@ def write_trained_card(model, output_dir: str | Path, summary: dict[str, Any], r
         card = ModelCard((staging / "README.md").read_text(encoding="utf-8"))
         card.data.model_name = fields["title"]
         card.data.eval_results = eval_results(summary)
+        base_model = summary.get("base_model")
+        if base_model and not Path(base_model).expanduser().exists():
+            # The Hub links a base model by its repository id; a local folder is named in the hyperparameters table.
+            card.data.base_model = base_model
+            card.data.base_model_relation = "finetune"
         card.save(staging / "README.md")
         for path in staging.iterdir():
             os.replace(path, output_dir / path.name)

@@ -1,14 +1,24 @@
-"""Resumable training state: what Accelerate's ``save_state`` does not know about, atomic checkpoint
-folders, and a signal handler that turns SIGINT/SIGTERM into "checkpoint, then stop".
+"""Resumable training state saved without pickle: safetensors for tensors, JSON for everything else.
 
-A checkpoint is ``<output_dir>/checkpoints/epoch_<NNNN>[_group_<GGG>]``: the model, optimizer and RNG
-states Accelerate saves, plus the registered ``TrainingState`` and ``SelectionTracker``. It is written
-under a temporary name and renamed when complete, so a crash while saving never leaves a half
-checkpoint that ``--resume_from_checkpoint latest`` would pick up.
+A checkpoint is the folder ``<output_dir>/checkpoints/epoch_<NNNN>[_group_<GGG>]``:
+
+- ``model.safetensors``: the model's weights;
+- ``optimizer.safetensors`` + ``optimizer.json``: Adam's moment tensors, and its step counts and settings;
+- ``selection.safetensors``: the weights the model selection may still release, keyed ``<epoch>/<name>``;
+- ``trainer_state.json``: where training stands (``TrainingState``), the selection's losses, the gradient
+  scaler (fp16), and the run's record (``run_record``: every option that defines the run and the dataset's
+  fingerprint), which a resume must match;
+- ``rng_<process>.json``: each process's torch, CUDA, numpy and Python random states.
+
+Loading reads only these files, with ``safetensors`` and ``json``: nothing in a checkpoint folder is unpickled,
+and a damaged file stops the resume with a :class:`CheckpointError` naming it. The folder is written under a
+temporary name and renamed when complete, so ``--resume_from_checkpoint latest`` never finds half a checkpoint.
 """
 
 from __future__ import annotations
 
+import json
+import random
 import re
 import shutil
 import signal
@@ -17,21 +27,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
+
+from ..atomic import write_json
+from ..errors import OptionError, PGLSumError
 
 CHECKPOINTS_DIR = "checkpoints"
 _NAME = re.compile(r"^epoch_(\d+)(?:_group_(\d+))?$")
+STATE_FILE = "trainer_state.json"
+MODEL_FILE = "model.safetensors"
+OPTIMIZER_TENSORS, OPTIMIZER_SETTINGS = "optimizer.safetensors", "optimizer.json"
+SELECTION_FILE = "selection.safetensors"
+
+
+class CheckpointError(PGLSumError):
+    """A checkpoint folder is missing, damaged, or belongs to another run."""
+
+
+class TrainingInterrupted(PGLSumError):
+    """Raised after SIGINT/SIGTERM once the checkpoint is saved; ``checkpoint`` is where to resume from."""
+
+    exit_code = 130
+
+    def __init__(self, signal_name: str, checkpoint: Path) -> None:
+        super().__init__(
+            f"training stopped on {signal_name}; its state is saved in {checkpoint} "
+            f"(continue with --resume_from_checkpoint {checkpoint} or --resume_from_checkpoint latest)"
+        )
+        self.checkpoint = checkpoint
+
+
+class TrainingDiverged(PGLSumError):
+    """A loss, gradient or score became NaN/inf; training stopped before the bad optimizer step."""
 
 
 @dataclass
 class TrainingState:
     """Where training stands, exactly enough to continue bit for bit.
 
-    ``epoch`` is the epoch in progress (or next to start). Within it, ``order`` is its shuffled video
-    order, ``groups_done`` the optimizer steps already taken and ``epoch_losses`` their per-video losses
-    (a checkpoint taken on an interrupt can fall mid-epoch). ``shuffle_rng`` is the state of the
-    generator that shuffles the training videos; ``history`` holds one metrics record per finished epoch
-    and ``initial`` the evaluation before training.
+    ``epoch`` is the epoch in progress (or next to start). Within it, ``order`` is its shuffled video order,
+    ``groups_done`` the optimizer steps already taken and ``epoch_losses`` their per-video losses (a checkpoint
+    taken on an interrupt can fall mid-epoch). ``shuffle_rng`` shuffles the training videos; ``history`` holds one
+    metrics record per finished epoch and ``initial`` the evaluation before training.
     """
 
     seed: int
@@ -46,28 +84,25 @@ class TrainingState:
     def __post_init__(self) -> None:
         self.shuffle_rng = torch.Generator().manual_seed(self.seed)
 
-    def state_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         return {
-            "seed": self.seed,
             "epoch": self.epoch,
             "groups_done": self.groups_done,
             "order": self.order,
             "epoch_losses": list(self.epoch_losses),
             "history": list(self.history),
             "initial": self.initial,
-            "shuffle_rng": self.shuffle_rng.get_state(),
+            "shuffle_rng": self.shuffle_rng.get_state().tolist(),
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state["seed"] != self.seed:
-            raise ValueError(f"the checkpoint was trained with --seed {state['seed']}, this run has --seed {self.seed}")
+    def load_json(self, state: dict[str, Any]) -> None:
         self.epoch = int(state["epoch"])
         self.groups_done = int(state["groups_done"])
         self.order = None if state["order"] is None else [int(i) for i in state["order"]]
         self.epoch_losses = [float(v) for v in state["epoch_losses"]]
         self.history = list(state["history"])
         self.initial = state["initial"]
-        self.shuffle_rng.set_state(state["shuffle_rng"])
+        self.shuffle_rng.set_state(torch.tensor(state["shuffle_rng"], dtype=torch.uint8))
 
 
 def checkpoint_name(epoch: int, groups_done: int = 0) -> str:
@@ -91,20 +126,123 @@ def resolve_checkpoint(resume_from: str, output_dir: str | Path) -> Path | None:
         return found[-1] if found else None
     path = Path(resume_from)
     if not path.is_dir():
-        raise FileNotFoundError(f"--resume_from_checkpoint {resume_from!r}: no such checkpoint folder")
+        raise OptionError("--resume_from_checkpoint", f"{resume_from}: no such checkpoint folder")
+    if not (path / STATE_FILE).is_file():
+        raise OptionError("--resume_from_checkpoint", f"{resume_from}: not a pglsum training checkpoint (no {STATE_FILE})")
     return path
 
 
-def save_checkpoint(accelerator, output_dir: str | Path, name: str, total_limit: int) -> Path:
-    """``accelerator.save_state`` into ``checkpoints/<name>`` atomically, then drop all but the newest ``total_limit``."""
+# ---------------------------------------------------------------------------------------------- reading
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: missing from the checkpoint") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"{path}: not a readable JSON file ({type(error).__name__}: {error})") from None
+
+
+def _read_tensors(path: Path) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not path.is_file():
+        raise CheckpointError(f"{path}: missing from the checkpoint")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"{path}: not a readable safetensors file ({error})") from None
+
+
+def read_trainer_state(checkpoint: Path) -> dict[str, Any]:
+    """The checkpoint's ``trainer_state.json`` (cheap: read before any data is loaded)."""
+    state = _read_json(checkpoint / STATE_FILE)
+    needed = ("run", "training", "selection")
+    if not isinstance(state, dict) or any(key not in state for key in needed):
+        raise CheckpointError(f"{checkpoint / STATE_FILE}: expected a JSON object with {', '.join(needed)}")
+    return state
+
+
+# ---------------------------------------------------------------------------------------------- optimizer
+def _optimizer_to_files(state_dict: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    tensors, settings = {}, {"param_groups": state_dict["param_groups"], "state": {}}
+    for index, values in state_dict["state"].items():
+        plain = {}
+        for name, value in values.items():
+            if torch.is_tensor(value):
+                tensors[f"{index}/{name}"] = value.detach().cpu().contiguous()
+            else:
+                plain[name] = value
+        settings["state"][str(index)] = plain
+    return tensors, settings
+
+
+def _optimizer_from_files(tensors: dict[str, torch.Tensor], settings: dict[str, Any], like: dict[str, Any]) -> dict[str, Any]:
+    state: dict[int, dict[str, Any]] = {int(index): dict(plain) for index, plain in settings["state"].items()}
+    for key, tensor in tensors.items():
+        index, name = key.split("/", 1)
+        state.setdefault(int(index), {})[name] = tensor
+    groups = []
+    for saved, current in zip(settings["param_groups"], like["param_groups"]):
+        # JSON has no tuples: give back the type the optimizer uses (Adam's betas)
+        groups.append({k: tuple(v) if isinstance(current.get(k), tuple) else v for k, v in saved.items()})
+    return {"state": state, "param_groups": groups}
+
+
+# ---------------------------------------------------------------------------------------------- RNG
+def rng_states() -> dict[str, Any]:
+    """This process's random states, as JSON values."""
+    numpy_state = np.random.get_state()
+    python_state = random.getstate()
+    states = {
+        "torch": torch.get_rng_state().tolist(),
+        "numpy": [numpy_state[0], numpy_state[1].tolist(), *(v.item() if hasattr(v, "item") else v for v in numpy_state[2:])],
+        "python": [python_state[0], list(python_state[1]), python_state[2]],
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = [state.tolist() for state in torch.cuda.get_rng_state_all()]
+    return states
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    torch.set_rng_state(torch.tensor(states["torch"], dtype=torch.uint8))
+    name, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), int(position), int(has_gauss), float(cached)))
+    version, internal, gauss_next = states["python"]
+    random.setstate((int(version), tuple(int(v) for v in internal), gauss_next))
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all([torch.tensor(state, dtype=torch.uint8) for state in states["cuda"]])
+
+
+# ---------------------------------------------------------------------------------------------- save / load
+def save_checkpoint(
+    accelerator, output_dir: str | Path, name: str, total_limit: int, *, model, optimizer, state: TrainingState, selection, run: dict
+) -> Path:
+    """Write the checkpoint ``checkpoints/<name>`` atomically, then drop all but the newest ``total_limit``."""
+    from safetensors.torch import save_file
+
     root = Path(output_dir) / CHECKPOINTS_DIR
-    final = root / name
-    partial = root / f".{name}.partial"
+    final, partial = root / name, root / f".{name}.partial"
     if accelerator.is_main_process:
         shutil.rmtree(partial, ignore_errors=True)
-        root.mkdir(parents=True, exist_ok=True)
+        partial.mkdir(parents=True)
     accelerator.wait_for_everyone()
-    accelerator.save_state(str(partial))
+    write_json(partial / f"rng_{accelerator.process_index}.json", rng_states())
+    if accelerator.is_main_process:
+        weights = {key: value.detach().cpu().contiguous() for key, value in accelerator.unwrap_model(model).state_dict().items()}
+        save_file(weights, str(partial / MODEL_FILE))
+        tensors, settings = _optimizer_to_files(optimizer.state_dict())
+        save_file(tensors, str(partial / OPTIMIZER_TENSORS))
+        write_json(partial / OPTIMIZER_SETTINGS, settings)
+        save_file(selection.kept_tensors(), str(partial / SELECTION_FILE))
+        payload = {
+            "run": run,
+            "training": state.to_json(),
+            "selection": selection.to_json(),
+            "grad_scaler": accelerator.scaler.state_dict() if accelerator.scaler is not None else None,
+            "num_processes": accelerator.num_processes,
+        }
+        write_json(partial / STATE_FILE, payload)
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         if final.exists():
@@ -116,19 +254,50 @@ def save_checkpoint(accelerator, output_dir: str | Path, name: str, total_limit:
     return final
 
 
-class TrainingInterrupted(RuntimeError):
-    """Raised after SIGINT/SIGTERM once the checkpoint is saved; ``checkpoint`` is where to resume from."""
+def load_checkpoint(checkpoint: Path, accelerator, *, model, optimizer, state: TrainingState, selection) -> None:
+    """Restore everything ``save_checkpoint`` wrote (after ``check_same_run``); raises ``CheckpointError``."""
+    saved = read_trainer_state(checkpoint)
+    weights = _read_tensors(checkpoint / MODEL_FILE)
+    optimizer_tensors = _read_tensors(checkpoint / OPTIMIZER_TENSORS)
+    optimizer_settings = _read_json(checkpoint / OPTIMIZER_SETTINGS)
+    kept = _read_tensors(checkpoint / SELECTION_FILE)
+    rng = _read_json(checkpoint / f"rng_{accelerator.process_index}.json")
+    try:
+        accelerator.unwrap_model(model).load_state_dict(weights)
+        optimizer.load_state_dict(_optimizer_from_files(optimizer_tensors, optimizer_settings, optimizer.state_dict()))
+        state.load_json(saved["training"])
+        selection.load(saved["selection"], kept)
+        if saved.get("grad_scaler") is not None and accelerator.scaler is not None:
+            accelerator.scaler.load_state_dict(saved["grad_scaler"])
+        set_rng_states(rng)
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{checkpoint}: its state does not fit this run's model and optimizer ({error})") from None
 
-    def __init__(self, signal_name: str, checkpoint: Path) -> None:
-        super().__init__(
-            f"training stopped on {signal_name}; its state is saved in {checkpoint} "
-            f"(continue with --resume_from_checkpoint {checkpoint} or --resume_from_checkpoint latest)"
+
+# ---------------------------------------------------------------------------------------------- run identity
+def check_same_run(checkpoint: Path, saved: dict[str, Any], given: dict[str, Any]) -> None:
+    """Refuse to resume ``checkpoint`` (its run record ``saved``) with a run defined differently (``given``).
+
+    Every field must be equal, except ``n_epochs``, which may grow (training longer). The error names each
+    mismatching field with the checkpoint's value and the given one.
+    """
+    mismatches = []
+    for name in sorted(set(saved) | set(given)):
+        before, now = saved.get(name), given.get(name)
+        if name == "n_epochs":
+            if now is None or before is None or now < before:
+                mismatches.append(f"{name} (checkpoint {before}, given {now}; it may only grow)")
+        elif before != now:
+            mismatches.append(f"{name} (checkpoint {_short(before)}, given {_short(now)})")
+    if mismatches:
+        raise CheckpointError(
+            f"--resume_from_checkpoint {checkpoint}: the checkpoint belongs to another run; differing: {'; '.join(mismatches)}"
         )
-        self.checkpoint = checkpoint
 
 
-class TrainingDiverged(RuntimeError):
-    """A loss, gradient or score became NaN/inf; training stopped before the bad optimizer step."""
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 class InterruptFlag:
@@ -158,12 +327,12 @@ class InterruptFlag:
             signal.signal(signum, handler)
         self._previous.clear()
 
-    def __enter__(self) -> "InterruptFlag":
+    def __enter__(self) -> InterruptFlag:
         # Handlers can only be installed from the main thread (a train() called from a worker thread
         # simply runs without them).
         if threading.current_thread() is threading.main_thread():
             self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._restore()

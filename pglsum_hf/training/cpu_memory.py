@@ -36,3 +36,19 @@ def keep_freed_memory(kept_free_bytes: int = KEPT_FREE_BYTES) -> bool:
     applied = bool(mallopt(M_MMAP_MAX, 0)) and bool(mallopt(M_TRIM_THRESHOLD, kept_free_bytes))
     logger.debug("malloc keeps freed memory for reuse: %s", applied)
     return applied
+
+
+# Set to 0 to leave glibc's allocator settings alone in `pglsum train`.
+DISABLE_VARIABLE = "PGLSUM_KEEP_FREED_MEMORY"
+
+
+def keep_freed_memory_unless_disabled() -> bool:
+    """``keep_freed_memory()`` for the `pglsum train` process, unless ``PGLSUM_KEEP_FREED_MEMORY=0``.
+
+    Only the command applies it: a ``train()`` called from Python leaves its host process's allocator alone.
+    """
+    import os
+
+    if os.environ.get(DISABLE_VARIABLE, "1").strip() in ("0", "false", "no"):
+        return False
+    return keep_freed_memory()

@@ -24,11 +24,18 @@ from typing import Any
 import numpy as np
 
 from ..atomic import write_atomic, write_json
-from ..evaluation import random_baseline
+from ..errors import OptionError, PGLSumError
 from .arguments import dataset_family, parse_args
 from .card import is_synthetic
+from .output_dir import (
+    check_run_output_dir,
+    finish_run_output_dir,
+    start_run_output_dir,
+)
 
 N_SPLITS = 5
+# The marker file `pglsum run-splits` writes into its --output_dir (a folder it may resume in).
+RUN_SPLITS_MARKER = ".pglsum_run_splits.json"
 # PGL-SUM's published F-scores (ISM 2021): with the loss-based model selection, and at the best test
 # epoch ("maximum learning capacity", the figure the authors' repository also reports).
 PAPER_F_SCORES = {"summe": {"selected": 55.6, "best": 57.1}, "tvsum": {"selected": 61.0, "best": 62.7}}
@@ -45,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--dataset", "--video_type", required=True, help="As for `pglsum train`.")
     parser.add_argument("--output_dir", required=True, help="Split k trains into <output_dir>/split_<k>; the table goes here.")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="Replace an existing non-empty --output_dir (removed only once every split succeeded)."
+    )
     parser.add_argument("--split_indices", type=int, nargs="+", default=list(range(N_SPLITS)), help="Which splits (default: all 5).")
     parser.add_argument("--num_processes", type=int, default=1, help="Splits trained at once in parallel processes (default 1: in turn).")
     parser.add_argument("--random_trials", type=int, default=100, help="Draws of random scores per split for the chance baseline.")
@@ -90,13 +100,14 @@ def run_in_parallel(dataset: str, splits: list[int], output_dir: Path, train_arg
                 if process.returncode != 0:
                     failed.append(f"split {split} (exit code {process.returncode}, see {log_path})")
     if failed:
-        raise RuntimeError(f"training failed for {', '.join(failed)}")
+        raise PGLSumError(f"training failed for {', '.join(failed)}")
 
 
 def split_random_baseline(dataset: str, split: int, splits_file: str | None, eval_method: str, trials: int) -> float:
     """Mean F-score of uniformly random frame scores on the split's test videos, over ``trials`` draws."""
     from ..data.collator import VideoCollator
     from ..data.loading import load_split
+    from ..evaluation import random_baseline
 
     test = load_split(dataset, split, splits=splits_file, show_progress=False)["test"]
     references = VideoCollator(reference_features=False)([test[i] for i in range(len(test))])["references"]
@@ -178,8 +189,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, train_argv = parser.parse_known_args(argv)
     output_dir = Path(args.output_dir)
+    if args.num_processes < 1:
+        raise OptionError("--num_processes", f"must be an integer >= 1, found {args.num_processes}")
+    if args.random_trials < 1:
+        raise OptionError("--random_trials", f"must be an integer >= 1, found {args.random_trials}")
+    bad = [k for k in args.split_indices if not 0 <= k < N_SPLITS]
+    if bad or len(set(args.split_indices)) != len(args.split_indices):
+        raise OptionError("--split_indices", f"must be distinct values in 0..{N_SPLITS - 1}, found {args.split_indices}")
+    if "--overwrite" in train_argv:
+        raise OptionError("--overwrite", "belongs to run-splits here (the split folders inside --output_dir are new)")
     # Validate the pass-through options once, up front, with split 0 standing in.
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv))
+    resuming = template.resume_from_checkpoint == "latest"
+    owned = check_run_output_dir(output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER)
+    replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_SPLITS_MARKER,
+                                    record={"dataset": args.dataset, "train_options": train_argv})  # fmt: skip
     started = time.perf_counter()
     if args.num_processes > 1:
         run_in_parallel(args.dataset, args.split_indices, output_dir, train_argv, args.num_processes)
@@ -196,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(output_dir / "results.json", results)
     markdown = markdown_table(results)
     write_atomic(output_dir / "results.md", markdown)
+    finish_run_output_dir(replaced)
     print(markdown)
     return 0
 

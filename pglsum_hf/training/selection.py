@@ -9,7 +9,6 @@ models that can still be released are kept.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,8 +77,7 @@ class SelectionTracker:
     copies are held, three once the candidate is known, whatever the number of epochs. States are kept
     on the CPU, keyed by epoch, and a copy shared by two roles is stored once.
 
-    It is a checkpointable object (``state_dict`` / ``load_state_dict``), registered with
-    ``accelerator.register_for_checkpointing`` so that a resumed run selects the same weights.
+    Checkpoints save it (``to_json``, ``kept_tensors``) so that a resumed run selects the same weights.
     """
 
     losses: list[float] = field(default_factory=list)
@@ -119,10 +117,20 @@ class SelectionTracker:
         """The kept model state of the selected epoch."""
         return self.states[self.selected_epoch()]
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"losses": list(self.losses), "candidate": self.candidate, "states": copy.copy(self.states)}
+    def to_json(self) -> dict[str, Any]:
+        """The losses and the candidate (the kept weights go separately, as tensors: see ``kept_tensors``)."""
+        return {"losses": list(self.losses), "candidate": self.candidate}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.losses = [float(v) for v in state["losses"]]
-        self.candidate = None if state["candidate"] is None else (int(state["candidate"][0]), float(state["candidate"][1]))
-        self.states = dict(state["states"])
+    def kept_tensors(self) -> dict[str, Any]:
+        """The kept weights as one flat dict ``{"<epoch>/<name>": tensor}`` (for a safetensors file)."""
+        return {f"{epoch}/{name}": tensor.contiguous() for epoch, state in self.states.items() for name, tensor in state.items()}
+
+    def load(self, values: dict[str, Any], kept: dict[str, Any]) -> None:
+        """Restore what ``to_json`` and ``kept_tensors`` returned."""
+        self.losses = [float(v) for v in values["losses"]]
+        candidate = values["candidate"]
+        self.candidate = None if candidate is None else (int(candidate[0]), float(candidate[1]))
+        self.states = {}
+        for key, tensor in kept.items():
+            epoch, name = key.split("/", 1)
+            self.states.setdefault(int(epoch), {})[name] = tensor

@@ -1,0 +1,54 @@
+"""What defines a training run, so that a checkpoint is only ever resumed by the run it belongs to.
+
+The record holds every option that changes the numbers (the recipe, the architecture as the model's config has
+it, the batching, precision and process count) and a fingerprint of the data (the split's video ids, features and
+targets). Options that only say where outputs go or how they are logged are left out, and ``n_epochs`` may grow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+# The marker file `pglsum train` writes into its --output_dir: a folder holding it is a run folder it may resume in.
+RUN_MARKER = ".pglsum_train_run.json"
+# Options that do not change the numbers: a resumed run may give other values.
+OUTPUT_OPTIONS = ("dataset", "splits", "output_dir", "overwrite", "report_to", "checkpointing_epochs", "checkpoints_total_limit",
+                  "resume_from_checkpoint", "push_to_hub", "hub_model_id", "hub_private_repo")  # fmt: skip
+# The architecture as the model's config states it (the command line's names differ and may be unset).
+CONFIG_FIELDS = ("input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
+                 "dropout", "attention_dropout", "layer_norm_eps", "init_type", "init_gain")  # fmt: skip
+ARCHITECTURE_OPTIONS = ("hidden_size", "heads", "n_segments", "fusion", "pos_enc", "init_type", "init_gain", "dropout", "attention_dropout")
+
+
+def dataset_fingerprint(splits) -> str:
+    """``sha256:<hex> (<n> train, <m> test videos)`` over the ids, features and gtscore of both sides of the split."""
+    digest = hashlib.sha256()
+    counts = []
+    for side in ("train", "test"):
+        videos = splits[side]
+        counts.append(len(videos))
+        digest.update(side.encode())
+        for index in range(len(videos)):
+            row = videos[index]
+            digest.update(str(row["video_id"]).encode() + b"\0")
+            for column in ("features", "gtscore"):
+                array = np.ascontiguousarray(np.asarray(row[column], dtype=np.float32))
+                digest.update(str(array.shape).encode())
+                digest.update(array.tobytes())
+    return f"sha256:{digest.hexdigest()[:32]} ({counts[0]} train, {counts[1]} test videos)"
+
+
+def run_record(args, config, accelerator, micro_batch_frames: int | None, fingerprint: str) -> dict[str, Any]:
+    """The run's defining values: JSON-ready, compared field by field on resume (see ``check_same_run``)."""
+    record = {key: value for key, value in args.to_dict().items() if key not in OUTPUT_OPTIONS and key not in ARCHITECTURE_OPTIONS}
+    record.update({f"config.{name}": getattr(config, name) for name in CONFIG_FIELDS})
+    record.update(
+        dataset=fingerprint,
+        micro_batch_frames=micro_batch_frames,
+        mixed_precision=str(accelerator.mixed_precision),
+        num_processes=accelerator.num_processes,
+    )
+    return record
