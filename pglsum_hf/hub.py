@@ -217,9 +217,43 @@ def resolve_model_source(model: str | os.PathLike, option: str = "--model") -> s
         raise OptionError(option, f"{folder} is a file; expected a PGL-SUM model folder (config.json, model.safetensors)")
     for name in ("config.json", "model.safetensors"):
         if not (folder / name).is_file():
-            raise OptionError(option, f"folder {folder} has no {name}; expected a folder written by save_pretrained")
+            raise PGLSumError(f"{option}: folder {folder} has no {name}; expected a folder written by save_pretrained")
+    check_config_file(folder / "config.json")
     check_weights_file(folder / "model.safetensors")
     return str(folder.resolve())
+
+
+def load_model(model: str | os.PathLike, option: str = "--model", **kwargs: Any) -> Any:
+    """Load the PGL-SUM model a user named with ``option`` (a local folder or a Hub id), or fail in one line.
+
+    The value goes through `resolve_model_source` first; only ``model.safetensors`` is ever read (never a pickled
+    ``pytorch_model.bin``). ``kwargs`` go to ``PGLSumModel.from_pretrained`` (e.g. dropout overrides).
+
+    Raises:
+        OptionError: the value names no folder, or a file.
+        PGLSumError: the folder or Hub repository holds no loadable PGL-SUM model; the message names it.
+    """
+    from .modeling_pglsum import PGLSumModel
+
+    source = resolve_model_source(model, option)
+    try:
+        return PGLSumModel.from_pretrained(source, use_safetensors=True, **kwargs)
+    except (OSError, ValueError, KeyError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise PGLSumError(f"{option}: {model}: cannot load a PGL-SUM model ({reason})") from error
+
+
+def check_config_file(path: Path) -> None:
+    """Raise `PGLSumError` naming ``path`` when it is not a JSON object of a PGL-SUM config."""
+    import json
+
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise PGLSumError(f"{path}: not a readable JSON model config ({error})") from error
+    if not isinstance(config, dict) or config.get("model_type") != "pglsum":
+        found = config.get("model_type") if isinstance(config, dict) else type(config).__name__
+        raise PGLSumError(f"{path}: expected a PGL-SUM config (model_type 'pglsum'), found {found!r}")
 
 
 def check_weights_file(path: Path) -> None:

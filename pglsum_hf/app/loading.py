@@ -72,12 +72,9 @@ def load_summarizer(
         network, name = _untrained_model().to(features.device), UNTRAINED_MODEL_NAME
         notes.append(UNTRAINED_MODEL_NOTE)
     else:
-        from pglsum_hf import PGLSumModel
+        from pglsum_hf.hub import load_model
 
-        try:
-            network, name = PGLSumModel.from_pretrained(str(model)).to(features.device), str(model)
-        except (OSError, ValueError) as error:
-            raise OptionError("--model", f"cannot load a PGL-SUM model from {model}: {error}") from error
+        network, name = load_model(model).to(features.device), str(model)
     if features.is_random:
         notes.append(RANDOM_FEATURES_NOTE)
     try:

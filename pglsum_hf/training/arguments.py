@@ -210,5 +210,7 @@ def build_parser(prog: str = "pglsum train"):
 def parse_args(argv: list[str] | None = None) -> PGLSumTrainingArguments:
     parser = build_parser()
     # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
-    (args,) = parser.parse_args_into_dataclasses(args=argv)
+    args, unknown = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args

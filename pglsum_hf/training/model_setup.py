@@ -7,11 +7,11 @@ the dropouts are training choices and may differ.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
+from ..hub import load_model, resolve_model_source
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -41,20 +41,12 @@ def build_model(args, input_size: int) -> PGLSumModel:
         mismatches.append(f"the model takes input_size={config.input_size} features, the dataset has {input_size}")
     if mismatches:
         raise OptionError(OPTION, f"{source}: {'; '.join(mismatches)} (leave architecture options out to take the model's)")
-    try:
-        return PGLSumModel.from_pretrained(source, **dropouts)
-    except (OSError, ValueError) as error:
-        raise OptionError(OPTION, f"{source}: cannot load the model's weights ({str(error).splitlines()[0]})") from None
+    return load_model(source, option=OPTION, **dropouts)
 
 
 def load_base_config(source: str) -> PGLSumConfig:
     """The config of a PGL-SUM folder or Hub id; a missing folder or another model type is a one-line error."""
-    path = Path(source).expanduser()
-    looks_local = path.exists() or source.startswith((".", "/", "~")) or source.count("/") > 1
-    if looks_local and not path.is_dir():
-        raise OptionError(OPTION, f"{source}: no such folder (give a model folder or a Hub id owner/name)")
-    if looks_local and not (path / "config.json").is_file():
-        raise OptionError(OPTION, f"{source}: not a model folder (no config.json)")
+    source = resolve_model_source(source, OPTION)
     try:
         values, _ = PGLSumConfig.get_config_dict(source)
     except (OSError, ValueError) as error:

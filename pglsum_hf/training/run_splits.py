@@ -202,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv))
     resuming = template.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER)
+    from ..data.loading import load_split
+
+    load_split(args.dataset, args.split_indices[0], splits=template.splits)  # a bad dataset stops before any output
     replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_SPLITS_MARKER,
                                     record={"dataset": args.dataset, "train_options": train_argv})  # fmt: skip
     started = time.perf_counter()

@@ -31,6 +31,7 @@ from tqdm.auto import tqdm
 
 from ..atomic import check_output_dir, is_empty_dir, write_json
 from ..errors import OptionError, PGLSumError
+from ..hub import resolve_model_source
 from . import batch
 from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .features import RANDOM_WEIGHTS, GoogLeNetFeatures
@@ -105,10 +106,10 @@ class VideoSummarizer:
             device: where both networks run (default: CUDA when available).
             **kwargs: the other arguments of :class:`VideoSummarizer`.
         """
-        from pglsum_hf import PGLSumModel
+        from pglsum_hf.hub import load_model
 
         feature_extractor = GoogLeNetFeatures(feature_weights, device=device)
-        model = PGLSumModel.from_pretrained(str(model_name_or_path)).to(feature_extractor.device)
+        model = load_model(model_name_or_path).to(feature_extractor.device)
         return cls(model, feature_extractor, model_name=str(model_name_or_path), **kwargs)
 
     # ----- the steps -------------------------------------------------------------------------------------
@@ -380,6 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     validate_args(args)
+    resolve_model_source(args.model)  # a missing or broken model folder is found before any output is planned
     videos = batch.expand_inputs(args.inputs, recursive=args.recursive)
     output_dir = check_output_dir(args.output_dir, inputs=videos, owned=True)  # a file, or not writable: refused
     report = Path(args.report) if args.report else output_dir / batch.REPORT_NAME
@@ -393,19 +395,16 @@ def main(argv: list[str] | None = None) -> int:
     state = PartialState(cpu=not torch.cuda.is_available())
     existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
     state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
-    try:
-        summarizer = VideoSummarizer.from_pretrained(
-            args.model,
-            feature_weights=args.feature_weights,
-            device=args.device or (state.device if state.num_processes > 1 else None),
-            sample_rate=args.sample_rate,
-            kts_vmax=args.kts_vmax,
-            max_change_points=args.max_change_points,
-            kts_window=args.kts_window,
-            kts_overlap=args.kts_overlap,
-        )
-    except (OSError, ValueError) as error:  # a missing folder, a Hub id that does not resolve, an unreadable config
-        raise OptionError("--model", f"{args.model}: {str(error).splitlines()[0]}") from error
+    summarizer = VideoSummarizer.from_pretrained(
+        args.model,
+        feature_weights=args.feature_weights,
+        device=args.device or (state.device if state.num_processes > 1 else None),
+        sample_rate=args.sample_rate,
+        kts_vmax=args.kts_vmax,
+        max_change_points=args.max_change_points,
+        kts_window=args.kts_window,
+        kts_overlap=args.kts_overlap,
+    )
     if args.feature_weights == RANDOM_WEIGHTS and state.is_main_process:
         print(f"NOTE: {RANDOM_FEATURES_NOTE}", file=sys.stderr)
 
