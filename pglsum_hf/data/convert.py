@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from ..atomic import atomic_directory
-from .dataset_card import CardInfo, render_dataset_card
+from .dataset_card import CardInfo, read_provenance, render_dataset_card
 from .errors import DataFormatError
 from .h5 import iter_videos, list_videos
 from .schema import dataset_features
@@ -116,6 +116,7 @@ def convert_h5_to_dataset(
     with h5py.File(h5_path, "r") as handle:
         video_ids = list_videos(handle)
         synthetic = bool(handle.attrs.get("synthetic", False)) or "synthetic" in name.lower()
+        provenance = read_provenance(handle, h5_path)
     if not video_ids:
         raise DataFormatError(h5_path, None, None, "video groups (video_1, ...)", "no groups")
     validate_splits(split_list, video_ids, splits_source(splits), h5_path.name)
@@ -155,6 +156,7 @@ def convert_h5_to_dataset(
             splits_file=Path(splits_source(splits)).name,
             annotations_file=annotation_path.name if annotation_path else None,
             repo_id=push_to_hub,
+            provenance=provenance,
         )
         (folder / "README.md").write_text(render_dataset_card(card), encoding="utf-8")
     kind = "SYNTHETIC " if synthetic else ""
