@@ -27,6 +27,7 @@ same file as one process writes.
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import hashlib
 import json
@@ -212,10 +213,19 @@ def _weights_sha256(network) -> str:
 
 
 def make_extractor(feature_weights: str | None, device=None):
+    """The GoogLeNet feature extractor; the last one built is reused while the weights (file) and device stay the same."""
+    weights = None if feature_weights is None else str(feature_weights)
+    path = Path(weights) if weights not in (None, "random") else None
+    stamp = (path.stat().st_size, path.stat().st_mtime_ns) if path is not None and path.is_file() else None
+    return _cached_extractor(weights, None if device is None else str(device), stamp)
+
+
+@functools.lru_cache(maxsize=1)
+def _cached_extractor(weights: str | None, device: str | None, stamp):
     from pglsum_hf.video import GoogLeNetFeatures
 
     try:
-        return GoogLeNetFeatures(feature_weights, device=device)
+        return GoogLeNetFeatures(weights, device=device)
     except RuntimeError as error:  # FeatureWeightsError: the message already says what to do
         raise OptionError("--feature_weights", str(error)) from error
 
