@@ -20,7 +20,12 @@ from scipy.io import savemat
 import pglsum_hf.cards
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.annotations import VideoAnnotation, write_tvsum_annotations
-from pglsum_hf.data.from_videos import CACHE_FOLDER, DatasetBuildError, build_dataset, find_videos
+from pglsum_hf.data.from_videos import (
+    CACHE_FOLDER,
+    DatasetBuildError,
+    build_dataset,
+    find_videos,
+)
 from pglsum_hf.data.h5 import iter_videos
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.evaluation import generate_summary
@@ -105,7 +110,7 @@ def test_every_format_gives_a_valid_benchmark(corpus, built, kind):
     videos = dict(iter_videos(h5_path))  # the standard layout's full validation
     assert list(videos) == ["video_1", "video_2", "video_3"]
     assert [videos[key]["video_name"] for key in videos] == list(NAMES)
-    for key, arrays in videos.items():
+    for arrays in videos.values():
         truth = corpus["videos"][arrays["video_name"]]
         n_frames = truth.n_frames
         assert arrays["n_frames"] == n_frames

@@ -24,8 +24,8 @@ import pyarrow.parquet as pq
 from datasets.arrow_writer import TypedSequence
 from tqdm.auto import tqdm
 
-from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from ..atomic import atomic_directory
+from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from .dataset_card import CardInfo, read_provenance, render_dataset_card
 from .errors import DataFormatError
 from .h5 import iter_videos, list_videos

@@ -129,7 +129,7 @@ def _provenance_section(provenance: dict[str, Any] | None) -> str:
     )
 
 
-def _notice(info: "CardInfo") -> str:
+def _notice(info: CardInfo) -> str:
     provenance = info.provenance or {}
     if info.synthetic:
         return BUILT_SYNTHETIC_NOTICE if info.provenance is not None else SYNTHETIC_NOTICE

@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_file, check_output_dir, write_json
-from ..errors import OptionError, PGLSumError, UsageError
+from ..atomic import atomic_file, check_output_dir
+from ..errors import OptionError, PGLSumError
 from .h5 import video_sort_key
 from .video_annotations import (
     ANNOTATION_FORMATS,
@@ -631,7 +631,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{len(result.video_ids)} videos ({len(result.computed)} computed now, the rest from the cache)")
     print(f"  {result.h5}\n  {result.splits}\n  {result.dataset_dir}")
-    print(f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))}")
+    method = "max" if args.annotation_format == "summe" else "avg"  # the SumMe / TVSum protocols' reduction over users
+    print(f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}")
     if args.push_to_hub:
         print(f'pushed: datasets.load_dataset("{args.push_to_hub}", "split_0")')
     return 0

@@ -130,7 +130,7 @@ def _read_summe(folder: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
     for file in files:
         try:
             content = loadmat(str(file), variable_names=["user_score", "nFrames", "FPS"])
-        except Exception as error:  # scipy raises several types for damaged files; all mean the same here
+        except (OSError, ValueError, TypeError, NotImplementedError) as error:  # scipy.io: damaged or not MATLAB 5/7 files
             problems[file.stem] = f"{file}: not a readable MATLAB .mat file ({error})"
             continue
         try:
