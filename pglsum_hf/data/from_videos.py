@@ -60,6 +60,7 @@ from .video_annotations import (
 logger = logging.getLogger(__name__)
 
 CACHE_FOLDER = ".pglsum_cache"
+STAGING_PREFIX = ".pglsum_staging."  # outputs being written; one left by a killed run is removed by the next
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".flv", ".mpg", ".mpeg", ".wmv", ".ts", ".3gp")
 DEFAULT_SAMPLE_RATE = 15  # the benchmarks' 2 fps for 30 fps video (pglsum_hf.video.decode uses the same)
 # Bump when the cached arrays change meaning, so that old caches are recomputed rather than misread.
@@ -139,7 +140,10 @@ def find_videos(inputs: Sequence[str | os.PathLike]) -> list[Path]:
 
 def _output_is_resumable(output_dir: Path) -> bool:
     """The folder holds nothing but a cache of an earlier, unfinished run: resume without ``--overwrite``."""
-    return output_dir.is_dir() and {p.name for p in output_dir.iterdir()} == {CACHE_FOLDER}
+    if not output_dir.is_dir():
+        return False
+    names = {p.name for p in output_dir.iterdir() if not p.name.startswith(STAGING_PREFIX)}
+    return names == {CACHE_FOLDER}
 
 
 # ----- features and shots of one video (cached) --------------------------------------------------------------------
@@ -308,13 +312,44 @@ def extract_all(
     return [video for video in todo if str(video) not in failures], failures
 
 
-def _accelerate_world():
-    """Accelerate's process state when started by ``accelerate launch`` (or torchrun) with more than one process."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return None
-    from accelerate import PartialState
+@dataclass(frozen=True)
+class LaunchedWorld:
+    """This process's place among those started by ``accelerate launch`` or ``torchrun`` (more than one)."""
 
-    return PartialState()
+    process_index: int
+    num_processes: int
+    device: str | None
+
+    @property
+    def is_main_process(self) -> bool:
+        return self.process_index == 0
+
+    def wait_for_everyone(self) -> None:
+        import torch.distributed
+
+        torch.distributed.barrier()
+
+
+def launched_world() -> LaunchedWorld | None:
+    """The launcher's process group (gloo: only barriers travel through it), or None for a plain single process.
+
+    Read from the environment every launcher sets (``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK``); each process
+    extracts on its own GPU when there are GPUs.
+    """
+    size = int(os.environ.get("WORLD_SIZE", "1"))
+    if size <= 1:
+        return None
+    import datetime
+
+    import torch
+    import torch.distributed
+
+    if not torch.distributed.is_initialized():
+        # A process may wait for the slowest one's whole share of the videos: allow a day, not the default 30 min.
+        torch.distributed.init_process_group("gloo", rank=int(os.environ["RANK"]), world_size=size, timeout=datetime.timedelta(days=1))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    device = f"cuda:{local_rank}" if torch.cuda.is_available() else None
+    return LaunchedWorld(torch.distributed.get_rank(), torch.distributed.get_world_size(), device)
 
 
 # ----- assembling the benchmark ------------------------------------------------------------------------------------
@@ -431,7 +466,7 @@ def build_dataset(
         raise DatasetBuildError(_problem_line(problems, "bad inputs, and no video left to build"))
     ordered = _video_order(pairs, raw, annotation_format)
 
-    world = _accelerate_world()
+    world = launched_world()
     extractor = make_extractor(None if feature_weights is None else str(feature_weights), device=world.device if world else device)
     settings = extraction_settings(extractor, feature_weights, sample_rate, kts_vmax, max_change_points)
     if extractor.is_random and (world is None or world.is_main_process):
@@ -439,20 +474,21 @@ def build_dataset(
     cache_dir = output_dir / CACHE_FOLDER
     if world is None or world.is_main_process:
         _remove_partial_files(cache_dir)
+    cached_before = {video for video in ordered if _cache_path(cache_dir, video, settings).is_file()}
     if world is not None:
         world.wait_for_everyone()  # the cleanup above must not race another process's first write
         mine = ordered[world.process_index :: world.num_processes]
-        computed, failures = extract_all(mine, settings, cache_dir, extractor, 1, progress and world.is_main_process)
+        _, failures = extract_all(mine, settings, cache_dir, extractor, 1, progress and world.is_main_process)
         world.wait_for_everyone()
         if not world.is_main_process:
             return None
         # Failures of the other processes: their videos are simply missing from the cache.
-        computed = [video for video in ordered if video in computed]
         failures.update(
             {str(v): f"{v}: failed in another process (see its output)" for v in ordered if str(v) not in failures and load_cached(cache_dir, v, settings) is None}
         )
     else:
-        computed, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
+        _, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
+    computed = [video for video in ordered if video not in cached_before and str(video) not in failures]
 
     rows, notes, included = [], [], {}
     for video in ordered:
@@ -519,7 +555,9 @@ def _write_outputs(output_dir, name, rows, split_list, provenance, annotation_fo
     from .splits import write_splits
 
     h5_path, splits_path, dataset_dir = output_dir / f"{name}.h5", output_dir / f"{name}_splits.json", output_dir / f"{name}_dataset"
-    staging = Path(tempfile.mkdtemp(prefix=".staging.", dir=output_dir))
+    for leftover in output_dir.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
     try:
         _write_h5(staging / h5_path.name, rows, provenance)
         write_splits(split_list, staging / splits_path.name)
