@@ -84,21 +84,60 @@ def check_output_dir(
     path = Path(path).expanduser().resolve()
     if path.exists() and not path.is_dir():
         raise OptionError(option, f"{path} exists and is a file, not a folder")
-    existing = _nearest_existing(path)
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise OptionError(option, f"{path}: cannot create files in {existing} (not a writable folder)")
+    _check_writable_folder(path, path, option)
     if path.is_dir() and not is_empty_dir(path) and not owned:
         if not overwrite:
             raise OutputExistsError(
                 f"{option}: {path} already exists and is not empty; pass --overwrite to replace it, or choose a new folder"
             )
-        protected = [("the current working directory", Path.cwd().resolve())]
-        protected += [("the input", Path(item).expanduser().resolve()) for item in inputs]
-        for what, other in protected:
-            if _is_within(other, path):
-                raise OutputExistsError(
-                    f"{option}: {path} holds {what} {other}; --overwrite never replaces such a folder, choose another one"
-                )
+        _refuse_protected(path, inputs, option)
+    return path
+
+
+def _refuse_protected(path: Path, inputs: Iterable[str | os.PathLike], option: str) -> None:
+    """Refuse to replace ``path`` when it is, or lies above, the current working directory or one of ``inputs``."""
+    protected = [("the current working directory", Path.cwd().resolve())]
+    protected += [("the input", Path(item).expanduser().resolve()) for item in inputs if item is not None]
+    for what, other in protected:
+        if _is_within(other, path):
+            relation = "is" if other == path else "holds"
+            raise OutputExistsError(
+                f"{option}: {path} {relation} {what} {other}; --overwrite never replaces such a folder, choose another one"
+            )
+
+
+def _check_writable_folder(folder: Path, path: Path, option: str) -> None:
+    existing = _nearest_existing(folder)
+    if not existing.is_dir():
+        raise OptionError(option, f"{path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OptionError(option, f"{path}: cannot create files in {existing} (not a writable folder)")
+
+
+def check_output_file(
+    path: str | os.PathLike,
+    *,
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike] = (),
+    option: str = "--output",
+) -> Path:
+    """Check an output file before any work starts; return it resolved.
+
+    ``path`` must not be a folder, its folder must be (or be creatable in) a writable folder, an existing file is
+    refused unless ``overwrite`` (``--overwrite``), and it is never one of ``inputs``, even with ``overwrite``.
+
+    Raises:
+        OutputExistsError / OptionError: naming ``option`` and the file.
+    """
+    path = Path(path).expanduser().resolve()
+    if path.is_dir():
+        raise OptionError(option, f"{path} is a folder; give a file name")
+    _check_writable_folder(path.parent, path, option)
+    for item in inputs:
+        if item is not None and Path(item).expanduser().resolve() == path:
+            raise OutputExistsError(f"{option}: {path} is also an input of this command; choose another output file")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{option}: {path} already exists; pass --overwrite to replace it, or choose another name")
     return path
 
 
@@ -117,20 +156,36 @@ def atomic_directory(
     temporary folder is removed and ``path`` is untouched.
     """
     path = check_output_dir(path, overwrite=overwrite, inputs=inputs, option=option)
+    # The new folder is built beside the target, so the target's parent must take new entries too.
+    _check_writable_folder(path.parent, path, option)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
     try:
         yield temporary
-        if path.exists():
-            previous = path.with_name(f".{path.name}.{temporary.name}.old")
-            os.replace(path, previous)
-            os.replace(temporary, path)
-            shutil.rmtree(previous, ignore_errors=True)
+        if is_empty_dir(path) and _is_within(Path.cwd().resolve(), path):
+            # An empty current folder keeps its identity (the user's shell is in it): the entries move in.
+            for entry in temporary.iterdir():
+                os.replace(entry, path / entry.name)
+        elif path.exists():
+            _swap(temporary, path)
         else:
             os.replace(temporary, path)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _swap(new: Path, path: Path) -> None:
+    """Put folder ``new`` in place of folder ``path``; the old content is removed only once ``new`` is in place."""
+    previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    previous.rmdir()  # only the unique name is wanted: rename needs a free (or empty) target
+    os.replace(path, previous)
+    try:
+        os.replace(new, path)
+    except BaseException:
+        os.replace(previous, path)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> Path:

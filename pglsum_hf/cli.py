@@ -7,6 +7,7 @@ their subcommand runs, so ``pglsum --help`` stays fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -21,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("pglsum_hf.training.train", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
     "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
     "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
+    "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
     "benchmark": ("", "speed benchmarks: model | metric | training | video"),
 }
 BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric", "training", "video")}
@@ -44,10 +46,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
     if command == "benchmark":
+        usage = f"usage: pglsum benchmark {{{'|'.join(BENCHMARKS)}}} [options]"
+        if rest and rest[0] in ("-h", "--help"):
+            print(usage)
+            return 0
         if not rest or rest[0] not in BENCHMARKS:
-            print(f"usage: pglsum benchmark {{{'|'.join(BENCHMARKS)}}} [options]", file=sys.stderr)
+            found = f"unknown benchmark {rest[0]!r}" if rest else "no benchmark named"
+            print(f"pglsum benchmark: {found}; expected one of {', '.join(BENCHMARKS)}\n{usage}", file=sys.stderr)
             return 2
-        module_name, rest = BENCHMARKS[rest[0]], rest[1:]
+        command, module_name, rest = f"benchmark {rest[0]}", BENCHMARKS[rest[0]], rest[1:]
     elif command in COMMANDS:
         module_name = COMMANDS[command][0]
     else:
@@ -56,12 +63,32 @@ def main(argv: list[str] | None = None) -> int:
     return run(command, lambda: importlib.import_module(module_name).main(rest), debug)
 
 
+# Errors the operating system reports about a file the user named (missing, unreadable, a folder, disk full):
+# expected, so one line; any other OSError (say, a library's "unable to open") still shows where it came from.
+_USER_FILE_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EEXIST,
+                     errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENAMETOOLONG, errno.ENOTEMPTY}  # fmt: skip
+
+
+def _describe_os_error(error: OSError) -> str | None:
+    """One line for an OSError about a user's file, or None when it is not one."""
+    if error.errno is None:
+        # Raised by our own code with a complete message (``FileNotFoundError("h5 feature file not found: x")``).
+        expected = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ConnectionError, TimeoutError)
+        return str(error) if isinstance(error, expected) else None
+    if error.errno not in _USER_FILE_ERRNOS:
+        return None
+    names = [name for name in (error.filename, error.filename2) if name is not None]
+    return f"{' -> '.join(str(name) for name in names) or 'a file'}: {error.strerror or error}"
+
+
 def run(command: str, entry, debug: bool = False) -> int:
     """Call ``entry()``; an expected error (:class:`~pglsum_hf.errors.PGLSumError`) becomes one line on stderr.
 
     The line reads ``pglsum <command>: <message>`` and the exit status is the error's ``exit_code`` (1, or 2 for
-    usage errors). Any other exception is a bug and keeps its traceback. With ``debug`` (``--debug`` or
-    ``PGLSUM_DEBUG=1``) every error shows its traceback.
+    usage errors). The operating system's errors about a named file (missing, unreadable, disk full) are expected
+    too (exit 1). Any other exception is a bug and keeps its traceback. With ``debug`` (``--debug`` or
+    ``PGLSUM_DEBUG=1``) every error shows its traceback. ``SystemExit`` (argparse's usage errors, ``--help``)
+    becomes the return value, so in-process callers get the exit status instead of an exception.
     """
     from .errors import PGLSumError
 
@@ -69,16 +96,28 @@ def run(command: str, entry, debug: bool = False) -> int:
     try:
         result = entry()
     except PGLSumError as error:
-        if debug:
-            traceback.print_exc()
-        print(f"pglsum {command}: {error}", file=sys.stderr)
-        return error.exit_code
+        return _report(command, str(error), error.exit_code, debug)
+    except OSError as error:
+        message = _describe_os_error(error)
+        if message is None:
+            raise
+        return _report(command, message, 1, debug)
     except KeyboardInterrupt:
-        if debug:
-            traceback.print_exc()
-        print(f"pglsum {command}: interrupted", file=sys.stderr)
-        return 130
+        return _report(command, "interrupted", 130, debug)
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or 0
+        print(stop.code, file=sys.stderr)
+        return 1
     return int(result or 0)
+
+
+def _report(command: str, message: str, exit_code: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    # One line: a message that spans lines (a list of problems) is joined, so logs keep one record per error.
+    print(f"pglsum {command}: {' '.join(message.split())}", file=sys.stderr)
+    return exit_code
 
 
 if __name__ == "__main__":

@@ -1,21 +1,30 @@
 """Convert an original PGL-SUM checkpoint (the authors' ``.pt``/``.pkl`` state dict) into a Hub-ready folder.
 
-The original keeps one ``nn.Linear`` per head and one attention module per segment::
+The original keeps one ``nn.Linear`` per head and one attention module per segment. Its state dict keys, with
+``S`` segments, ``H`` global heads and ``h`` local heads (paper: 4, 8, 4; shapes for input 1024, hidden 1024)::
 
-    attention.attention.{Wq,Wk,Wv}.{h}.weight              [hidden / heads, input]
-    attention.attention.out.weight                          [input, hidden]
-    attention.local_attention.{s}.{Wq,Wk,Wv}.{h}.weight    [hidden / S / local_heads, input]
-    attention.local_attention.{s}.out.weight               [input, hidden / S]
-    linear_1.{weight,bias}, linear_2.{weight,bias}, norm_y.{weight,bias}, norm_linear.{weight,bias}
+    attention.attention.{Wq,Wk,Wv}.{0..H-1}.weight                    [hidden / H, input]     (128 x 1024)
+    attention.attention.out.weight                                     [input, hidden]         (1024 x 1024)
+    attention.local_attention.{0..S-1}.{Wq,Wk,Wv}.{0..h-1}.weight     [hidden / S / h, input] (64 x 1024)
+    attention.local_attention.{0..S-1}.out.weight                     [input, hidden / S]     (1024 x 256)
+    linear_1.weight [input, input], linear_1.bias [input], linear_2.weight [1, input], linear_2.bias [1]
+    norm_y.{weight,bias} [input], norm_linear.{weight,bias} [input]
 
-`PGLSumModel` stacks the heads of a cell along the rows and the cells (1 global, S local) along a leading axis.
+`PGLSumModel` names them::
+
+    attention.global_attention.{q_proj,k_proj,v_proj}.weight     the H heads' W{q,k,v} concatenated along the rows
+    attention.global_attention.out_proj.weight                   out
+    attention.local_attention.{s}.{q_proj,k_proj,v_proj,out_proj}.weight   the same for segment s
+    regressor.{linear_1,linear_2,norm_y,norm_linear}.{weight,bias}        unchanged
+
 Heads and segments are read from the key names unless given; fusion and positional encoding leave no trace in the
-weights and come from the options (defaults: the paper's ``add`` and ``absolute``).
+weights and come from the options (defaults: the paper's ``add`` and ``absolute``). The checkpoint is read with
+``torch.load(weights_only=True)``: nothing in it is ever executed.
 
 Usage::
 
-    pglsum convert-checkpoint --checkpoint FILE.pt --output_dir DIR [--heads 8] [--n_segments 4] \\
-        [--fusion add] [--pos_enc absolute] [--push_to_hub ORG/NAME]
+    pglsum convert-checkpoint --checkpoint FILE.pt --output_dir DIR [--overwrite] [--heads 8] [--n_segments 4] \\
+        [--fusion add] [--pos_enc absolute] [--push_to_hub ORG/NAME] [--private]
 """
 
 from __future__ import annotations
@@ -23,20 +32,21 @@ from __future__ import annotations
 import argparse
 import pickle
 import re
-import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 
+from .atomic import atomic_directory, check_output_dir
 from .configuration_pglsum import FUSIONS, POSITIONAL_ENCODINGS, PGLSumConfig
+from .errors import OptionError, PGLSumError
 from .modeling_pglsum import PGLSumModel
 
 GLOBAL_PREFIX = "attention.attention."
 LOCAL_PREFIX = "attention.local_attention."
 REGRESSOR_KEYS = ("linear_1", "linear_2", "norm_y", "norm_linear")
-PROJECTIONS = {"Wq": "query", "Wk": "key", "Wv": "value"}
+PROJECTIONS = {"Wq": "q_proj", "Wk": "k_proj", "Wv": "v_proj"}
 ORIGINAL_LICENSE_NOTE = (
     "These weights were converted from a checkpoint of the original PGL-SUM code (CERTH-ITI), released \"for "
     "academic, non-commercial use only\": that condition stays with the weights. The conversion code (pglsum-hf) is "
@@ -44,39 +54,61 @@ ORIGINAL_LICENSE_NOTE = (
 )
 
 
+# What torch.load raises on files that are not a weights-only state dict (text, garbage, truncated, pickled objects).
+UNREADABLE = (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, KeyError, IndexError, TypeError,
+              AttributeError, ImportError, OSError)  # fmt: skip
+
+
+class CheckpointError(PGLSumError, ValueError):
+    """The checkpoint cannot be converted; the message names the file and what is wrong."""
+
+
+def _short_cause(error: Exception) -> str:
+    """torch.load's reason on one line, without its advice to retry with weights_only=False."""
+    message = str(error)
+    if "WeightsUnpickler error:" in message:
+        message = message.split("WeightsUnpickler error:", 1)[1].split("Check the documentation", 1)[0]
+    return " ".join(message.split())[:200] or type(error).__name__
+
+
 def load_original_state_dict(checkpoint: str | Path) -> dict[str, torch.Tensor]:
     """Read a state dict with ``torch.load(weights_only=True)``: no pickled code is ever executed.
 
     Accepts the plain ``state_dict()`` the original saves, or a dict holding it under ``"state_dict"`` or
-    ``"model_state_dict"``. Raises ``ValueError`` naming the file and what was found otherwise.
+    ``"model_state_dict"``. Raises `CheckpointError` naming the file and what was found otherwise, or when a
+    tensor holds NaN or infinity (naming the key).
     """
     checkpoint = Path(checkpoint)
     if not checkpoint.is_file():
-        raise FileNotFoundError(f"checkpoint {checkpoint} does not exist")
+        what = "is a folder, not a file" if checkpoint.is_dir() else "does not exist"
+        raise OptionError("--checkpoint", f"{checkpoint} {what}")
     try:
         loaded = torch.load(checkpoint, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
-        raise ValueError(
-            f"{checkpoint}: expected a PyTorch state dict (parameter name -> tensor) readable with "
-            f"torch.load(weights_only=True); it could not be read that way, and pickled code is never executed "
-            f"(save `model.state_dict()` instead of the model object). Cause: {error}"
-        ) from error
+    except UNREADABLE as error:  # any parse failure of a foreign file: garbage, text, a pickled object
+        cause = _short_cause(error)
+        raise CheckpointError(
+            f"{checkpoint}: not a PyTorch state dict readable with torch.load(weights_only=True) (pickled code is "
+            f"never executed; save `model.state_dict()`, not the model object). Cause: {cause}"
+        ) from None
     if isinstance(loaded, Mapping):
         for wrapper in ("state_dict", "model_state_dict"):
             if isinstance(loaded.get(wrapper), Mapping):
                 loaded = loaded[wrapper]
                 break
     if not isinstance(loaded, Mapping) or not loaded:
-        raise ValueError(
+        raise CheckpointError(
             f"{checkpoint}: expected a state dict (a non-empty dict of parameter name -> tensor); "
             f"found {type(loaded).__name__}{' (empty)' if isinstance(loaded, Mapping) else ''}"
         )
     not_tensors = [f"{key!r} ({type(value).__name__})" for key, value in loaded.items() if not torch.is_tensor(value)]
     if not_tensors:
-        raise ValueError(
+        raise CheckpointError(
             f"{checkpoint}: expected a state dict whose values are all tensors; found {len(not_tensors)} that are "
             f"not: {', '.join(not_tensors[:10])}"
         )
+    for key, value in loaded.items():
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise CheckpointError(f"{checkpoint}: weight {key!r} holds NaN or infinite values; refusing to convert it")
     return {str(key): value for key, value in loaded.items()}
 
 
@@ -129,7 +161,7 @@ def expected_original_shapes(
 def check_original_keys(
     state_dict: Mapping[str, torch.Tensor], expected: Mapping[str, tuple[int, ...]], source: str
 ) -> None:
-    """Raise one ``ValueError`` listing every missing, unexpected and mis-shaped key."""
+    """Raise one `CheckpointError` listing every missing, unexpected and mis-shaped key."""
     missing = [key for key in expected if key not in state_dict]
     unexpected = [key for key in state_dict if key not in expected]
     misshaped = [
@@ -138,31 +170,27 @@ def check_original_keys(
         if key in state_dict and tuple(state_dict[key].shape) != shape
     ]
     if missing or unexpected or misshaped:
-        parts = [f"{source} does not match the original PGL-SUM layout for these settings:"]
-        for title, items in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)):
-            if items:
-                parts.append(f"  {len(items)} {title} key(s):\n" + "\n".join(f"    {item}" for item in items))
-        raise ValueError("\n".join(parts))
+        parts = [f"{len(items)} {title} key(s): {', '.join(items)}" for title, items in
+                 (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)) if items]  # fmt: skip
+        raise CheckpointError(f"{source} does not match the original PGL-SUM layout for these settings: {'; '.join(parts)}")
 
 
 def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumConfig) -> dict[str, torch.Tensor]:
-    """Map an original state dict (already checked) to `PGLSumModel`'s parameter names and stacked layout."""
+    """Map an original state dict (already checked) to `PGLSumModel`'s parameter names: per-head ``W{q,k,v}.{h}``
+    stacked along the rows of one ``{q,k,v}_proj``, ``out`` as ``out_proj``, the regressor unchanged."""
 
-    def stacked_cell(prefix: str, heads: int) -> dict[str, torch.Tensor]:
-        cell = {
-            ours: torch.cat([state_dict[f"{prefix}{name}.{head}.weight"] for head in range(heads)])
-            for name, ours in PROJECTIONS.items()
+    def cell(prefix: str, ours: str, heads: int) -> dict[str, torch.Tensor]:
+        weights = {
+            f"{ours}.{projection}.weight": torch.cat([state_dict[f"{prefix}{name}.{head}.weight"] for head in range(heads)])
+            for name, projection in PROJECTIONS.items()
         }
-        cell["output"] = state_dict[f"{prefix}out.weight"]
-        return cell
+        weights[f"{ours}.out_proj.weight"] = state_dict[f"{prefix}out.weight"]
+        return weights
 
-    converted = {}
-    for name, weight in stacked_cell(GLOBAL_PREFIX, config.num_heads).items():
-        converted[f"attention.global_attention.{name}"] = weight[None]
+    converted = cell(GLOBAL_PREFIX, "attention.global_attention", config.num_heads)
     if config.uses_local_attention:
-        cells = [stacked_cell(f"{LOCAL_PREFIX}{s}.", config.local_heads) for s in range(config.num_segments)]
-        for name in cells[0]:
-            converted[f"attention.local_attention.{name}"] = torch.stack([cell[name] for cell in cells])
+        for segment in range(config.num_segments):
+            converted.update(cell(f"{LOCAL_PREFIX}{segment}.", f"attention.local_attention.{segment}", config.local_heads))
     for name in REGRESSOR_KEYS:
         for kind in ("weight", "bias"):
             converted[f"regressor.{name}.{kind}"] = state_dict[f"{name}.{kind}"]
@@ -178,45 +206,62 @@ def convert_checkpoint(
     fusion: str | None = "add",
     pos_enc: str | None = "absolute",
     push_to_hub: str | None = None,
+    overwrite: bool = False,
+    private: bool | None = None,
+    token: str | None = None,
 ) -> PGLSumModel:
     """Load an original checkpoint into a `PGLSumModel`; write it to ``output_dir`` and/or push it.
 
     Args:
         checkpoint: the original ``.pt``/``.pkl`` state dict.
-        output_dir: folder for config.json, model.safetensors, the remote code and README.md (written to a temporary
-            folder beside it, then renamed, so a failed conversion leaves nothing half-written).
+        output_dir: folder for config.json, model.safetensors, the remote code and README.md, built under a
+            temporary name and renamed. An existing non-empty folder is replaced only with ``overwrite``, and never
+            when it is or holds the checkpoint or the current folder.
         heads: global heads (default: read from the keys).
         n_segments: segments of the local attention, ``None`` for none (default ``"infer"``: read from the keys).
         fusion, pos_enc: the original training options (not stored in the weights).
-        push_to_hub: Hub repository id to upload the folder to.
+        push_to_hub: Hub repository id to upload the folder to (``private`` and ``token`` as for any upload).
 
     Returns:
         The converted model (eval mode).
+
+    Raises:
+        OptionError: a bad option value or output folder; CheckpointError: a file that cannot be converted.
     """
+    if heads is not None and (isinstance(heads, bool) or not isinstance(heads, int) or heads < 1):
+        raise OptionError("--heads", f"must be a positive integer (or left out to read it from the keys); got {heads!r}")
+    if n_segments not in ("infer", None) and (not isinstance(n_segments, int) or n_segments < 2):
+        raise OptionError("--n_segments", f"must be an integer >= 2, None or infer; got {n_segments!r}")
+    if output_dir is not None:
+        check_output_dir(output_dir, overwrite=overwrite, inputs=[checkpoint])
     source = str(checkpoint)
     state_dict = load_original_state_dict(checkpoint)
     inferred = infer_architecture(state_dict)
     if inferred["input_size"] is None:
-        raise ValueError(f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict")
+        raise CheckpointError(f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict")
     heads = heads or inferred["heads"] or 1
     n_segments = inferred["n_segments"] if n_segments == "infer" else n_segments
     local_heads = inferred["local_heads"] or 4
-    expected = expected_original_shapes(
-        inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads
-    )
+    expected = expected_original_shapes(inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads)
     check_original_keys(state_dict, expected, source)
-    config = PGLSumConfig(
-        input_size=inferred["input_size"],
-        hidden_size=inferred["hidden_size"],
-        num_heads=heads,
-        num_segments=n_segments,
-        local_heads=local_heads,
-        fusion=fusion,
-        pos_enc=pos_enc,
-    )
+    try:
+        config = PGLSumConfig(
+            input_size=inferred["input_size"],
+            hidden_size=inferred["hidden_size"],
+            num_heads=heads,
+            num_segments=n_segments,
+            local_heads=local_heads,
+            fusion=fusion,
+            pos_enc=pos_enc,
+        )
+    except ValueError as error:
+        raise CheckpointError(
+            f"{source}: these weights describe a network that cannot run (the original fails on it in forward): {error}"
+        ) from None
     model = PGLSumModel(config).eval()
     model.load_state_dict(convert_state_dict(state_dict, config), strict=True)
     card_fields = {
+        "repo_id": push_to_hub or (str(output_dir) if output_dir is not None else None),
         "license": "other",
         "license_note": ORIGINAL_LICENSE_NOTE,
         "weights": (
@@ -225,23 +270,20 @@ def convert_checkpoint(
             "gives the original's scores."
         ),
     }
+    from . import hub
+
     if output_dir is not None:
-        _save_atomically(model, Path(output_dir), card_fields, push_to_hub)
+        with atomic_directory(output_dir, overwrite=overwrite, inputs=[checkpoint]) as folder:
+            hub.save_model(model, folder, **card_fields)
     if push_to_hub:
-        model.push_to_hub(push_to_hub, card_fields=card_fields, commit_message=f"Convert {Path(source).name}")
+        with tempfile.TemporaryDirectory() as staging:
+            folder = Path(output_dir) if output_dir is not None else Path(staging)
+            if output_dir is None:
+                hub.save_model(model, folder, **card_fields)
+            hub.upload_folder(
+                folder, push_to_hub, token=token, private=private, commit_message=f"Convert {Path(source).name}"
+            )
     return model
-
-
-def _save_atomically(model: PGLSumModel, output_dir: Path, card_fields: dict, repo_id: str | None) -> None:
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.partial-", dir=output_dir.parent))
-    try:
-        model.save_pretrained(partial, card_fields={"repo_id": repo_id or str(output_dir), **card_fields})
-        if output_dir.exists():
-            shutil.rmtree(output_dir)
-        partial.rename(output_dir)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _none_or(convert):
@@ -263,7 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Convert an original PGL-SUM checkpoint (state dict) into a Hub-ready folder and optionally push it.",
     )
     parser.add_argument("--checkpoint", required=True, type=Path, help="original PGL-SUM state dict (.pt/.pkl)")
-    parser.add_argument("--output_dir", required=True, type=Path, help="folder to write (replaced if it exists)")
+    parser.add_argument("--output_dir", required=True, type=Path, help="folder to create (must be new or empty)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing non-empty --output_dir")
     parser.add_argument("--heads", type=int, default=None, help="global attention heads (default: from the keys)")
     parser.add_argument(
         "--n_segments", type=_segments, default="infer", help="local-attention segments or None (default: from the keys)"
@@ -276,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="positional encoding (default absolute)",
     )
     parser.add_argument("--push_to_hub", default=None, metavar="ORG/NAME", help="also upload the folder to this Hub repo")
+    parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     return parser
 
 
@@ -289,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         fusion=args.fusion,
         pos_enc=args.pos_enc,
         push_to_hub=args.push_to_hub,
+        overwrite=args.overwrite,
+        private=args.private or None,
     )
     config = model.config
     print(

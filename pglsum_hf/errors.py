@@ -15,8 +15,11 @@ class PGLSumError(Exception):
     exit_code = 1
 
 
-class UsageError(PGLSumError):
-    """A bad command-line value or combination of options; the command exits with status 2, as argparse does."""
+class UsageError(PGLSumError, ValueError):
+    """A bad command-line value or combination of options; the command exits with status 2, as argparse does.
+
+    It is a ``ValueError`` too, so Python callers of the library catch bad arguments the usual way.
+    """
 
     exit_code = 2
 

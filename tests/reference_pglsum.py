@@ -136,7 +136,7 @@ class ReferencePGLSum(nn.Module):
         y = self.norm_linear(self.drop(torch.relu(self.linear_1(y))))
         return torch.sigmoid(self.linear_2(y)).view(-1)
 
-    def randomize_(self, generator: torch.Generator) -> "ReferencePGLSum":
+    def randomize_(self, generator: torch.Generator) -> ReferencePGLSum:
         """Give every parameter (LayerNorms included) random values, so a wrong mapping cannot go unnoticed."""
         with torch.no_grad():
             for name, param in self.named_parameters():

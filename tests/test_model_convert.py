@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
 from huggingface_hub import HfApi
-
-from pglsum_hf import PGLSumModel, cli
-from pglsum_hf.convert_original_checkpoint import convert_checkpoint, expected_original_shapes, main
 from reference_pglsum import ReferencePGLSum
 
-SMALL = dict(input_size=24, output_size=32, heads=4, num_segments=2, local_heads=2)
+from pglsum_hf import PGLSumModel, cli
+from pglsum_hf.convert_original_checkpoint import (
+    CheckpointError,
+    convert_checkpoint,
+    expected_original_shapes,
+    main,
+)
+from pglsum_hf.errors import OptionError, OutputExistsError
+
+SMALL = {"input_size": 24, "output_size": 32, "heads": 4, "num_segments": 2, "local_heads": 2}
 
 
 def write_reference(tmp_path, seed=0, name="pgl_sum.pt", **settings):
@@ -111,3 +118,90 @@ def test_wrapped_state_dict_and_push_to_hub(tmp_path, hub_repo_id):
     features = torch.rand(9, 24)
     with torch.no_grad():
         assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5
+
+
+class Payload:
+    """Unpickling this runs ``open(marker, "w")``: the conversion must never do that."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_pickled_payload_never_runs(tmp_path):
+    marker = tmp_path / "payload-ran"
+    state = ReferencePGLSum(**SMALL).state_dict()
+    torch.save({**state, "extra": Payload(marker)}, tmp_path / "planted.pt")
+    torch.save(Payload(marker), tmp_path / "bare.pt")
+    for name in ("planted.pt", "bare.pt"):
+        with pytest.raises(CheckpointError, match=f"{name}: not a PyTorch state dict readable with torch.load"):
+            convert_checkpoint(tmp_path / name)
+        assert not marker.exists()
+
+
+def test_bad_checkpoints_give_one_line_naming_the_file(tmp_path, capsys):
+    (tmp_path / "text.pt").write_text("not a checkpoint at all")
+    state = ReferencePGLSum(**SMALL).state_dict()
+    state["linear_1.weight"][3, 4] = float("nan")
+    torch.save(state, tmp_path / "nan.pt")
+    # 3 segments of a 32-wide attention: 10 columns for 2 heads of 4, which the original crashes on in forward
+    write_reference(tmp_path, name="three.pt", num_segments=3, local_heads=4)
+    cases = {"text.pt": "text.pt: not a PyTorch state dict", "nan.pt": "nan.pt: weight 'linear_1.weight' holds NaN",
+             "three.pt": "three.pt: these weights describe a network that cannot run"}  # fmt: skip
+    for name, words in cases.items():
+        assert cli.main(["convert-checkpoint", "--checkpoint", str(tmp_path / name), "--output_dir", str(tmp_path / name[:-3])]) == 1
+        error = capsys.readouterr().err
+        assert error.startswith("pglsum convert-checkpoint: ") and words in error and "Traceback" not in error
+        assert len(error.strip().splitlines()) == 1, error
+        assert not (tmp_path / name[:-3]).exists()
+    assert cli.main(["convert-checkpoint", "--checkpoint", str(tmp_path / "absent.pt"), "--output_dir", str(tmp_path / "x")]) == 2
+    assert "--checkpoint: " in capsys.readouterr().err
+
+
+def test_bad_options_are_refused_before_reading(tmp_path):
+    _, checkpoint = write_reference(tmp_path)
+    with pytest.raises(OptionError, match="--heads: must be a positive integer"):
+        convert_checkpoint(checkpoint, tmp_path / "out", heads=0)
+    with pytest.raises(OptionError, match="--n_segments"):
+        convert_checkpoint(checkpoint, tmp_path / "out", n_segments=1)
+    assert cli.main(["convert-checkpoint", "--checkpoint", str(checkpoint), "--output_dir", str(tmp_path / "o"), "--heads", "0"]) == 2
+
+
+def test_output_folders_holding_inputs_or_user_files_are_never_wiped(tmp_path, monkeypatch):
+    _, checkpoint = write_reference(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.chdir(tmp_path)
+    for output, overwrite in ((".", False), (".", True), (str(tmp_path), True)):
+        with pytest.raises(OutputExistsError):
+            convert_checkpoint(checkpoint, output, overwrite=overwrite)
+    assert checkpoint.is_file() and (tmp_path / "notes.txt").read_text() == "mine"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "keep.txt").write_text("keep")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        convert_checkpoint(checkpoint, other)
+    assert (other / "keep.txt").exists()
+    umask = os.umask(0o022)
+    try:
+        convert_checkpoint(checkpoint, other, overwrite=True)
+    finally:
+        os.umask(umask)
+    assert not (other / "keep.txt").exists() and (other / "model.safetensors").is_file()
+    assert other.stat().st_mode & 0o777 == 0o755
+    assert {path.name: path.stat().st_mode & 0o777 for path in other.iterdir()} == {
+        path.name: 0o644 for path in other.iterdir()
+    }
+
+
+def test_converted_weights_give_the_original_scores_in_a_batch(tmp_path):
+    reference, checkpoint = write_reference(tmp_path, seed=4)
+    model = convert_checkpoint(checkpoint)
+    lengths = [23, 7, 1, 12]
+    features = torch.rand(len(lengths), 25, 24)
+    mask = (torch.arange(25)[None] < torch.tensor(lengths)[:, None]).long()
+    with torch.no_grad():
+        scores = model(features, attention_mask=mask).scores
+        for row, length in enumerate(lengths):
+            assert (scores[row, :length] - reference(features[row, :length])).abs().max() <= 1e-5

@@ -7,15 +7,17 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
 from huggingface_hub import HfApi, hf_hub_download
 from transformers import AutoConfig, AutoModel
 
-from pglsum_hf import PGLSumConfig, PGLSumModel
+from pglsum_hf import PGLSumConfig, PGLSumModel, hub
+from pglsum_hf.errors import OptionError, PGLSumError
 
-SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2, pos_enc="relative")
+SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 2, "local_heads": 2, "pos_enc": "relative"}
 
 
 def scores_of(model: PGLSumModel) -> torch.Tensor:
@@ -54,7 +56,7 @@ def test_auto_classes_resolve_after_import(tmp_path, model):
 
 
 def test_model_card(tmp_path, model):
-    card = model.model_card(repo_id="someone/pglsum-summe")
+    card = hub.render_model_card(model, repo_id="someone/pglsum-summe")
     header, body = card.split("---\n")[1], card.split("---\n", 2)[2]
     for line in ("library_name: transformers", "- video-summarization", "- pglsum", "license: mit"):
         assert line in header
@@ -68,7 +70,7 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     assert commit is not None
     files = set(HfApi().list_repo_files(hub_repo_id))
     assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py"} <= files
-    readme = open(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card"), encoding="utf-8").read()
+    readme = Path(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card")).read_text(encoding="utf-8")
     assert "library_name: transformers" in readme and "- pglsum" in readme and "- summe" in readme
     assert "apostolidis2021pglsum" in readme and hub_repo_id in readme
     assert "automatically generated" not in readme  # not transformers' generic card
@@ -77,11 +79,57 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     assert_same_weights(model, loaded)
     assert torch.equal(scores_of(model), scores_of(loaded))
 
-    # save_pretrained(push_to_hub=True) also uploads our card, not transformers' generic one
+    # save_pretrained(push_to_hub=True) also uploads our card, not transformers' generic one, and keeps the
+    # repo_id and commit_message it was given
     other = f"{hub_repo_id}-saved"
-    model.save_pretrained(tmp_path / "saved", push_to_hub=True, repo_id=other)
-    readme = open(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2"), encoding="utf-8").read()
-    assert "apostolidis2021pglsum" in readme and "automatically generated" not in readme
+    model.save_pretrained(tmp_path / "saved", push_to_hub=True, repo_id=other, commit_message="first weights")
+    readme = Path(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2")).read_text(encoding="utf-8")
+    assert "apostolidis2021pglsum" in readme and "automatically generated" not in readme and other in readme
+    assert (tmp_path / "saved" / "README.md").read_text(encoding="utf-8") == readme
+    assert "first weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
+    model.push_to_hub(other, commit_message="second weights")
+    assert "second weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
+
+
+def test_saved_files_have_the_usual_permissions(tmp_path, model):
+    umask = os.umask(0o022)
+    try:
+        model.save_pretrained(tmp_path / "saved")
+    finally:
+        os.umask(umask)
+    for path in (tmp_path / "saved").iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path.name
+
+
+def test_old_stacked_layout_is_refused(tmp_path, model):
+    from safetensors.torch import save_file
+
+    model.save_pretrained(tmp_path / "old")
+    old = {"attention.global_attention.query": torch.zeros(1, 32, 16), "regressor.linear_2.bias": torch.zeros(1)}
+    save_file(old, tmp_path / "old" / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(ValueError, match="stacked layout.*attention.global_attention.query.*convert-checkpoint"):
+        PGLSumModel.from_pretrained(tmp_path / "old")
+    with pytest.raises(PGLSumError, match=r"model.safetensors: .*stacked layout"):
+        hub.resolve_model_source(tmp_path / "old")
+
+
+def test_model_source_resolution(tmp_path, model, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for missing in ("./no-model", "runs/no/model", "no-model/", str(tmp_path / "absent"), "~/surely-absent-pglsum"):
+        with pytest.raises(OptionError, match=r"--model: folder .* does not exist"):
+            hub.resolve_model_source(missing)
+    assert hub.resolve_model_source("someone/pglsum-summe") == "someone/pglsum-summe"  # left to the Hub
+    model.save_pretrained("saved")
+    assert hub.resolve_model_source("saved") == str(tmp_path / "saved")
+    (tmp_path / "saved" / "model.safetensors").write_bytes(b"\x00garbage")
+    with pytest.raises(PGLSumError, match=r"saved/model.safetensors: not a readable safetensors file"):
+        hub.resolve_model_source("saved", option="--model")
+    (tmp_path / "saved" / "model.safetensors").unlink()
+    with pytest.raises(OptionError, match=r"--model: folder saved has no model.safetensors"):
+        hub.resolve_model_source("saved")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OptionError, match="is a file"):
+        hub.resolve_model_source("file")
 
 
 def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
@@ -118,9 +166,21 @@ def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
         """
     )
     env = {**os.environ, "HF_HOME": str(tmp_path / "empty-hf-home")}
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 (the return code is asserted below)
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240
     )
     assert result.returncode == 0, result.stderr[-3000:]
     found = torch.tensor(json.loads(result.stdout.strip().splitlines()[-1]))
     assert torch.equal(found, expected)
+
+
+def test_attention_implementation_is_chosen_as_in_transformers(tmp_path, model):
+    model.save_pretrained(tmp_path)
+    assert PGLSumModel.from_pretrained(tmp_path).config._attn_implementation == "sdpa"
+    eager = PGLSumModel.from_pretrained(tmp_path, attn_implementation="eager")
+    assert eager.config._attn_implementation == "eager"
+    assert torch.allclose(scores_of(eager), scores_of(model), atol=1e-6)
+    eager.set_attn_implementation("sdpa")
+    assert eager.config._attn_implementation == "sdpa"
+    with pytest.raises(ValueError, match="Flash Attention"):
+        PGLSumModel.from_pretrained(tmp_path, attn_implementation="flash_attention_2")

@@ -7,7 +7,7 @@ import torch
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 
-SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2)
+SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 2, "local_heads": 2}
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +27,15 @@ def test_config_defaults_are_the_papers():
 @pytest.mark.parametrize(
     "settings, words",
     [
-        (dict(num_segments=1), ["num_segments=1", "integer >= 2"]),
-        (dict(hidden_size=1000), ["hidden_size=1000", "local_heads=4"]),
-        (dict(hidden_size=1020, num_heads=8), ["hidden_size=1020", "multiple of num_heads=8"]),
-        (dict(fusion="sum"), ["fusion='sum'", "'add', 'mult', 'avg', 'max'"]),
-        (dict(pos_enc="learned"), ["pos_enc='learned'", "'absolute', 'relative'"]),
-        (dict(init_type="uniform"), ["init_type='uniform'", "'xavier'"]),
-        (dict(init_type="normal"), ["init_gain=None", "init_type='normal'"]),
-        (dict(attention_dropout=1.5), ["attention_dropout=1.5", "[0, 1]"]),
-        (dict(num_heads=0), ["num_heads=0", "positive integer"]),
+        ({"num_segments": 1}, ["num_segments=1", "integer >= 2"]),
+        ({"hidden_size": 1000}, ["hidden_size=1000", "local_heads=4"]),
+        ({"hidden_size": 1020, "num_heads": 8}, ["hidden_size=1020", "multiple of num_heads=8"]),
+        ({"fusion": "sum"}, ["fusion='sum'", "'add', 'mult', 'avg', 'max'"]),
+        ({"pos_enc": "learned"}, ["pos_enc='learned'", "'absolute', 'relative'"]),
+        ({"init_type": "uniform"}, ["init_type='uniform'", "'xavier'"]),
+        ({"init_type": "normal"}, ["init_gain=None", "init_type='normal'"]),
+        ({"attention_dropout": 1.5}, ["attention_dropout=1.5", "[0, 1]"]),
+        ({"num_heads": 0}, ["num_heads=0", "positive integer"]),
     ],
 )
 def test_invalid_config_values_name_the_field(settings, words):
@@ -60,9 +60,6 @@ def test_local_attention_can_be_disabled():
         (torch.rand(0, 4, 16), {}, ["batch=0"]),
         (torch.ones(2, 5, 16, dtype=torch.long), {}, ["floating-point", "torch.int64"]),
         (torch.rand(2, 5, 16), {"attention_mask": torch.ones(2, 4)}, ["attention_mask", "(2, 5)", "(2, 4)"]),
-        (torch.rand(2, 5, 16), {"attention_mask": torch.tensor([[1, 1, 0, 0, 0], [0, 0, 0, 0, 0]])}, ["video 1", "all zeros"]),
-        (torch.rand(2, 5, 16), {"attention_mask": torch.tensor([[1, 1, 2, 0, 0], [1] * 5])}, ["only 1", "2", "video 0, frame 2"]),
-        (torch.rand(2, 5, 16), {"attention_mask": torch.tensor([[1, 0, 1, 0, 0], [1] * 5])}, ["video 0", "followed by padding"]),
         (torch.rand(2, 5, 16), {"labels": torch.rand(2, 4)}, ["labels", "(2, 5)", "(2, 4)"]),
         (torch.rand(5, 16), {"labels": torch.rand(6)}, ["labels", "(1, 5)", "(1, 6)"]),
     ],
@@ -74,17 +71,14 @@ def test_bad_inputs_say_what_was_expected_and_found(model, features, kwargs, wor
         assert word in str(error.value)
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
-def test_non_finite_features_and_labels_are_located(model, bad):
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])
+def test_other_float_dtypes_are_cast_to_the_model_dtype(model, dtype):
     features = torch.rand(2, 6, 16)
-    features[1, 3, 7] = bad
-    with pytest.raises(ValueError, match="features must be finite.*video 1, frame 3"):
-        model(features)
-    features[1, 3, 7] = 0.5
-    labels = torch.rand(2, 6)
-    labels[0, 4] = bad
-    with pytest.raises(ValueError, match="labels must be finite.*video 0, frame 4"):
-        model(features, labels=labels)
+    mask = torch.tensor([[1] * 6, [1] * 4 + [0] * 2])
+    with torch.no_grad():
+        expected = model(features.to(dtype).float(), attention_mask=mask).scores
+        found = model(features.to(dtype), attention_mask=mask).scores
+    assert found.dtype == torch.float32 and torch.equal(found, expected)
 
 
 def test_non_finite_values_in_padding_are_ignored(model):
@@ -95,3 +89,6 @@ def test_non_finite_values_in_padding_are_ignored(model):
     mask = torch.tensor([[1] * 6, [1] * 4 + [0] * 2])
     out = model(features, attention_mask=mask, labels=labels)
     assert torch.isfinite(out.scores).all() and torch.isfinite(out.loss)
+    out.loss.backward()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters())
+    model.zero_grad(set_to_none=True)

@@ -6,27 +6,24 @@ import math
 
 import pytest
 import torch
+from reference_pglsum import ReferencePGLSum, absolute_matrix, relative_matrix
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.convert_original_checkpoint import convert_state_dict
-from pglsum_hf import modeling_pglsum
 from pglsum_hf.modeling_pglsum import (
     absolute_position_matrices,
-    apply_dropout,
     relative_position_matrices,
-    tile_boundaries,
-    unpadded_tile_boundaries,
 )
-from reference_pglsum import ReferencePGLSum, absolute_matrix, relative_matrix
 
 # small enough for the whole pos_enc x fusion sweep to stay fast, with several heads in every cell
-SMALL = dict(input_size=48, hidden_size=64, num_heads=4, num_segments=4, local_heads=2)
+SMALL = {"input_size": 48, "hidden_size": 64, "num_heads": 4, "num_segments": 4, "local_heads": 2}
 LENGTHS = (1, 2, 3, 4, 5, 9, 13, 64, 701)
 
 
-def converted_pair(seed: int, **settings) -> tuple[ReferencePGLSum, PGLSumModel]:
+def converted_pair(seed: int, attn_implementation: str = "sdpa", **settings) -> tuple[ReferencePGLSum, PGLSumModel]:
     """A randomised literal reference and the PGLSumModel converted from its (original-layout) state dict."""
     config = PGLSumConfig(**settings)
+    config._attn_implementation = attn_implementation
     reference = ReferencePGLSum(
         input_size=config.input_size,
         output_size=config.hidden_size,
@@ -47,12 +44,25 @@ def converted_pair(seed: int, **settings) -> tuple[ReferencePGLSum, PGLSumModel]
 def test_matches_the_literal_reference_for_every_length(pos_enc, fusion):
     reference, model = converted_pair(seed=7, pos_enc=pos_enc, fusion=fusion, **SMALL)
     generator = torch.Generator().manual_seed(1)
+    padded = max(LENGTHS) + 2
+    batch = torch.full((len(LENGTHS), padded, SMALL["input_size"]), 1e3)  # padding content must not matter
+    expected = []
     with torch.no_grad():
-        for length in LENGTHS:
+        for row, length in enumerate(LENGTHS):
             features = torch.rand(length, SMALL["input_size"], generator=generator)
-            expected = reference(features)
-            found = model(features).scores[0]
-            assert (found - expected).abs().max() <= 1e-5, f"T={length}"
+            batch[row, :length] = features
+            expected.append(reference(features))
+            for implementation in ("sdpa", "eager"):
+                model.config._attn_implementation = implementation
+                found = model(features).scores[0]
+                assert (found - expected[-1]).abs().max() <= 1e-5, f"T={length}, {implementation}"
+        mask = (torch.arange(padded)[None] < torch.tensor(LENGTHS)[:, None]).long()
+        for implementation in ("sdpa", "eager"):
+            model.config._attn_implementation = implementation
+            scores = model(batch, attention_mask=mask).scores
+            for row, length in enumerate(LENGTHS):
+                assert (scores[row, :length] - expected[row]).abs().max() <= 1e-5, f"batched T={length}"
+                assert (scores[row, length:] == 0).all()
 
 
 def test_matches_the_reference_at_the_paper_size():
@@ -64,22 +74,15 @@ def test_matches_the_reference_at_the_paper_size():
             assert (model(features).scores[0] - reference(features)).abs().max() <= 1e-5, f"T={length}"
 
 
-@pytest.mark.parametrize("longest_first", [False, True], ids=["mixed-order", "longest-first"])
-@pytest.mark.parametrize("padded_tiles", [True, False], ids=["padded-tiles", "one-tile-per-length"])
 @pytest.mark.parametrize("pos_enc", ["absolute", "relative", None])
-def test_padded_batch_equals_one_video_at_a_time(pos_enc, padded_tiles, longest_first, monkeypatch):
-    # the accelerator layout (a few padded tiles) and the CPU one (no padding) must both be exact; with no padding
-    # and the videos longest first (as training sorts them) the global attention's slots are the frames themselves
-    monkeypatch.setattr(modeling_pglsum, "pads_attention_tiles", lambda device: padded_tiles)
+def test_padded_batch_equals_one_video_at_a_time(pos_enc):
     torch.manual_seed(0)
     model = PGLSumModel(PGLSumConfig(pos_enc=pos_enc, **SMALL)).eval()
-    lengths = sorted([1, 2, 5, 9, 13, 40, 97, 96], reverse=True) if longest_first else [1, 2, 5, 9, 13, 40, 97, 96]
+    lengths = [1, 2, 5, 9, 13, 40, 97, 96]
     padded = max(lengths) + 3  # padding beyond the longest video too
     features = torch.rand(len(lengths), padded, SMALL["input_size"])
     features[torch.arange(padded)[None] >= torch.tensor(lengths)[:, None]] = 1e3  # padding content must not matter
     mask = (torch.arange(padded)[None] < torch.tensor(lengths)[:, None]).long()
-    layout = modeling_pglsum.FrameLayout.from_mask(mask.bool(), SMALL["num_segments"])
-    assert layout.global_grid.slots_are_frames == (longest_first and not padded_tiles)
     with torch.no_grad():
         batch = model(features, attention_mask=mask, output_attentions=True)
         for video, length in enumerate(lengths):
@@ -101,10 +104,10 @@ def test_parameter_count_and_original_initialisation():
     gain = math.sqrt(2.0)
     # xavier bounds are those of each original per-head / per-segment Linear, not of the fused matrices
     cells = {
-        "attention.global_attention.query": math.sqrt(6 / (1024 + 128)),
-        "attention.global_attention.output": math.sqrt(6 / (1024 + 1024)),
-        "attention.local_attention.value": math.sqrt(6 / (1024 + 64)),
-        "attention.local_attention.output": math.sqrt(6 / (1024 + 256)),
+        "attention.global_attention.q_proj.weight": math.sqrt(6 / (1024 + 128)),
+        "attention.global_attention.out_proj.weight": math.sqrt(6 / (1024 + 1024)),
+        "attention.local_attention.3.v_proj.weight": math.sqrt(6 / (1024 + 64)),
+        "attention.local_attention.0.out_proj.weight": math.sqrt(6 / (1024 + 256)),
         "regressor.linear_1.weight": math.sqrt(6 / 2048),
         "regressor.linear_2.weight": math.sqrt(6 / 1025),
     }
@@ -122,7 +125,7 @@ def test_other_initialisations(init_type):
     torch.manual_seed(0)
     config = PGLSumConfig(init_type=init_type, init_gain=0.02 if init_type == "normal" else None, **SMALL)
     model = PGLSumModel(config)
-    query = model.attention.global_attention.query[0]  # 4 heads of [16, 48]
+    query = model.attention.global_attention.q_proj.weight  # 4 heads of [16, 48]
     heads = query.view(4, 16, 48)
     if init_type == "normal":
         assert abs(query.std().item() - 0.02) < 0.003
@@ -222,53 +225,3 @@ def test_cuda_matches_cpu():
             low = model(features.cuda(), mask.cuda()).scores.float().cpu()
     assert (cpu - gpu).abs().max() < 1e-4
     assert (cpu - low).abs().max() < 0.05
-
-
-def test_tiles_minimise_the_padded_attention_area():
-    import itertools
-
-    lengths = (649, 604, 446, 407, 343, 339, 332, 316, 308, 300, 258, 223, 213, 205, 205, 149, 117, 108, 86, 64)
-    per_tile = (sum(lengths) / len(lengths)) ** 2
-
-    def cost(ends):
-        starts = (0, *ends[:-1])
-        return sum((end - start) * lengths[start] ** 2 + per_tile for start, end in zip(starts, ends))
-
-    best = min(
-        (cut + (len(lengths),) for k in range(4) for cut in itertools.combinations(range(1, len(lengths)), k)),
-        key=cost,
-    )
-    ends = tile_boundaries(lengths)
-    assert ends[-1] == len(lengths) and len(ends) <= 4
-    assert cost(ends) == pytest.approx(cost(best))
-    assert cost(ends) < 0.5 * len(lengths) * lengths[0] ** 2  # far less than one grid padded to the longest
-    assert tile_boundaries((5,)) == (1,) and tile_boundaries((9, 9, 9)) == (3,)
-
-
-def test_cpu_tiles_have_no_padding():
-    lengths = (649, 604, 604, 446, 86, 86, 86, 64)
-    assert unpadded_tile_boundaries(lengths) == (1, 3, 4, 7, 8)
-    assert unpadded_tile_boundaries((5,)) == (1,)
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
-def test_cpu_dropout_is_dropout(p, dtype):
-    torch.manual_seed(0)
-    weights = (torch.rand(4, 8, 300, 300) + 0.5).to(dtype)
-    dropped = apply_dropout(weights, p, training=True)
-    assert dropped.dtype == dtype
-    kept = dropped != 0
-    # 2.9 M draws: the standard error of the rate is below 0.0003 (a mask drawn in bf16 is off by ~0.002 at p = 0.1)
-    assert abs(1 - kept.float().mean().item() - p) < 0.0015
-    assert torch.equal(dropped[kept], weights[kept] * torch.tensor(1 / (1 - p)).to(dtype))
-    assert torch.equal(apply_dropout(weights, p, training=False), weights)
-    assert torch.equal(apply_dropout(weights, 0.0, training=True), weights)
-
-
-def test_dropout_of_one_keeps_the_graph_like_torch():
-    # p = 1 zeroes everything but, as F.dropout, stays connected: parameters get a zero gradient, not None
-    weights = torch.rand(3, 5, requires_grad=True)
-    dropped = apply_dropout(weights, 1.0, training=True)
-    dropped.sum().backward()
-    assert not dropped.any() and torch.equal(weights.grad, torch.zeros(3, 5))

@@ -27,8 +27,9 @@ from typing import Any, Callable
 import evaluate
 import numpy as np
 
-from ..atomic import write_json
+from ..atomic import check_output_file, write_json
 from ..evaluation import METRIC_PATH, compute_metrics, generate_summary, knapsack
+from ..options import check_int
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LITERAL_PATH = REPO_ROOT / "tests" / "metric_literal.py"
@@ -158,11 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3, help="Runs per timing; the fastest is kept.")
     parser.add_argument("--videos", type=int, default=10, help="Videos in the full-metric split (TVSum test: 10).")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file.")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    check_int("--repeats", args.repeats, 1)
+    check_int("--videos", args.videos, 1)
+    check_int("--seed", args.seed, 0)
+    check_output_file(args.output, overwrite=args.overwrite)
     literal = load_literal()
     rng = np.random.default_rng(args.seed)
     print("timing the knapsack (TVSum-sized: 70 shots, capacity 2910) ...", flush=True)

@@ -1,23 +1,32 @@
-"""Seconds per SumMe-sized batch: one padded batched forward(+backward) vs the original one-video-at-a-time loop.
+"""Model speed and memory: one video of each length, and a SumMe-sized batch, batched vs one video at a time.
 
-    pglsum benchmark model --output benchmark_model.json [--repeats 5] [--warmup 1] [--devices cpu cuda]
+    pglsum benchmark model --lengths 1000,5000,10000,30000 [--output benchmark_model.json] [--summe_batch]
 
-The batch is 20 videos with the lengths of the real SumMe videos ``video_1`` .. ``video_20`` as the model sees them
-(``ceil(n_frames / 15)``: 64 .. 649 frames), random features, the default (paper) configuration in training mode.
-*train* times forward + backward (batched: ``video_losses.sum().backward()``; loop: every video's
-``loss.backward()``, the original recipe's gradient accumulation); *inference* times an evaluation forward. Each
-figure is the median over ``--repeats`` runs after ``--warmup`` untimed ones, as wall-clock seconds and as this
-process's CPU seconds (the latter is less disturbed by other programs on a shared machine). It runs on the CPU, and
-on CUDA too when available (float32 and bf16 autocast). Figures are printed and saved as JSON; nothing is asserted.
+*Per length*: one video of ``T`` random feature vectors through the default (paper) model in evaluation mode, each
+length in a fresh subprocess so that its peak memory is its own: seconds of one forward (median of ``--repeats``
+after a short warm-up) and the process's peak resident memory (``ru_maxrss``, which includes the ~0.5 GB of torch
+and transformers themselves), plus the peak CUDA memory on a GPU. Rows for CUDA (fp32 and bf16 autocast) appear by
+themselves when a GPU is present, and rows for ``torch.compile`` when it can compile here (a C++ compiler on the CPU,
+Triton on CUDA) for lengths up to ``--compile_max_length``.
+
+*SumMe batch* (``--summe_batch``): 20 videos with the lengths of SumMe ``video_1`` .. ``video_20`` as the model sees
+them (``ceil(n_frames / 15)``: 64 .. 649 frames), training mode: forward + backward of the padded batch
+(``video_losses.sum().backward()``) against the original one-video-at-a-time loop, and the same for inference.
+
+Figures are printed and saved as JSON; nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +35,9 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 
-from ..atomic import write_json
+from ..atomic import check_output_file, write_json
+from ..errors import OptionError
+from ..options import check_int
 from ..configuration_pglsum import PGLSumConfig
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..modeling_pglsum import PGLSumModel
@@ -121,54 +132,181 @@ def _describe(device: torch.device) -> str:
     return f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
+def can_compile(device: torch.device) -> bool:
+    """Whether torch.compile's default backend can build code for ``device`` here."""
+    if device.type == "cuda":
+        try:
+            import triton  # noqa: F401
+        except ImportError:
+            return False
+        return True
+    return any(shutil.which(compiler) for compiler in ("g++", "c++", "clang++"))
+
+
+def measure_length(length: int, device_name: str, precision: str, compiled: bool, repeats: int, seed: int) -> dict:
+    """Time one forward of a ``length``-frame video in this process; report seconds and peak memory."""
+    import resource
+
+    device = torch.device(device_name)
+    torch.manual_seed(seed)
+    model = PGLSumModel(PGLSumConfig()).to(device).eval()
+    forward = torch.compile(model, fullgraph=True, dynamic=False) if compiled else model
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+    features = torch.rand(1, length, model.config.input_size, device=device)
+    with torch.inference_mode(), autocast:
+        started = time.perf_counter()
+        forward(features if compiled else features[:, : min(length, 64)])  # warm-up (and compilation)
+        _synchronize(device)
+        warmup = time.perf_counter() - started
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            scores = forward(features).scores
+            _synchronize(device)
+            times.append(time.perf_counter() - started)
+    row = {
+        "length": length,
+        "device": device_name,
+        "hardware": _describe(device),
+        "precision": precision,
+        "compiled": compiled,
+        "seconds": statistics.median(times),
+        "warmup_seconds": warmup,
+        "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,  # KiB on Linux
+        "finite": bool(torch.isfinite(scores).all()),
+    }
+    if device.type == "cuda":
+        row["peak_cuda_gb"] = torch.cuda.max_memory_allocated(device) / 2**30
+    return row
+
+
+def length_rows(lengths: list[int], args: argparse.Namespace) -> list[dict]:
+    """One subprocess per (device, precision, compiled, length), so each peak memory is that run's alone."""
+    devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    runs = []
+    for name in devices:
+        for precision in ("fp32", "bf16") if name != "cpu" else ("fp32",):
+            for compiled in (False, True) if can_compile(torch.device(name)) else (False,):
+                runs += [(length, name, precision, compiled) for length in lengths
+                         if not compiled or length <= args.compile_max_length]  # fmt: skip
+    rows = []
+    for length, name, precision, compiled in tqdm(runs, desc="lengths", unit="run"):
+        command = [sys.executable, "-m", "pglsum_hf.benchmarks.model", "--_one", json.dumps(
+            {"length": length, "device_name": name, "precision": precision, "compiled": compiled,
+             "repeats": args.repeats, "seed": args.seed})]  # fmt: skip
+        done = subprocess.run(command, check=False, capture_output=True, text=True, env=os.environ.copy())
+        if done.returncode != 0:
+            tail = done.stderr.strip().splitlines()[-1:] or ["(no message)"]
+            rows.append({"length": length, "device": name, "precision": precision, "compiled": compiled,
+                         "error": f"exit {done.returncode}: {tail[0]}"})  # fmt: skip
+            continue
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def _print_lengths(rows: list[dict]) -> None:
+    print(f"{'device':<34} {'precision':<9} {'compiled':<8} {'T':>7} {'seconds':>9} {'peak RSS GB':>12} {'CUDA GB':>8}")
+    for row in rows:
+        where = f"{row['device']} ({row.get('hardware', '?')})"
+        if "error" in row:
+            print(f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} {row['error']}")
+            continue
+        cuda = f"{row['peak_cuda_gb']:.2f}" if "peak_cuda_gb" in row else "-"
+        print(f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} "
+              f"{row['seconds']:>9.2f} {row['peak_rss_gb']:>12.2f} {cuda:>8}")  # fmt: skip
+
+
+def _lengths(value: str) -> list[int]:
+    try:
+        lengths = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated frame counts like 1000,5000; got {value!r}") from None
+    if not lengths or min(lengths) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive frame counts; got {value!r}")
+    return lengths
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pglsum benchmark model",
-        description="Forward+backward seconds per SumMe-sized batch (20 videos): batched vs one video at a time.",
+        description="Seconds and peak memory of one video per length; optionally a SumMe batch, batched vs looped.",
     )
+    parser.add_argument("--lengths", type=_lengths, default=[1000, 5000, 10000, 30000], help="frames per video, comma-separated")
+    parser.add_argument("--summe_batch", action="store_true", help="also time a SumMe-sized batch, batched vs one at a time")
     parser.add_argument("--output", type=Path, default=Path("benchmark_model.json"), help="JSON file to write")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs per figure (median reported)")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first")
-    parser.add_argument(
-        "--devices", nargs="+", default=None, help="devices to time (default: cpu, and cuda when available)"
-    )
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs per figure (median reported)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (SumMe batch)")
+    parser.add_argument("--compile_max_length", type=int, default=10000, help="longest video timed with torch.compile")
+    parser.add_argument("--devices", nargs="+", default=None, help="devices to time (default: cpu, and cuda when available)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--_one", help=argparse.SUPPRESS)  # one length, in a subprocess
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
     return parser
+
+
+def _check_devices(names: list[str]) -> None:
+    for name in names:
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            raise OptionError("--devices", f"{name!r} is not a torch device (e.g. cpu, cuda, cuda:1)") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise OptionError("--devices", f"{name!r}: CUDA is not available on this machine")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not args._one:  # the parent checks everything before the first measurement
+        check_int("--repeats", args.repeats, 1)
+        check_int("--warmup", args.warmup, 0)
+        check_int("--threads", args.threads, 1, allow_none=True)
+        _check_devices(args.devices or [])
+        check_output_file(args.output, overwrite=args.overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the subprocesses too
+    if args._one:
+        print(json.dumps(measure_length(**json.loads(args._one))))
+        return 0
+    payload: dict[str, Any] = {
+        "benchmark": "PGL-SUM model: one video per length (inference), and optionally a SumMe batch",
+        "config": "PGLSumConfig() defaults (paper settings)",
+        "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "lengths": length_rows(args.lengths, args),
+    }
+    _print_lengths(payload["lengths"])
+    if args.summe_batch:
+        payload["summe_batch"] = summe_batch(args)
+    write_json(args.output, payload)
+    print(f"saved {args.output}")
+    return 0
+
+
+def summe_batch(args: argparse.Namespace) -> dict[str, Any]:
+    """Batched vs one-video-at-a-time seconds on a SumMe-sized batch, per device and precision; printed and returned."""
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     runs = [(torch.device(name), precision) for name in devices for precision in ("fp32", "bf16") if name != "cpu" or precision == "fp32"]
     lengths = summe_lengths()
-    payload: dict[str, Any] = {
-        "benchmark": "model forward+backward per SumMe-sized batch",
-        "videos": len(lengths),
-        "lengths": lengths,
-        "real_frames": sum(lengths),
-        "padded_frames": len(lengths) * max(lengths),
-        "config": "PGLSumConfig() defaults (paper settings), training mode for train_*, eval for inference_*",
-        "torch": torch.__version__,
-        "cpu_count": os.cpu_count(),
-        "results": [],
-    }
-    for device, precision in tqdm(runs, desc="benchmark model", unit="configuration"):
-        result = benchmark_device(device, precision, args.repeats, args.warmup, args.seed)
+    results = []
+    for device, precision in tqdm(runs, desc="SumMe batch", unit="configuration"):
+        result = benchmark_device(device, precision, max(args.repeats, 3), args.warmup, args.seed)
         result["hardware"] = _describe(device)
-        payload["results"].append(result)
-    write_json(args.output, payload)
-
+        results.append(result)
     print(f"PGL-SUM, {len(lengths)} SumMe-length videos ({min(lengths)}..{max(lengths)} frames, {sum(lengths)} in all)")
     print(f"{'device':<28} {'precision':<9} {'step':<10} {'batched s':>10} {'loop s':>10} {'speed-up':>9}")
-    for result in payload["results"]:
+    for result in results:
         for kind in ("train", "inference"):
             print(
                 f"{result['device'] + ' (' + result['hardware'] + ')':<28.28} {result['precision']:<9} {kind:<10} "
                 f"{result[kind + '_batched']['wall_s_median']:>10.3f} {result[kind + '_loop']['wall_s_median']:>10.3f} "
                 f"{result[kind + '_speedup']:>8.2f}x"
             )
-    print(f"saved {args.output}")
-    return 0
+    return {"videos": len(lengths), "lengths": lengths, "real_frames": sum(lengths),
+            "padded_frames": len(lengths) * max(lengths), "results": results}  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())

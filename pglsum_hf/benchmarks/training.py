@@ -23,9 +23,11 @@ from typing import Any
 
 import torch
 
+from ..atomic import check_output_dir, check_output_file, write_json
+from ..data.splits import default_splits_path
 from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+from ..options import check_int
 from ..training.arguments import PGLSumTrainingArguments
-from ..atomic import write_json
 
 
 def _reset_accelerate() -> None:
@@ -114,11 +116,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels, cached batches).")
     parser.add_argument("--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder).")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice).")
+    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file and synthetic files in --data_dir.")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    check_int("--epochs", args.epochs, 1)
+    check_int("--warmup", args.warmup, 0)
+    check_int("--threads", args.threads, 1, allow_none=True)
+    check_output_file(args.output, overwrite=args.overwrite)
+    if args.data_dir is not None:
+        # The synthetic files go into the folder beside whatever else it holds; only their own names must be free.
+        check_output_dir(args.data_dir, owned=True, option="--data_dir")
+        for profile in args.profiles:
+            h5_path = Path(args.data_dir) / f"synthetic_{profile}.h5"
+            for target in (h5_path, default_splits_path(h5_path)):
+                check_output_file(target, overwrite=args.overwrite, inputs=[args.output], option="--data_dir")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     configurations = [("cpu", "no")]

@@ -23,7 +23,9 @@ from typing import Any
 
 import torch
 
-from ..atomic import write_json
+from ..atomic import check_output_file, write_json
+from ..errors import OptionError
+from ..options import check_int, check_number
 
 TARGET_FRACTION = 0.35
 
@@ -128,11 +130,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=float, default=30.0)
     parser.add_argument("--video", default=None, help="Keep the synthetic video here and reuse it when it exists (default: a temporary file).")
+    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file.")
     return parser
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    check_number("--seconds", args.seconds, 1.0)
+    check_int("--width", args.width, 16)
+    check_int("--height", args.height, 16)
+    check_number("--fps", args.fps, 1.0, maximum=240.0)
+    check_output_file(args.output, overwrite=args.overwrite, inputs=[args.video])
+    if args.video is not None:
+        video = Path(args.video)
+        if video.is_dir():
+            raise OptionError("--video", f"{video} is a folder, not a video file")
+        if not video.exists():
+            check_output_file(video, option="--video")
+        else:  # reused: it must be a video, found out now rather than after the other stages' set-up
+            from pglsum_hf.video.decode import open_video
+
+            container, _ = open_video(video)
+            container.close()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _check_arguments(args)
     from pglsum_hf.video import make_synthetic_video
 
     with tempfile.TemporaryDirectory() as workdir:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 from .constants import TVSUM_SCORE_RANGE
-from .errors import DataFormatError
+from .errors import DataFormatError, require_file
 
 
 @dataclass
@@ -45,9 +45,7 @@ def _parse_scores(text: str) -> np.ndarray | None:
 
 def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
     """Read ``ydata-anno.tsv``: one :class:`VideoAnnotation` per block of consecutive rows, in file order."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"annotation file not found: {path}")
+    path = require_file(path, "annotation file")
     low, high = TVSUM_SCORE_RANGE
     videos: list[VideoAnnotation] = []
     rows: list[np.ndarray] = []
@@ -62,22 +60,25 @@ def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
             videos[-1].user_scores = np.stack(rows)
             rows.clear()
 
-    with path.open(encoding="utf-8") as lines:
-        for line_number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            columns = line.rstrip("\r\n").split("\t")
-            if len(columns) != 3:
-                raise DataFormatError(path, None, f"line {line_number}", "3 tab-separated columns (id, category, scores)", f"{len(columns)} columns")
-            name, category, text = columns
-            if not videos or videos[-1].video_name != name:
-                close_block()
-                videos.append(VideoAnnotation(name, category, np.empty((0, 0), np.uint8)))
-            scores = _parse_scores(text)
-            if scores is None or scores.size == 0 or scores.min() < low or scores.max() > high:
-                found = "non-integer values" if scores is None else f"values in [{scores.min()}, {scores.max()}]" if scores.size else "no scores"
-                raise DataFormatError(path, name, f"user_scores (line {line_number})", f"integer scores {low}..{high}", found)
-            rows.append(scores)
+    try:
+        text_lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise DataFormatError(path, None, None, "UTF-8 text (tab-separated id, category, scores)", f"undecodable byte at offset {error.start}") from None
+    for line_number, line in enumerate(text_lines, start=1):
+        if not line.strip():
+            continue
+        columns = line.rstrip("\r\n").split("\t")
+        if len(columns) != 3:
+            raise DataFormatError(path, None, f"line {line_number}", "3 tab-separated columns (id, category, scores)", f"{len(columns)} columns")
+        name, category, text = columns
+        if not videos or videos[-1].video_name != name:
+            close_block()
+            videos.append(VideoAnnotation(name, category, np.empty((0, 0), np.uint8)))
+        scores = _parse_scores(text)
+        if scores is None or scores.size == 0 or scores.min() < low or scores.max() > high:
+            found = "non-integer values" if scores is None else f"values in [{scores.min()}, {scores.max()}]" if scores.size else "no scores"
+            raise DataFormatError(path, name, f"user_scores (line {line_number})", f"integer scores {low}..{high}", found)
+        rows.append(scores)
     close_block()
     if not videos:
         raise DataFormatError(path, None, None, "annotation rows", "an empty file")

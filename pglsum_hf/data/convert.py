@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import datasets
-import h5py
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import TypedSequence
 from tqdm.auto import tqdm
 
-from ..atomic import atomic_directory
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
+from ..atomic import atomic_directory, check_output_dir
+from ..errors import OptionError
 from .dataset_card import CardInfo, read_provenance, render_dataset_card
-from .errors import DataFormatError
-from .h5 import iter_videos, list_videos
+from .errors import DataFormatError, require_file
+from .h5 import iter_videos, list_videos, open_h5
 from .schema import dataset_features
 from .splits import SplitsLike, read_splits, splits_source, validate_splits
 
@@ -107,25 +107,29 @@ def convert_h5_to_dataset(
 
     Raises:
         DataFormatError: bad input; the message names the file, video, field, expected and found.
+        FileNotFoundError / IsADirectoryError: an input file is missing or is a folder.
+        OutputExistsError / OptionError: ``output_dir`` is a file, not writable, or an existing non-empty folder
+            without ``overwrite``; never replaced when it is or holds an input or the current working directory.
     """
-    h5_path, output_dir = Path(h5), Path(output_dir)
-    if not h5_path.is_file():
-        raise FileNotFoundError(f"h5 feature file not found: {h5_path}")
+    h5_path, output_dir = require_file(h5, "h5 feature file"), Path(output_dir)
+    annotation_path = require_file(annotations, "annotation file") if annotations is not None else None
+    # The folder must not replace the user's files or this conversion's own inputs: checked before any work.
+    inputs = [h5_path, annotation_path, *([splits] if isinstance(splits, (str, os.PathLike)) else [])]
+    check_output_dir(output_dir, overwrite=overwrite, inputs=inputs)
     name = name or _name_from_file(h5_path)
     split_list = read_splits(splits)
-    with h5py.File(h5_path, "r") as handle:
+    with open_h5(h5_path) as handle:
         video_ids = list_videos(handle)
         synthetic = bool(handle.attrs.get("synthetic", False)) or "synthetic" in name.lower()
         provenance = read_provenance(handle, h5_path)
     if not video_ids:
         raise DataFormatError(h5_path, None, None, "video groups (video_1, ...)", "no groups")
     validate_splits(split_list, video_ids, splits_source(splits), h5_path.name)
-    annotation_path = Path(annotations) if annotations is not None else None
     by_video = assign_to_videos(read_tvsum_annotations(annotation_path), video_ids, annotation_path, h5_path) if annotation_path else {}
 
     n_users, n_frames, n_steps, shard_bytes, shard_paths = [], [], [], {}, {}
     features = None
-    with atomic_directory(output_dir, overwrite=overwrite) as folder:
+    with atomic_directory(output_dir, overwrite=overwrite, inputs=inputs) as folder:
         (folder / DATA_FOLDER).mkdir()
         progress = tqdm(iter_videos(h5_path), total=len(video_ids), desc=f"converting {name}", disable=not show_progress)
         for video_id, arrays in progress:
@@ -167,14 +171,23 @@ def convert_h5_to_dataset(
 
 
 def push_folder_to_hub(folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
-    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return its URL."""
-    from huggingface_hub import HfApi
+    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return the commit URL."""
+    from ..hub import upload_folder
 
-    api = HfApi(token=token)
-    url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    api.upload_folder(repo_id=repo_id, folder_path=str(folder), repo_type="dataset", commit_message="Upload dataset converted by pglsum-hf")
-    logger.info("pushed %s to %s", folder, url)
-    return str(url)
+    info = upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
+                         commit_message="Upload dataset converted by pglsum-hf")  # fmt: skip
+    logger.info("pushed %s to the dataset repository %s", folder, repo_id)
+    return str(info.commit_url)
+
+
+def check_repo_id(repo_id: str, option: str) -> None:
+    """Refuse a malformed Hub repository id before any work (the upload would fail only at the very end)."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as error:
+        raise OptionError(option, f"{repo_id!r} is not a Hub repository id like org/name ({error})") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     args = parser.parse_args(argv)
+    if args.push_to_hub is not None:
+        check_repo_id(args.push_to_hub, "--push_to_hub")
 
     folder = convert_h5_to_dataset(
         args.h5,

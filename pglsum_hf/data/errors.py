@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,3 +37,18 @@ def describe_array(value: Any) -> str:
     """Short description of an array for error messages: ``float64 [120, 1024]``."""
     array = np.asarray(value)
     return f"{array.dtype} [{', '.join(str(n) for n in array.shape)}]" if array.ndim else f"{array.dtype} scalar {array.item()!r}"
+
+
+def require_file(path: str | PathLike, what: str) -> Path:
+    """``path`` as a Path when it is an existing file; else an error that says whether it is missing or a folder.
+
+    Raises:
+        FileNotFoundError: ``<what> not found: <path>``.
+        IsADirectoryError: ``<what> <path> is a folder, not a file``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{what} {path} is a folder, not a file")
+    if not path.is_file():
+        raise FileNotFoundError(f"{what} not found: {path}")
+    return path

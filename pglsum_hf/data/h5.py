@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from ..atomic import atomic_file
 from .constants import FRAME_STRIDE, H5_REQUIRED_FIELDS
-from .errors import DataFormatError, describe_array
+from .errors import DataFormatError, describe_array, require_file
 
 VideoArrays = dict[str, Any]
 
@@ -41,6 +42,21 @@ def video_sort_key(key: str) -> tuple[str, int]:
     """Order ``video_2`` before ``video_10`` (natural order of the numeric suffix)."""
     match = re.fullmatch(r"(.*?)(\d+)", key)
     return (match.group(1), int(match.group(2))) if match else (key, -1)
+
+
+@contextmanager
+def open_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
+    """Open a feature file for reading; a missing, truncated or non-HDF5 file raises an error naming it."""
+    path = require_file(path, "h5 feature file")
+    try:
+        handle = h5py.File(path, "r")
+    except OSError as error:
+        # h5py says "Unable to synchronously open file (<reason>)" without the file name; keep the reason.
+        reason = re.search(r"\((.*)\)", str(error))
+        found = f"a file HDF5 cannot open ({reason.group(1) if reason else error}); truncated, half-written or not HDF5"
+        raise DataFormatError(path, None, None, "an HDF5 feature file", found) from None
+    with handle:
+        yield handle
 
 
 def list_videos(h5: h5py.File) -> list[str]:
@@ -63,7 +79,10 @@ class _VideoChecker:
     def read(self, field: str) -> np.ndarray:
         if field not in self.group:
             raise self.missing(field)
-        return np.asarray(self.group[field][()])
+        try:
+            return np.asarray(self.group[field][()])
+        except (OSError, KeyError, ValueError) as error:  # a damaged or truncated dataset in an intact file
+            raise self.fail(field, "a readable dataset", f"an unreadable one ({error})") from None
 
     def floats(self, field: str, shape: tuple[int | None, ...], shape_text: str) -> np.ndarray:
         value = self.read(field)
@@ -208,9 +227,7 @@ def iter_videos(path: str | os.PathLike) -> Iterator[tuple[str, VideoArrays]]:
     All videos must share one feature size.
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"h5 feature file not found: {path}")
-    with h5py.File(path, "r") as h5:
+    with open_h5(path) as h5:
         feature_dim = None
         for video in list_videos(h5):
             arrays = read_video(h5, video, path, feature_dim)

@@ -11,7 +11,9 @@ from typing import Any
 
 import datasets
 
+from ..errors import UsageError
 from .convert import convert_h5_to_dataset
+from .errors import require_file
 from .splits import SplitsLike, default_splits_path, read_splits, splits_source, validate_splits
 
 logger = logging.getLogger(__name__)
@@ -95,35 +97,48 @@ def load_split(
         ``DatasetDict`` (or ``IterableDatasetDict`` when streaming) with ``train`` and ``test``.
     """
     if isinstance(split_index, bool) or not isinstance(split_index, int) or split_index < 0:
-        raise ValueError(f"split_index must be a non-negative integer, found {split_index!r}")
+        raise UsageError(f"split_index must be a non-negative integer, found {split_index!r}")
     path = Path(dataset)
     source = str(dataset)
     if path.suffix.lower() in H5_SUFFIXES:
-        if not path.is_file():
-            raise FileNotFoundError(f"h5 feature file not found: {path}")
+        require_file(path, "h5 feature file")
         source = str(convert_cached(path, splits, annotations, cache_dir, show_progress))
         splits = None  # the folder's split_k configs are exactly these splits
+    elif not path.exists():
+        _require_hub_id(source)
+    elif not path.is_dir():
+        raise UsageError(f"{source} is a file, but not a .h5 feature file; give a dataset folder, a Hub id or a .h5 file")
     elif annotations is not None:
-        raise ValueError(f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)")
+        raise UsageError(f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)")
     load_kwargs = {"revision": revision, "streaming": streaming, **load_kwargs}
 
     if splits is None:
         config = f"split_{split_index}"
         available = datasets.get_dataset_config_names(source, revision=revision)
         if config not in available:
-            raise ValueError(f"{source} has no config {config!r}; available configs: {available}")
+            raise UsageError(f"{source} has no config {config!r}; available configs: {available}")
         loaded = datasets.load_dataset(source, config, **load_kwargs)
     else:
         if streaming:
-            raise ValueError("custom splits select rows by video_id and need streaming=False")
+            raise UsageError("custom splits select rows by video_id and need streaming=False")
         loaded = _custom_split(source, split_index, splits, load_kwargs)
     return loaded.with_format("numpy") if numpy_format else loaded
+
+
+def _require_hub_id(source: str) -> None:
+    """A dataset that is not a local path must be a Hub id; a path that looks like none is a missing folder."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(source)
+    except HFValidationError:
+        raise FileNotFoundError(f"dataset folder not found: {source} (nor is it a Hub dataset id like org/name)") from None
 
 
 def _custom_split(source: str, split_index: int, splits: SplitsLike, load_kwargs: dict) -> datasets.DatasetDict:
     split_list = read_splits(splits)
     if split_index >= len(split_list):
-        raise ValueError(f"split_index {split_index} is out of range: the splits have {len(split_list)} entries")
+        raise UsageError(f"split_index {split_index} is out of range: the splits have {len(split_list)} entries")
     videos = datasets.load_dataset(source, "all", split="full", **load_kwargs)
     video_ids = videos["video_id"]
     validate_splits(split_list, video_ids, splits_source(splits), source)

@@ -14,7 +14,7 @@ from typing import Union
 import numpy as np
 
 from ..atomic import atomic_file
-from .errors import DataFormatError
+from .errors import DataFormatError, require_file
 from .h5 import video_sort_key
 
 Split = dict[str, list[str]]
@@ -30,13 +30,13 @@ def read_splits(splits: SplitsLike) -> list[Split]:
     """Return the splits from a JSON file path (or pass a list of splits through), checking their shape."""
     source = splits_source(splits)
     if isinstance(splits, (str, os.PathLike)):
-        path = Path(splits)
-        if not path.is_file():
-            raise FileNotFoundError(f"splits JSON not found: {path}")
+        path = require_file(splits, "splits JSON")
         try:
             splits = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as error:
             raise DataFormatError(source, None, None, "valid JSON", f"{error.msg} at line {error.lineno}") from None
+        except UnicodeDecodeError as error:
+            raise DataFormatError(source, None, None, "UTF-8 JSON text", f"undecodable byte at offset {error.start}") from None
     if not isinstance(splits, list) or not splits:
         raise DataFormatError(source, None, None, "a non-empty list of splits", type(splits).__name__)
     for index, split in enumerate(splits):

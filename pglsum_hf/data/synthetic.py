@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..atomic import check_output_dir, check_output_file
+from ..errors import OptionError
 from .annotations import VideoAnnotation, write_tvsum_annotations
 from .constants import (
     FEATURE_DIM,
@@ -262,12 +264,14 @@ def make_synthetic_h5(
             ``ydata-anno.tsv`` format (usable as ``--annotations`` of the converter).
         show_progress: show a tqdm bar.
     """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown synthetic profile {profile!r}; expected one of {sorted(PROFILES)}")
+    if annotations_path is not None and PROFILES[profile].annotation_style != "scores":
+        raise ValueError(f"profile {profile!r} has SumMe-style keyshot annotators; raw 1..5 scores exist only for 'tvsum'")
     videos = generate_videos(profile, seed, show_progress)
     attrs = {"synthetic": True, "description": SYNTHETIC_NOTE, "profile": profile, "seed": seed}
     path = write_videos(path, ((video.video_id, video.arrays) for video in videos), attrs)
     if annotations_path is not None:
-        if PROFILES[profile].annotation_style != "scores":
-            raise ValueError(f"profile {profile!r} has SumMe-style keyshot annotators; raw 1..5 scores exist only for 'tvsum'")
         write_tvsum_annotations([video.annotation for video in videos], annotations_path)
     logger.info("wrote SYNTHETIC %s file %s (%d videos, seed %d)", profile, path, len(videos), seed)
     return path
@@ -287,11 +291,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="tiny", help="what to imitate (default: tiny)")
     parser.add_argument("--output_dir", required=True, type=Path, help="folder for synthetic_<profile>.h5 and its splits")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
+    parser.add_argument("--overwrite", action="store_true", help="replace files of the same names already in --output_dir")
     args = parser.parse_args(argv)
 
+    if args.seed < 0:
+        raise OptionError("--seed", f"must be an integer >= 0, got {args.seed}")
+    # The folder may hold other files (they are left alone); the files written here must be new or --overwrite.
+    check_output_dir(args.output_dir, owned=True)
     h5_path = args.output_dir / f"synthetic_{args.profile}.h5"
     annotations_path = args.output_dir / f"synthetic_{args.profile}_anno.tsv" if PROFILES[args.profile].annotation_style == "scores" else None
+    for target in (h5_path, default_splits_path(h5_path), annotations_path):
+        if target is not None:
+            check_output_file(target, overwrite=args.overwrite, option="--output_dir")
     make_synthetic_h5(h5_path, args.profile, args.seed, annotations_path)
     splits_path = write_synthetic_splits(h5_path, args.profile, args.seed)
     print(f"SYNTHETIC {args.profile} data (seed {args.seed}), not real benchmark features:")

@@ -105,6 +105,7 @@ class PGLSumTrainingArguments:
     )
     push_to_hub: bool = field(default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."})
     hub_model_id: str | None = field(default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."})
+    hub_private_repo: bool = field(default=False, metadata={"help": "Create the --hub_model_id repository as private."})
     num_workers: int = field(default=0, metadata={"help": "DataLoader worker processes for collating training batches."})
 
     def __post_init__(self) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from huggingface_hub import EvalResult, ModelCard
 
 from ..cards import load_template
+from ..hub import save_model
 
 SECTION_TEMPLATE = "training_results.md"
 
@@ -96,7 +97,7 @@ def write_trained_card(model, output_dir: str | Path, summary: dict[str, Any], r
         fields["tags"] = ["synthetic-data"]
     staging = Path(tempfile.mkdtemp(prefix=".model.", dir=output_dir))
     try:
-        model.save_pretrained(staging, card_fields=fields)
+        save_model(model, staging, **fields)
         card = ModelCard((staging / "README.md").read_text(encoding="utf-8"))
         card.data.model_name = fields["title"]
         card.data.eval_results = eval_results(summary)

@@ -373,7 +373,15 @@ class PGLSumTrainer:
                 f"PGL-SUM on {Path(args.dataset).name}, split {args.split_index}",
             )
             if args.push_to_hub:
-                push_output_dir(self.output_dir, args.hub_model_id, selected)
+                from ..hub import upload_folder
+
+                upload_folder(
+                    self.output_dir,
+                    args.hub_model_id,
+                    private=args.hub_private_repo or None,  # the token is the logged-in one (hf auth login / HF_TOKEN)
+                    ignore_patterns=["checkpoints/*", "checkpoints/**"],
+                    commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
+                )
         accelerator.wait_for_everyone()
         return TrainingResult(
             output_dir=self.output_dir,
@@ -398,21 +406,6 @@ def training_hyperparameters(
     values.update(mixed_precision=str(accelerator.mixed_precision), num_processes=accelerator.num_processes, optimizer="Adam")
     values["micro_batch_frames"] = micro_batch_frames  # the limit applied (the CPU default resolved); None: no limit
     return values
-
-
-def push_output_dir(output_dir: Path, repo_id: str, selected_epoch: int) -> str:
-    """Upload the output folder (model, card, metrics, logs, plot; not the checkpoints) to ``repo_id``."""
-    from huggingface_hub import HfApi
-
-    api = HfApi()
-    api.create_repo(repo_id, exist_ok=True)
-    info = api.upload_folder(
-        repo_id=repo_id,
-        folder_path=str(output_dir),
-        ignore_patterns=["checkpoints/*", "checkpoints/**", ".*"],
-        commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected_epoch})",
-    )
-    return str(info)
 
 
 def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> TrainingResult:

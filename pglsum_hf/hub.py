@@ -1,0 +1,241 @@
+"""The Hugging Face Hub side of pglsum-hf: model cards, uploads of models and datasets, and ``--model`` resolution.
+
+- `render_model_card` / `write_model_card` / `save_model`: a model folder with the PGL-SUM card as README.md
+  (`PGLSumModel.save_pretrained` and `push_to_hub` call in here, so every saved or pushed model carries it).
+- `upload_folder`: the one upload path for models (``train``, ``convert-checkpoint``, ``push_to_hub``) and
+  datasets (``convert``), honouring ``token``, ``private``, ``revision`` and ``create_pr``.
+- `resolve_model_source`: turn a user's ``--model`` value (a local folder or a Hub id) into something
+  ``from_pretrained`` accepts, failing with one clear line on a missing folder or a broken weights file.
+
+Heavy imports (huggingface_hub, safetensors) happen inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .atomic import write_atomic
+from .cards import PAPER_CITATION, render_card
+from .errors import OptionError, PGLSumError
+
+MODEL_CARD_TEMPLATE = "model_card.md"
+CARD_SETTINGS = (
+    "input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
+    "attention_dropout", "dropout", "layer_norm_eps", "init_type",
+)  # fmt: skip
+# save_pretrained's arguments that only matter for its push (transformers pops them the same way)
+PUSH_ARGUMENTS = ("repo_id", "commit_message", "commit_description", "create_pr", "private", "revision")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model cards
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def render_model_card(model: Any, **fields: Any) -> str:
+    """The README.md of a PGL-SUM model, from ``model_cards/model_card.md``.
+
+    ``fields`` override the card's defaults: ``title``, ``repo_id``, ``weights`` (where the weights come from),
+    ``license`` (metadata id, default ``mit``), ``license_note``, ``tags`` (extra Hub tags, a list).
+    """
+    config = model.config
+    repo_id = fields.pop("repo_id", None) or "path/to/this/model"
+    license_id = fields.pop("license", "mit")
+    extra_tags = [tag for tag in fields.pop("tags", None) or [] if tag not in ("video-summarization", "pglsum")]
+    metadata = {
+        "library_name": "transformers",
+        "license": license_id,
+        "tags": ["video-summarization", "pglsum", "custom_code", *dict.fromkeys(extra_tags)],
+    }
+    content = {
+        "title": repo_id.rsplit("/", 1)[-1] if "/" in repo_id else "PGL-SUM",
+        "repo_id": repo_id,
+        "weights": (
+            "Weights saved with pglsum-hf. The repository history and the training command that produced them "
+            "tell how they were obtained; untrained weights carry no meaning."
+        ),
+        "license_note": (
+            f"Card metadata license: `{license_id}`. pglsum-hf (the code in this repository) is MIT-licensed. "
+            "Weights trained on SumMe or TVSum inherit the terms of those datasets, which are distributed for "
+            "research use: check them before any other use."
+        ),
+        "config_table": "\n".join(f"| `{name}` | `{getattr(config, name)}` |" for name in CARD_SETTINGS),
+        "num_parameters": f"{model.num_parameters() / 1e6:.2f} M",
+        "input_size": config.input_size,
+        "citation": PAPER_CITATION,
+        **fields,
+    }
+    return render_card(MODEL_CARD_TEMPLATE, metadata, **content)
+
+
+def write_model_card(model: Any, folder: str | os.PathLike, **fields: Any) -> Path:
+    """Write ``folder/README.md`` (atomically) from `render_model_card`."""
+    return write_atomic(Path(folder) / "README.md", render_model_card(model, **fields))
+
+
+def save_model(model: Any, folder: str | os.PathLike, **card_fields: Any) -> Path:
+    """``model.save_pretrained(folder)`` (config, safetensors, remote code), with a card filled from ``card_fields``."""
+    model.save_pretrained(folder)
+    return write_model_card(model, folder, **card_fields)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Uploads
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def usual_permissions(paths: Any) -> None:
+    """Give files the permissions a plain ``open()`` would (safetensors writes its files owner-only, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths:
+        path.chmod(0o666 & ~umask)
+
+
+def upload_folder(
+    folder: str | os.PathLike,
+    repo_id: str,
+    *,
+    repo_type: str = "model",
+    token: bool | str | None = None,
+    private: bool | None = None,
+    commit_message: str | None = None,
+    commit_description: str | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+    ignore_patterns: list[str] | None = None,
+) -> Any:
+    """Create ``repo_id`` if needed (``private`` applies then) and upload ``folder`` to it; return the ``CommitInfo``.
+
+    ``revision`` names a branch (created if missing unless ``create_pr``); hidden files (``.*``) are never sent.
+    """
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    repo_id = api.create_repo(repo_id, repo_type=repo_type, private=private, exist_ok=True).repo_id
+    if revision is not None and not create_pr:
+        api.create_branch(repo_id, repo_type=repo_type, branch=revision, exist_ok=True)
+    kind = "dataset" if repo_type == "dataset" else "PGL-SUM model"
+    return api.upload_folder(
+        repo_id=repo_id,
+        repo_type=repo_type,
+        folder_path=str(folder),
+        commit_message=commit_message or f"Upload {kind} with pglsum-hf",
+        commit_description=commit_description,
+        revision=revision,
+        create_pr=create_pr,
+        ignore_patterns=[".*", *(ignore_patterns or [])],
+    )
+
+
+def save_pretrained_with_card(
+    model: Any, save: Callable[..., Any], save_directory: str | os.PathLike, *args: Any, **kwargs: Any
+) -> None:
+    """`PGLSumModel.save_pretrained`: transformers' ``save`` without its push, the card, then the push if asked."""
+    push = kwargs.pop("push_to_hub", False)
+    push_arguments = {name: kwargs.pop(name) for name in PUSH_ARGUMENTS if name in kwargs} if push else {}
+    save(save_directory, *args, **kwargs)
+    if not kwargs.get("is_main_process", True):
+        return
+    usual_permissions(Path(save_directory).glob("model*.safetensors"))
+    repo_id = push_arguments.pop("repo_id", Path(save_directory).name) if push else None
+    write_model_card(model, save_directory, repo_id=repo_id)
+    if push:
+        upload_folder(save_directory, repo_id, token=kwargs.get("token"), **push_arguments)
+
+
+def push_model_to_hub(
+    model: Any,
+    repo_id: str,
+    *,
+    commit_message: str | None = None,
+    commit_description: str | None = None,
+    private: bool | None = None,
+    token: bool | str | None = None,
+    revision: str | None = None,
+    create_pr: bool = False,
+    max_shard_size: int | str | None = "50GB",
+    tags: list[str] | None = None,
+) -> Any:
+    """`PGLSumModel.push_to_hub`: transformers' arguments; uploads config, weights, code and the PGL-SUM card."""
+    with tempfile.TemporaryDirectory() as folder:
+        model.save_pretrained(folder, max_shard_size=max_shard_size)
+        write_model_card(model, folder, repo_id=repo_id, tags=[*(model.model_tags or []), *(tags or [])])
+        return upload_folder(
+            folder,
+            repo_id,
+            token=token,
+            private=private,
+            commit_message=commit_message,
+            commit_description=commit_description,
+            revision=revision,
+            create_pr=create_pr,
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Where a model comes from
+# ---------------------------------------------------------------------------------------------------------------
+
+# owner/name or name, as the Hub spells repository ids
+HUB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?")
+
+
+def looks_local(value: str) -> bool:
+    """Whether ``value`` reads as a path rather than a Hub id: it exists, holds a path separator other than the one
+    slash of ``owner/name``, starts with ``.`` or ``~``, ends with a separator, or is not a valid id at all."""
+    if os.path.exists(value) or value.startswith((".", "~")) or value.endswith(("/", os.sep)):
+        return True
+    if os.sep != "/" and os.sep in value:
+        return True
+    return HUB_ID.fullmatch(value) is None
+
+
+def resolve_model_source(model: str | os.PathLike, option: str = "--model") -> str:
+    """Turn a user's ``--model`` value into what ``PGLSumModel.from_pretrained`` should get: a local folder or a Hub id.
+
+    A value that looks like a path (see `looks_local`) must be an existing folder holding ``config.json`` and a
+    readable ``model.safetensors`` in the current layout; anything else raises `OptionError` naming ``option`` and the
+    folder or file (not transformers' "Repo id must be in the form ..."). Only id-like values (``owner/name``) are
+    left for the Hub, where transformers reports what it finds.
+
+    Returns:
+        The folder as an absolute path, or the Hub id unchanged.
+    """
+    value = os.fspath(model)
+    if not looks_local(value):
+        return value
+    folder = Path(value).expanduser()
+    if not folder.exists():
+        raise OptionError(option, f"folder {folder} does not exist (give a PGL-SUM model folder or a Hub id owner/name)")
+    if not folder.is_dir():
+        raise OptionError(option, f"{folder} is a file; expected a PGL-SUM model folder (config.json, model.safetensors)")
+    for name in ("config.json", "model.safetensors"):
+        if not (folder / name).is_file():
+            raise OptionError(option, f"folder {folder} has no {name}; expected a folder written by save_pretrained")
+    check_weights_file(folder / "model.safetensors")
+    return str(folder.resolve())
+
+
+def check_weights_file(path: Path) -> None:
+    """Raise `PGLSumError` naming ``path`` when it cannot be read as safetensors or holds the old stacked layout."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as weights:
+            keys = list(weights.keys())
+    except PermissionError as error:
+        raise PGLSumError(f"{path}: cannot be read ({error.strerror})") from error
+    except (SafetensorError, OSError, ValueError) as error:
+        raise PGLSumError(f"{path}: not a readable safetensors file ({error})") from error
+    stacked = [key for key in keys if re.fullmatch(r"attention\.(global|local)_attention\.(query|key|value|output)", key)]
+    if stacked:
+        raise PGLSumError(
+            f"{path}: weights in the stacked layout of an early pglsum-hf version ({', '.join(stacked)}); this version "
+            "needs q_proj/k_proj/v_proj/out_proj. Convert the original checkpoint again with `pglsum convert-checkpoint`."
+        )

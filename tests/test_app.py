@@ -1,0 +1,174 @@
+"""`pglsum app` without a browser: the job behind the page, its refusals, the CLI's checks, the Space export and
+its upload to the Hub emulator. (The page itself is driven in a real browser in test_app_browser.py.)"""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from pglsum_hf import PGLSumConfig, PGLSumModel, cards
+from pglsum_hf.app import cli as app_cli
+from pglsum_hf.app.job import BUDGET_PROPORTION, BUDGET_SECONDS, JobError, check_budget, run_job
+from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
+from pglsum_hf.cli import COMMANDS
+from pglsum_hf.cli import main as pglsum_main
+from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError
+from pglsum_hf.video import make_synthetic_video
+from pglsum_hf.video.summarize import main as summarize_main
+
+REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "model_cards"
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="module")
+def model_dir(workdir):
+    torch.manual_seed(0)
+    PGLSumModel(PGLSumConfig()).save_pretrained(workdir / "model")
+    return workdir / "model"
+
+
+@pytest.fixture(scope="module")
+def loaded(model_dir):
+    return load_summarizer(str(model_dir), "random", device="cpu")
+
+
+@pytest.fixture(scope="module")
+def video(workdir):
+    return make_synthetic_video(workdir / "clip.mp4", scene_seconds=[1.5, 2.5, 1.0, 2.0], width=64, height=48, fps=20, seed=7)
+
+
+@pytest.fixture
+def this_repos_templates(monkeypatch):
+    """Card templates from this checkout (an editable install elsewhere would otherwise serve its own copy)."""
+    if not (Path(str(cards.files("pglsum_hf.model_cards"))) / "space_card.md").is_file():
+        monkeypatch.setattr(cards, "files", lambda package: REPO_TEMPLATES)
+
+
+def test_the_job_gives_what_pglsum_summarize_writes(loaded, model_dir, video, workdir):
+    result = run_job(loaded.summarizer, video.path, BUDGET_PROPORTION, 0.3, None, workdir / "jobs", progress=False)
+    assert summarize_main([str(video.path), "--model", str(model_dir), "--output_dir", str(workdir / "cli"), "--feature_weights", "random", "--budget", "0.3"]) == 0  # fmt: skip
+    expected = json.loads((workdir / "cli" / "clip.json").read_text())
+    written = json.loads(result.files["json"].read_text())
+    assert written["segments"] == expected["segments"] and written["shots"] == expected["shots"]
+    assert [row[1:3] for row in result.rows] == [[s["start_frame"], s["end_frame"]] for s in expected["segments"]]
+    assert result.files["video"].suffix == ".mp4" and result.files["plot"].suffix == ".png"
+    assert result.files["video"].parent.parent == workdir / "jobs"  # a folder of its own per job
+    assert "SYNTHETIC" in written["note"]
+
+
+def test_budget_in_seconds(loaded, video, workdir):
+    result = run_job(loaded.summarizer, video.path, BUDGET_SECONDS, None, 2.0, workdir / "jobs", progress=False)
+    assert 0 < result.summary.summary_duration <= 2.0
+    assert "at most 2 s" in result.message
+
+
+@pytest.mark.parametrize(
+    ("mode", "proportion", "seconds", "message"),
+    [
+        (BUDGET_PROPORTION, 0.0, None, "proportion: must be a fraction"),
+        (BUDGET_PROPORTION, 1.5, None, "proportion: must be a fraction"),
+        (BUDGET_SECONDS, 0.15, None, "maximum seconds: must be"),
+        (BUDGET_SECONDS, 0.15, -3.0, "maximum seconds: must be"),
+        ("minutes", 0.15, None, "budget: expected one of"),
+    ],
+)
+def test_bad_budgets_are_refused(mode, proportion, seconds, message):
+    with pytest.raises(JobError, match=message):
+        check_budget(mode, proportion, seconds)
+
+
+def test_bad_videos_are_refused_before_any_work(loaded, video, workdir):
+    jobs = workdir / "refused_jobs"
+    with pytest.raises(JobError, match="no video"):
+        run_job(loaded.summarizer, None, BUDGET_PROPORTION, 0.15, None, jobs, progress=False)
+    text = workdir / "upload" / "holiday.mp4"
+    text.parent.mkdir()
+    text.write_text("not a video")
+    with pytest.raises(JobError, match=r"^holiday\.mp4: not a readable video file"):  # the upload's name, not its cache path
+        run_job(loaded.summarizer, text, BUDGET_PROPORTION, 0.15, None, jobs, progress=False)
+    with pytest.raises(JobError, match=r"lasts 0\.1 minutes; .* at most 0\.05 minutes"):
+        run_job(loaded.summarizer, video.path, BUDGET_PROPORTION, 0.15, None, jobs, max_minutes=0.05, progress=False)
+    assert not jobs.exists() or not any(jobs.iterdir())
+
+
+def test_without_a_model_the_page_runs_an_untrained_model_and_says_so():
+    loaded = load_summarizer(None, "random", device="cpu")
+    assert loaded.summarizer.model_name == UNTRAINED_MODEL_NAME
+    assert len(loaded.notes) == 2 and all(note.startswith("SYNTHETIC") for note in loaded.notes)
+    again = load_summarizer(None, "random", device="cpu")  # seeded: the same untrained model every start
+    first, second = loaded.summarizer.model.state_dict(), again.summarizer.model.state_dict()
+    assert all(torch.equal(first[name], second[name]) for name in first)
+
+
+def test_a_bad_model_names_the_option(workdir):
+    with pytest.raises(OptionError, match="^--model: cannot load a PGL-SUM model from"):
+        load_summarizer(str(workdir / "missing-model"), "random", device="cpu")
+
+
+def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
+    from pglsum_hf.app.page import require_gradio
+
+    monkeypatch.setitem(sys.modules, "gradio", None)
+    with pytest.raises(MissingDependencyError, match=r"pglsum-hf\[app\]"):
+        require_gradio()
+    assert pglsum_main(["app", "--feature_weights", "random"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "pglsum app: the web page needs gradio, which is not installed: pip install 'pglsum-hf[app]' (or 'gradio>=6')"
+    ]
+
+
+def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
+    assert COMMANDS["app"][0] == "pglsum_hf.app.cli"
+    cases = [
+        (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
+        (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
+        (["--concurrency", "0"], "pglsum app: --concurrency: must be at least 1, got 0"),
+        (["--push_to_hub", "no-owner"], "pglsum app: --push_to_hub: expected a Space id OWNER/NAME, got 'no-owner'"),
+        (["--model", str(workdir)], f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it"),
+    ]
+    for argv, message in cases:
+        assert pglsum_main(["app", *argv]) == 2
+        assert capsys.readouterr().err.strip() == message
+
+
+def test_export_space(model_dir, workdir, this_repos_templates, capsys):
+    space = workdir / "space"
+    assert app_cli.main(["--model", str(model_dir), "--feature_weights", "random", "--export_space", str(space), "--max_minutes", "10"]) == 0  # fmt: skip
+    assert {"app.py", "requirements.txt", "README.md", "pglsum_hf", "model"} <= {p.name for p in space.iterdir()}
+    header, body = space.joinpath("README.md").read_text().split("---\n", 2)[1:]
+    metadata = yaml.safe_load(header)
+    assert metadata["sdk"] == "gradio" and metadata["app_file"] == "app.py" and metadata["sdk_version"].startswith("6")
+    assert "models" not in metadata  # a local model folder travels inside the Space instead
+    assert "SYNTHETIC" in body and "$" not in body.replace("$$", "")
+    app = space.joinpath("app.py").read_text()
+    assert "build_demo(model='model', feature_weights='random', max_minutes=10.0)" in app
+    compile(app, "app.py", "exec")
+    requirements = space.joinpath("requirements.txt").read_text().split()
+    assert "gradio>=6" in requirements and "torch" in requirements
+    assert (space / "pglsum_hf" / "app" / "page.py").is_file() and (space / "model" / "config.json").is_file()
+    assert not list(space.rglob("__pycache__"))
+    # A second export into the same folder needs --overwrite.
+    with pytest.raises(OutputExistsError, match="--export_space"):
+        app_cli.main(["--export_space", str(space)])
+
+
+def test_space_card_links_a_hub_model(workdir, this_repos_templates):
+    from pglsum_hf.app.space import space_card
+
+    metadata = yaml.safe_load(space_card("someone/pglsum-tvsum", None, 30).split("---\n", 2)[1])
+    assert metadata["models"] == ["someone/pglsum-tvsum"]
+
+
+def test_push_space_to_the_hub(model_dir, workdir, hub_repo_id, this_repos_templates):
+    from huggingface_hub import HfApi
+
+    assert app_cli.main(["--model", str(model_dir), "--feature_weights", "random", "--push_to_hub", hub_repo_id]) == 0
+    files = set(HfApi().list_repo_files(hub_repo_id, repo_type="space"))
+    assert {"app.py", "requirements.txt", "README.md", "model/config.json", "pglsum_hf/app/page.py"} <= files

@@ -1,0 +1,166 @@
+"""The shared rules behind every command: output folders and files, atomic replacement, one-line errors."""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from pglsum_hf import atomic, cli
+from pglsum_hf.atomic import atomic_directory, check_output_dir, check_output_file
+from pglsum_hf.errors import OptionError, OutputExistsError, PGLSumError, UsageError
+from pglsum_hf.options import check_int, check_number
+
+
+def _user_folder(path):
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "notes.txt").write_text("mine")
+    return path
+
+
+def test_a_non_empty_folder_needs_overwrite(tmp_path):
+    folder = _user_folder(tmp_path / "out")
+    with pytest.raises(OutputExistsError, match=r"--output_dir: .*out already exists and is not empty; pass --overwrite"):
+        check_output_dir(folder)
+    assert check_output_dir(folder, overwrite=True) == folder.resolve()
+    assert check_output_dir(folder, owned=True) == folder.resolve()
+    assert check_output_dir(tmp_path / "new" / "deeper") == (tmp_path / "new" / "deeper").resolve()
+    (tmp_path / "empty").mkdir()
+    assert check_output_dir(tmp_path / "empty") == (tmp_path / "empty").resolve()
+
+
+@pytest.mark.parametrize("where", ["cwd", "ancestor-of-cwd", "holds-input", "is-input"])
+def test_overwrite_never_replaces_the_cwd_an_input_or_what_holds_them(tmp_path, monkeypatch, where):
+    folder = _user_folder(tmp_path / "project")
+    inner = _user_folder(folder / "inner")
+    data = folder / "data.h5"
+    data.write_text("input")
+    monkeypatch.chdir(folder if where == "cwd" else inner if where == "ancestor-of-cwd" else tmp_path)
+    inputs = [data] if where == "holds-input" else [folder] if where == "is-input" else []
+    with pytest.raises(OutputExistsError, match="--overwrite never replaces such a folder"):
+        check_output_dir(folder, overwrite=True, inputs=inputs, option="--out")
+    assert data.read_text() == "input" and (inner / "notes.txt").exists()
+
+
+def test_a_file_or_a_path_under_a_file_is_not_a_folder(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OptionError, match="exists and is a file, not a folder"):
+        check_output_dir(tmp_path / "file")
+    with pytest.raises(OptionError, match=r"file is a file, not a folder"):
+        check_output_dir(tmp_path / "file" / "sub", overwrite=True)
+
+
+def test_atomic_directory_keeps_the_old_folder_until_the_new_one_is_complete(tmp_path):
+    folder = _user_folder(tmp_path / "out")
+    with pytest.raises(RuntimeError), atomic_directory(folder, overwrite=True) as partial:
+        (partial / "half.txt").write_text("half")
+        raise RuntimeError("failed half-way")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+    assert (folder / "notes.txt").read_text() == "mine"
+    with atomic_directory(folder, overwrite=True) as partial:
+        (partial / "new.txt").write_text("new")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+    assert [path.name for path in folder.iterdir()] == ["new.txt"]
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~atomic._current_umask()
+
+
+def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
+    folder = _user_folder(tmp_path / "out")
+    real_replace, calls = os.replace, []
+
+    def replace(source, target):
+        calls.append((source, target))
+        if len(calls) == 2:  # the old folder is aside; bringing in the new one fails
+            raise OSError(errno.EIO, "simulated I/O error")
+        return real_replace(source, target)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    with pytest.raises(OSError, match="simulated"), atomic_directory(folder, overwrite=True) as partial:
+        (partial / "new.txt").write_text("new")
+    assert (folder / "notes.txt").read_text() == "mine"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_empty_current_folder_is_filled_in_place(tmp_path, monkeypatch):
+    folder = tmp_path / "here"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    with atomic_directory(".") as partial:
+        (partial / "result.txt").write_text("done")
+    assert os.getcwd() == str(folder) and (folder / "result.txt").read_text() == "done"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["here"]
+
+
+def test_output_files(tmp_path):
+    existing = tmp_path / "results.json"
+    existing.write_text("{}")
+    with pytest.raises(OutputExistsError, match=r"--output: .*results.json already exists; pass --overwrite"):
+        check_output_file(existing)
+    assert check_output_file(existing, overwrite=True) == existing.resolve()
+    with pytest.raises(OutputExistsError, match="is also an input"):
+        check_output_file(existing, overwrite=True, inputs=[existing])
+    with pytest.raises(OptionError, match="is a folder; give a file name"):
+        check_output_file(tmp_path)
+    with pytest.raises(OptionError, match="results.json is a file, not a folder"):
+        check_output_file(existing / "inner.json")
+
+
+def test_expected_errors_are_one_line_and_bugs_keep_their_traceback(capsys, monkeypatch):
+    monkeypatch.delenv("PGLSUM_DEBUG", raising=False)
+
+    def fail(error):
+        def entry():
+            raise error
+
+        return entry
+
+    assert cli.run("train", fail(OptionError("--lr", "must be > 0, got nan"))) == 2
+    assert capsys.readouterr().err == "pglsum train: --lr: must be > 0, got nan\n"
+    assert cli.run("convert", fail(PGLSumError("two\nlines"))) == 1
+    assert capsys.readouterr().err == "pglsum convert: two lines\n"
+    assert cli.run("convert", fail(FileNotFoundError(errno.ENOENT, "No such file or directory", "x.h5"))) == 1
+    assert capsys.readouterr().err == "pglsum convert: x.h5: No such file or directory\n"
+    assert cli.run("convert", fail(IsADirectoryError("h5 feature file d is a folder, not a file"))) == 1
+    assert capsys.readouterr().err == "pglsum convert: h5 feature file d is a folder, not a file\n"
+    assert cli.run("demo", fail(SystemExit(2))) == 2
+    with pytest.raises(OSError, match="Unable to synchronously open"):  # another library's OSError: a bug to fix
+        cli.run("convert", fail(OSError("Unable to synchronously open file")))
+    with pytest.raises(KeyError):
+        cli.run("convert", fail(KeyError(101)))
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_debug_shows_the_traceback_of_expected_errors(capsys, monkeypatch, how):
+    argv = ["benchmark", "model", "--repeats", "0"]
+    if how == "flag":
+        argv.append("--debug")
+        monkeypatch.delenv("PGLSUM_DEBUG", raising=False)
+    else:
+        monkeypatch.setenv("PGLSUM_DEBUG", "1")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and err.endswith("pglsum benchmark model: --repeats: must be an integer >= 1, got 0\n")
+
+
+def test_benchmark_dispatch(capsys):
+    assert cli.main(["benchmark", "--help"]) == 0
+    assert "model|metric|training|video" in capsys.readouterr().out
+    assert cli.main(["benchmark", "speed"]) == 2
+    assert "pglsum benchmark: unknown benchmark 'speed'; expected one of model, metric, training, video" in capsys.readouterr().err
+
+
+def test_value_checks():
+    check_int("--repeats", 1, 1)
+    check_int("--threads", None, 1, allow_none=True)
+    check_number("--lr", 1e-5, 0, inclusive=False)
+    check_number("--dropout", 1.0, 0, maximum=1)
+    for call in (lambda: check_int("--repeats", 0, 1), lambda: check_int("--repeats", True, 0), lambda: check_int("--x", None, 0)):
+        with pytest.raises(OptionError):
+            call()
+    for value in (float("nan"), float("inf"), 0.0, -1.0):
+        with pytest.raises(OptionError, match=r"--lr: must be a finite number > 0, got"):
+            check_number("--lr", value, 0, inclusive=False)
+    with pytest.raises(OptionError, match=r"--dropout: must be a finite number >= 0 and <= 1, got 2"):
+        check_number("--dropout", 2, 0, maximum=1)
+    assert issubclass(UsageError, ValueError) and issubclass(OptionError, ValueError)  # Python callers catch ValueError
