@@ -123,6 +123,8 @@ def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAUL
     """Run the five steps above into ``output_dir`` and return the figures and paths it printed."""
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
         raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise OptionError("--seed", f"expected an integer >= 0 (numpy seeds cannot be negative), got {seed!r}")
     out = check_output_dir(output_dir, overwrite=overwrite)
     import evaluate
     from transformers import AutoModel
