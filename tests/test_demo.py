@@ -32,7 +32,7 @@ def test_overwrite_never_replaces_the_working_directory(tmp_path, monkeypatch, c
     (tmp_path / "mine.txt").write_text("keep me")
     monkeypatch.chdir(tmp_path)
     assert cli_main(["demo", "--output_dir", ".", "--overwrite"]) == 1
-    assert "holds the current working directory" in capsys.readouterr().err
+    assert "the current working directory" in capsys.readouterr().err
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 
