@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 from ..atomic import atomic_directory, check_output_dir
 from ..errors import OptionError
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
-from .dataset_card import CardInfo, render_dataset_card
+from .dataset_card import CardInfo, read_provenance, render_dataset_card
 from .errors import DataFormatError, require_file
 from .h5 import iter_videos, list_videos, open_h5
 from .schema import dataset_features
@@ -121,6 +121,7 @@ def convert_h5_to_dataset(
     with open_h5(h5_path) as handle:
         video_ids = list_videos(handle)
         synthetic = bool(handle.attrs.get("synthetic", False)) or "synthetic" in name.lower()
+        provenance = read_provenance(handle, h5_path)
     if not video_ids:
         raise DataFormatError(h5_path, None, None, "video groups (video_1, ...)", "no groups")
     validate_splits(split_list, video_ids, splits_source(splits), h5_path.name)
@@ -159,6 +160,7 @@ def convert_h5_to_dataset(
             splits_file=Path(splits_source(splits)).name,
             annotations_file=annotation_path.name if annotation_path else None,
             repo_id=push_to_hub,
+            provenance=provenance,
         )
         (folder / "README.md").write_text(render_dataset_card(card), encoding="utf-8")
     kind = "SYNTHETIC " if synthetic else ""

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import datasets
 
 from ..cards import PAPER_CITATION, render_card
+from .errors import DataFormatError
 from .schema import COLUMN_DESCRIPTIONS
 
 SUMME_CITATION = """@inproceedings{gygli2014summe,
@@ -49,6 +53,15 @@ SYNTHETIC_NOTICE = (
     "with the real videos' frame and annotator counts. Features, shots and annotations are fabricated from a hidden "
     "importance signal: use it for tests, demos and smoke runs, never to report benchmark results."
 )
+BUILT_SYNTHETIC_NOTICE = (
+    "> **SYNTHETIC DATA.** Built by `pglsum make-dataset` from SYNTHETIC videos (scenes of random colour fields, "
+    "`pglsum_hf.video.make_synthetic_video`) and annotations made up for them: use it for tests and demos, never to "
+    "report benchmark results."
+)
+RANDOM_FEATURES_NOTICE = (
+    "> **Features without meaning.** The frame features come from an untrained (random) GoogLeNet "
+    "(`--feature_weights random`): fine for testing the pipeline, useless for training a real summarizer."
+)
 
 
 @dataclass
@@ -69,6 +82,58 @@ class CardInfo:
     annotations_file: str | None = None
     repo_id: str | None = None
     shard_paths: dict[str, str] = field(default_factory=dict)  # video_id -> path inside the folder
+    provenance: dict[str, Any] | None = None  # how `pglsum make-dataset` made the h5 (its root attribute)
+
+
+def read_provenance(h5, path: str | os.PathLike) -> dict[str, Any] | None:
+    """The ``provenance`` root attribute of an h5 file written by ``pglsum make-dataset`` (None when absent)."""
+    text = h5.attrs.get("provenance")
+    if text is None:
+        return None
+    try:
+        value = json.loads(text.decode() if isinstance(text, bytes) else str(text))
+    except json.JSONDecodeError as error:
+        raise DataFormatError(path, None, "attribute 'provenance'", "a JSON object", f"invalid JSON ({error.msg})") from None
+    if not isinstance(value, dict):
+        raise DataFormatError(path, None, "attribute 'provenance'", "a JSON object", type(value).__name__)
+    return value
+
+
+def _provenance_section(provenance: dict[str, Any] | None) -> str:
+    """'How the data was made': the settings ``pglsum make-dataset`` recorded, so that anyone can rebuild it."""
+    if provenance is None:
+        return ""
+    p = provenance
+    limit = p.get("max_change_points")
+    rows = [
+        ("built by", p.get("tool")),
+        ("frame features", p.get("extractor")),
+        ("feature weights", p.get("feature_weights")),
+        ("weights SHA-256 (parameters, in name order)", f"`{p.get('feature_weights_sha256')}`"),
+        ("sampling", f"every {p.get('sample_rate')}th frame from frame 0 (picks = 0, {p.get('sample_rate')}, ...)"),
+        ("shots", f"{p.get('shot_detection')}; vmax = {p.get('kts_vmax')}, max change points = {limit if limit else 'no limit'}"),
+        ("annotations", f"`{p.get('annotation_source')}` ({p.get('annotation_format')} format)"),
+        ("frame-count tolerance", f"{p.get('frame_tolerance')} frames; fitted: {'; '.join(p.get('frame_count_fits') or []) or 'none'}"),
+        ("splits", p.get("splits")),
+        ("left out (--skip_bad)", "; ".join(p.get("left_out") or []) or "none"),
+    ]
+    table = "\n".join(f"| {what} | {str(value).replace('|', '/')} |" for what, value in rows)
+    return (
+        "## How the data was made\n\n"
+        "Built from the raw videos with the same decoding, features and shot detection as `pglsum summarize`. "
+        "Conventions: `change_points` are inclusive frame ranges covering 0..n_frames-1 exactly; `gtscore` is the "
+        "mean over users of the per-frame annotation at the picks, scaled to [0, 1]; `gtsummary` is the 15% keyshot "
+        "summary of `gtscore`; `user_summary` per format: SumMe `user_score > 0`, TVSum the 15% keyshot summary of "
+        "the user's scores over the shots, intervals the frames inside the user's intervals.\n\n"
+        f"| | |\n|---|---|\n{table}\n"
+    )
+
+
+def _notice(info: CardInfo) -> str:
+    provenance = info.provenance or {}
+    if info.synthetic:
+        return BUILT_SYNTHETIC_NOTICE if info.provenance is not None else SYNTHETIC_NOTICE
+    return RANDOM_FEATURES_NOTICE if provenance.get("random_features") else ""
 
 
 def _range(values: Sequence[int]) -> str:
@@ -133,7 +198,7 @@ def render_dataset_card(info: CardInfo) -> str:
         "dataset_card.md",
         card_metadata(info),
         title=_title(info),
-        notice=SYNTHETIC_NOTICE if info.synthetic else "",
+        notice=_notice(info),
         description=description,
         n_videos=len(info.n_frames),
         n_users=_range(info.n_users),
@@ -149,6 +214,7 @@ def render_dataset_card(info: CardInfo) -> str:
         splits_file=info.splits_file,
         splits_origin=" (random 80/20 splits written with the synthetic file)" if info.synthetic else " (for SumMe and TVSum: the 5 random 80/20 splits of the PGL-SUM paper)",
         annotations_sentence=f" and the annotations `{info.annotations_file}`" if info.annotations_file else "",
+        provenance_section=_provenance_section(info.provenance),
         license_note=SYNTHETIC_LICENSE if info.synthetic else REAL_LICENSE,
         citations="\n\n".join(citations),
     )
