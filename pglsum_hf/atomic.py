@@ -137,7 +137,9 @@ def check_output_file(
         if item is not None and Path(item).expanduser().resolve() == path:
             raise OutputExistsError(f"{option}: {path} is also an input of this command; choose another output file")
     if path.exists() and not overwrite:
-        raise OutputExistsError(f"{option}: {path} already exists; pass --overwrite to replace it, or choose another name")
+        raise OutputExistsError(
+            f"{option}: {path} already exists; pass --overwrite to replace it, or choose another name"
+        )
     return path
 
 

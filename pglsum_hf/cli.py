@@ -76,7 +76,14 @@ def _describe_os_error(error: OSError) -> str | None:
     """One line for an OSError about a user's file, or None when it is not one."""
     if error.errno is None:
         # Raised by our own code with a complete message (``FileNotFoundError("h5 feature file not found: x")``).
-        expected = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError, ConnectionError, TimeoutError)
+        expected = (
+            FileNotFoundError,
+            PermissionError,
+            IsADirectoryError,
+            NotADirectoryError,
+            ConnectionError,
+            TimeoutError,
+        )
         return str(error) if isinstance(error, expected) else None
     if error.errno not in _USER_FILE_ERRNOS:
         return None

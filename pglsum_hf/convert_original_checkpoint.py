@@ -48,8 +48,8 @@ LOCAL_PREFIX = "attention.local_attention."
 REGRESSOR_KEYS = ("linear_1", "linear_2", "norm_y", "norm_linear")
 PROJECTIONS = {"Wq": "q_proj", "Wk": "k_proj", "Wv": "v_proj"}
 ORIGINAL_LICENSE_NOTE = (
-    "These weights were converted from a checkpoint of the original PGL-SUM code (CERTH-ITI), released \"for "
-    "academic, non-commercial use only\": that condition stays with the weights. The conversion code (pglsum-hf) is "
+    'These weights were converted from a checkpoint of the original PGL-SUM code (CERTH-ITI), released "for '
+    'academic, non-commercial use only": that condition stays with the weights. The conversion code (pglsum-hf) is '
     "MIT-licensed. The weights were trained on SumMe or TVSum, which are distributed for research use."
 )
 
@@ -172,7 +172,9 @@ def check_original_keys(
     if missing or unexpected or misshaped:
         parts = [f"{len(items)} {title} key(s): {', '.join(items)}" for title, items in
                  (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)) if items]  # fmt: skip
-        raise CheckpointError(f"{source} does not match the original PGL-SUM layout for these settings: {'; '.join(parts)}")
+        raise CheckpointError(
+            f"{source} does not match the original PGL-SUM layout for these settings: {'; '.join(parts)}"
+        )
 
 
 def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumConfig) -> dict[str, torch.Tensor]:
@@ -181,7 +183,9 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumCon
 
     def cell(prefix: str, ours: str, heads: int) -> dict[str, torch.Tensor]:
         weights = {
-            f"{ours}.{projection}.weight": torch.cat([state_dict[f"{prefix}{name}.{head}.weight"] for head in range(heads)])
+            f"{ours}.{projection}.weight": torch.cat(
+                [state_dict[f"{prefix}{name}.{head}.weight"] for head in range(heads)]
+            )
             for name, projection in PROJECTIONS.items()
         }
         weights[f"{ours}.out_proj.weight"] = state_dict[f"{prefix}out.weight"]
@@ -190,7 +194,9 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumCon
     converted = cell(GLOBAL_PREFIX, "attention.global_attention", config.num_heads)
     if config.uses_local_attention:
         for segment in range(config.num_segments):
-            converted.update(cell(f"{LOCAL_PREFIX}{segment}.", f"attention.local_attention.{segment}", config.local_heads))
+            converted.update(
+                cell(f"{LOCAL_PREFIX}{segment}.", f"attention.local_attention.{segment}", config.local_heads)
+            )
     for name in REGRESSOR_KEYS:
         for kind in ("weight", "bias"):
             converted[f"regressor.{name}.{kind}"] = state_dict[f"{name}.{kind}"]
@@ -229,7 +235,9 @@ def convert_checkpoint(
         OptionError: a bad option value or output folder; CheckpointError: a file that cannot be converted.
     """
     if heads is not None and (isinstance(heads, bool) or not isinstance(heads, int) or heads < 1):
-        raise OptionError("--heads", f"must be a positive integer (or left out to read it from the keys); got {heads!r}")
+        raise OptionError(
+            "--heads", f"must be a positive integer (or left out to read it from the keys); got {heads!r}"
+        )
     if n_segments not in ("infer", None) and (not isinstance(n_segments, int) or n_segments < 2):
         raise OptionError("--n_segments", f"must be an integer >= 2, None or infer; got {n_segments!r}")
     if output_dir is not None:
@@ -238,11 +246,15 @@ def convert_checkpoint(
     state_dict = load_original_state_dict(checkpoint)
     inferred = infer_architecture(state_dict)
     if inferred["input_size"] is None:
-        raise CheckpointError(f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict")
+        raise CheckpointError(
+            f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict"
+        )
     heads = heads or inferred["heads"] or 1
     n_segments = inferred["n_segments"] if n_segments == "infer" else n_segments
     local_heads = inferred["local_heads"] or 4
-    expected = expected_original_shapes(inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads)
+    expected = expected_original_shapes(
+        inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads
+    )
     check_original_keys(state_dict, expected, source)
     try:
         config = PGLSumConfig(
@@ -309,16 +321,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--overwrite", action="store_true", help="replace an existing non-empty --output_dir")
     parser.add_argument("--heads", type=int, default=None, help="global attention heads (default: from the keys)")
     parser.add_argument(
-        "--n_segments", type=_segments, default="infer", help="local-attention segments or None (default: from the keys)"
+        "--n_segments",
+        type=_segments,
+        default="infer",
+        help="local-attention segments or None (default: from the keys)",
     )
     parser.add_argument(
         "--fusion", type=_none_or(str.lower), default="add", choices=[*FUSIONS, None], help="fusion (default add)"
     )
     parser.add_argument(
-        "--pos_enc", type=_none_or(str.lower), default="absolute", choices=[*POSITIONAL_ENCODINGS, None],
+        "--pos_enc",
+        type=_none_or(str.lower),
+        default="absolute",
+        choices=[*POSITIONAL_ENCODINGS, None],
         help="positional encoding (default absolute)",
     )
-    parser.add_argument("--push_to_hub", default=None, metavar="ORG/NAME", help="also upload the folder to this Hub repo")
+    parser.add_argument(
+        "--push_to_hub", default=None, metavar="ORG/NAME", help="also upload the folder to this Hub repo"
+    )
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     return parser
 

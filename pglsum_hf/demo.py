@@ -56,7 +56,14 @@ def make_videos(folder: Path, names: list[str], seed: int) -> dict[str, object]:
 
     rng = np.random.default_rng(seed)
     return {
-        name: make_synthetic_video(folder / f"{name}.mp4", scene_seconds=scene_plan(rng), width=WIDTH, height=HEIGHT, fps=FPS, seed=seed * 1000 + i)
+        name: make_synthetic_video(
+            folder / f"{name}.mp4",
+            scene_seconds=scene_plan(rng),
+            width=WIDTH,
+            height=HEIGHT,
+            fps=FPS,
+            seed=seed * 1000 + i,
+        )
         for i, name in enumerate(names)
     }
 
@@ -84,7 +91,9 @@ def annotation_rows(name: str, video, rng: np.random.Generator) -> list[str]:
 
 def write_annotations(path: Path, videos: dict, seed: int) -> Path:
     rng = np.random.default_rng(seed)
-    lines = ["video,user,start_seconds,end_seconds"] + [row for name, video in videos.items() for row in annotation_rows(name, video, rng)]
+    lines = ["video,user,start_seconds,end_seconds"] + [
+        row for name, video in videos.items() for row in annotation_rows(name, video, rng)
+    ]
     with atomic_file(path) as temporary:
         temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -101,17 +110,50 @@ def plot_preference(path: Path, summary, video, references_mask: np.ndarray) -> 
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for number, (start, end) in enumerate(light_scenes(video)):
-        axes.axvspan(start, end, color="gold", alpha=0.35, lw=0, label="light scenes (annotated as important)" if number == 0 else None)
+        axes.axvspan(
+            start,
+            end,
+            color="gold",
+            alpha=0.35,
+            lw=0,
+            label="light scenes (annotated as important)" if number == 0 else None,
+        )
     for number, segment in enumerate(summary.segments):
-        axes.axvspan(segment.start_time, segment.end_time, ymin=0, ymax=0.06, color="tab:green", lw=0, label="selected shots (15% summary)" if number == 0 else None)
-    axes.step(np.append(times, info.duration), np.append(summary.scores, summary.scores[-1]), where="post", color="tab:blue", lw=2, label="PGL-SUM importance")
+        axes.axvspan(
+            segment.start_time,
+            segment.end_time,
+            ymin=0,
+            ymax=0.06,
+            color="tab:green",
+            lw=0,
+            label="selected shots (15% summary)" if number == 0 else None,
+        )
+    axes.step(
+        np.append(times, info.duration),
+        np.append(summary.scores, summary.scores[-1]),
+        where="post",
+        color="tab:blue",
+        lw=2,
+        label="PGL-SUM importance",
+    )
     share = references_mask.mean(axis=0)[info.picks]
-    axes.step(np.append(times, info.duration), np.append(share, share[-1]), where="post", color="0.4", lw=1, ls=":", label="share of annotators keeping the frame")
+    axes.step(
+        np.append(times, info.duration),
+        np.append(share, share[-1]),
+        where="post",
+        color="0.4",
+        lw=1,
+        ls=":",
+        label="share of annotators keeping the frame",
+    )
     axes.set_xlim(0, info.duration)
     axes.set_ylim(0, 1.05)
     axes.set_xlabel("time (s)")
     axes.set_ylabel("importance")
-    axes.set_title(f"SYNTHETIC held-out video {info.path.name}: the trained model prefers the light scenes (random GoogLeNet features)", fontsize=9)
+    axes.set_title(
+        f"SYNTHETIC held-out video {info.path.name}: the trained model prefers the light scenes (random GoogLeNet features)",
+        fontsize=9,
+    )
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()
     with atomic_file(path) as temporary:
@@ -119,7 +161,9 @@ def plot_preference(path: Path, summary, video, references_mask: np.ndarray) -> 
     return path
 
 
-def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAULT_EPOCHS, seed: int = 0, overwrite: bool = False) -> dict:
+def run_demo(
+    output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAULT_EPOCHS, seed: int = 0, overwrite: bool = False
+) -> dict:
     """Run the five steps above into ``output_dir`` and return the figures and paths it printed."""
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
         raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
@@ -140,13 +184,20 @@ def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAUL
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
 
-    _step(1, f"SYNTHETIC videos: {N_TRAIN_VIDEOS} for training + 1 held out, {N_SCENES} scenes each, light and dark in turn")
+    _step(
+        1,
+        f"SYNTHETIC videos: {N_TRAIN_VIDEOS} for training + 1 held out, {N_SCENES} scenes each, light and dark in turn",
+    )
     train_names = [f"synthetic_train_{i + 1}" for i in range(N_TRAIN_VIDEOS)]
     videos = make_videos(out / "videos", train_names, seed)
     annotations = write_annotations(out / "videos" / "synthetic_annotations.csv", videos, seed)
     heldout = make_videos(out / "heldout", ["synthetic_heldout"], seed + 1)["synthetic_heldout"]
-    heldout_annotations = write_annotations(out / "heldout" / "synthetic_heldout_annotations.csv", {"synthetic_heldout": heldout}, seed + 1)
-    print(f"  {out / 'videos'}: {len(videos)} videos of {min(v.duration for v in videos.values()):.0f}-{max(v.duration for v in videos.values()):.0f} s; annotations {annotations.name} (3 made-up annotators keep the light scenes)")
+    heldout_annotations = write_annotations(
+        out / "heldout" / "synthetic_heldout_annotations.csv", {"synthetic_heldout": heldout}, seed + 1
+    )
+    print(
+        f"  {out / 'videos'}: {len(videos)} videos of {min(v.duration for v in videos.values()):.0f}-{max(v.duration for v in videos.values()):.0f} s; annotations {annotations.name} (3 made-up annotators keep the light scenes)"
+    )
     print(f"  held out: {heldout.path} ({heldout.duration:.0f} s)")
 
     _step(2, "make-dataset: decoding, GoogLeNet features (random weights) and KTS shots, as summarize does")
@@ -163,22 +214,34 @@ def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAUL
     model = AutoModel.from_pretrained(str(result.output_dir)).eval()
     print(f"  {result.output_dir}: {', '.join(sorted(p.name for p in result.output_dir.iterdir() if p.is_file()))}")
 
-    _step(5, f"summarize the HELD-OUT video {heldout.path.name} with the same extractor, score it against its annotations")
+    _step(
+        5,
+        f"summarize the HELD-OUT video {heldout.path.name} with the same extractor, score it against its annotations",
+    )
     extractor = make_extractor("random")
     summarizer = VideoSummarizer(model, extractor, sample_rate=SAMPLE_RATE, model_name=str(result.output_dir))
     summary = summarizer(heldout.path, output_dir=out / "summary", progress=False)
     info = summary.info
     (raw,), _ = read_annotations(heldout_annotations, "intervals")
     mask = interval_mask(raw, heldout.path.name, info.timestamps, info.duration)
-    reference = {"user_summary": mask.astype(np.int64), "change_points": summary.shots, "picks": info.picks, "n_frames": info.n_frames}
+    reference = {
+        "user_summary": mask.astype(np.int64),
+        "change_points": summary.shots,
+        "picks": info.picks,
+        "n_frames": info.n_frames,
+    }
     metric = evaluate.load(METRIC_PATH)
     f_score = metric.compute(predictions=[summary.scores], references=[reference], eval_method=EVAL_METHOD)["f_score"]
     baseline = random_baseline([reference], eval_method=EVAL_METHOD, seed=seed)
     light = mask.any(axis=0)[info.picks]
     plot = plot_preference(out / "summary" / "heldout_importance.png", summary, heldout, mask)
-    print(f"  mean importance: light scenes {summary.scores[light].mean():.2f}, dark scenes {summary.scores[~light].mean():.2f}")
+    print(
+        f"  mean importance: light scenes {summary.scores[light].mean():.2f}, dark scenes {summary.scores[~light].mean():.2f}"
+    )
     for segment in summary.segments:
-        print(f"  selected frames {segment.start_frame}-{segment.end_frame}  ({segment.start_time:.2f}-{segment.end_time:.2f} s)  score {segment.score:.2f}")
+        print(
+            f"  selected frames {segment.start_frame}-{segment.end_frame}  ({segment.start_time:.2f}-{segment.end_time:.2f} s)  score {segment.score:.2f}"
+        )
 
     outputs = {
         "synthetic videos": out / "videos",
@@ -207,10 +270,18 @@ def run_demo(output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAUL
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="pglsum demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--output_dir", default=DEFAULT_OUTPUT_DIR, help=f"where everything goes (default: {DEFAULT_OUTPUT_DIR})")
-    parser.add_argument("--n_epochs", type=int, default=DEFAULT_EPOCHS, help=f"training epochs (default: {DEFAULT_EPOCHS})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the synthetic videos, annotations and training (default: 0)")
+    parser = argparse.ArgumentParser(
+        prog="pglsum demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--output_dir", default=DEFAULT_OUTPUT_DIR, help=f"where everything goes (default: {DEFAULT_OUTPUT_DIR})"
+    )
+    parser.add_argument(
+        "--n_epochs", type=int, default=DEFAULT_EPOCHS, help=f"training epochs (default: {DEFAULT_EPOCHS})"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the synthetic videos, annotations and training (default: 0)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --output_dir")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

@@ -212,9 +212,13 @@ def resolve_model_source(model: str | os.PathLike, option: str = "--model") -> s
         return value
     folder = Path(value).expanduser()
     if not folder.exists():
-        raise OptionError(option, f"folder {folder} does not exist (give a PGL-SUM model folder or a Hub id owner/name)")
+        raise OptionError(
+            option, f"folder {folder} does not exist (give a PGL-SUM model folder or a Hub id owner/name)"
+        )
     if not folder.is_dir():
-        raise OptionError(option, f"{folder} is a file; expected a PGL-SUM model folder (config.json, model.safetensors)")
+        raise OptionError(
+            option, f"{folder} is a file; expected a PGL-SUM model folder (config.json, model.safetensors)"
+        )
     for name in ("config.json", "model.safetensors"):
         if not (folder / name).is_file():
             raise PGLSumError(f"{option}: folder {folder} has no {name}; expected a folder written by save_pretrained")
@@ -267,7 +271,9 @@ def check_weights_file(path: Path) -> None:
         raise PGLSumError(f"{path}: cannot be read ({error.strerror})") from error
     except (SafetensorError, OSError, ValueError) as error:
         raise PGLSumError(f"{path}: not a readable safetensors file ({error})") from error
-    stacked = [key for key in keys if re.fullmatch(r"attention\.(global|local)_attention\.(query|key|value|output)", key)]
+    stacked = [
+        key for key in keys if re.fullmatch(r"attention\.(global|local)_attention\.(query|key|value|output)", key)
+    ]
     if stacked:
         raise PGLSumError(
             f"{path}: weights in the stacked layout of an early pglsum-hf version ({', '.join(stacked)}); this version "

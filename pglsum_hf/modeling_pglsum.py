@@ -186,7 +186,14 @@ class PGLSumAttention(nn.Module):
             bias = attention_bias(lengths, rows, size, self.config, bias_dtype)
             # no 1/sqrt(d): the original's energies are plain Q K^T plus the positional matrix
             output, weights = attend(
-                self, query[:, :, start : start + block], key, value, bias, dropout=dropout, scaling=1.0, is_causal=False
+                self,
+                query[:, :, start : start + block],
+                key,
+                value,
+                bias,
+                dropout=dropout,
+                scaling=1.0,
+                is_causal=False,
             )
             outputs.append(output)
         context = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=1)
@@ -345,7 +352,9 @@ def _init_linear_weight(weight: torch.Tensor, blocks: int, init_type: str | None
 
 # Parameter names of the stacked layout that pglsum-hf used before q/k/v/out became nn.Linear modules.
 STACKED_LAYOUT_KEYS = tuple(
-    f"attention.{kind}_attention.{name}" for kind in ("global", "local") for name in ("query", "key", "value", "output")
+    f"attention.{kind}_attention.{name}"
+    for kind in ("global", "local")
+    for name in ("query", "key", "value", "output")
 )
 
 

@@ -20,12 +20,24 @@ def check_int(option: str, value: int | None, minimum: int, *, allow_none: bool 
 
 
 def check_number(
-    option: str, value: float | None, minimum: float, *, inclusive: bool = True, maximum: float | None = None, allow_none: bool = False
+    option: str,
+    value: float | None,
+    minimum: float,
+    *,
+    inclusive: bool = True,
+    maximum: float | None = None,
+    allow_none: bool = False,
 ) -> None:
     """``value`` must be a finite number >= ``minimum`` (> when not ``inclusive``) and <= ``maximum`` if given."""
     if value is None and allow_none:
         return
     above = value is not None and (value >= minimum if inclusive else value > minimum)
-    if value is None or isinstance(value, bool) or not math.isfinite(value) or not above or (maximum is not None and value > maximum):
+    if (
+        value is None
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not above
+        or (maximum is not None and value > maximum)
+    ):
         bound = f"{'>=' if inclusive else '>'} {minimum:g}" + (f" and <= {maximum:g}" if maximum is not None else "")
         raise OptionError(option, f"must be a finite number {bound}, got {value!r}")

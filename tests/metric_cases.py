@@ -29,7 +29,9 @@ def random_scores(rng: np.random.Generator, n_steps: int) -> np.ndarray:
     return rng.random(n_steps).astype(np.float32)
 
 
-def random_video(rng: np.random.Generator, max_frames: int = 1500, n_users: int | None = None) -> tuple[np.ndarray, dict]:
+def random_video(
+    rng: np.random.Generator, max_frames: int = 1500, n_users: int | None = None
+) -> tuple[np.ndarray, dict]:
     """(scores, reference) of one random video, with user_scores and features."""
     n_frames = int(rng.integers(2, max_frames))
     step = int(rng.choice([1, 3, 15]))

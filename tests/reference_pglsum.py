@@ -40,7 +40,9 @@ def relative_matrix(length: int, freq: float) -> torch.Tensor:
 
 
 class ReferenceSelfAttention(nn.Module):
-    def __init__(self, input_size: int, output_size: int, heads: int, pos_enc: str | None, freq: float, dropout: float):
+    def __init__(
+        self, input_size: int, output_size: int, heads: int, pos_enc: str | None, freq: float, dropout: float
+    ):
         super().__init__()
         self.input_size, self.pos_enc, self.freq = input_size, pos_enc, freq
         head_size = output_size // heads

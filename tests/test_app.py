@@ -42,7 +42,9 @@ def loaded(model_dir):
 
 @pytest.fixture(scope="module")
 def video(workdir):
-    return make_synthetic_video(workdir / "clip.mp4", scene_seconds=[1.5, 2.5, 1.0, 2.0], width=64, height=48, fps=20, seed=7)
+    return make_synthetic_video(
+        workdir / "clip.mp4", scene_seconds=[1.5, 2.5, 1.0, 2.0], width=64, height=48, fps=20, seed=7
+    )
 
 
 @pytest.fixture
@@ -92,7 +94,9 @@ def test_bad_videos_are_refused_before_any_work(loaded, video, workdir):
     text = workdir / "upload" / "holiday.mp4"
     text.parent.mkdir()
     text.write_text("not a video")
-    with pytest.raises(JobError, match=r"^holiday\.mp4: not a readable video file"):  # the upload's name, not its cache path
+    with pytest.raises(
+        JobError, match=r"^holiday\.mp4: not a readable video file"
+    ):  # the upload's name, not its cache path
         run_job(loaded.summarizer, text, BUDGET_PROPORTION, 0.15, None, jobs, progress=False)
     with pytest.raises(JobError, match=r"lasts 0\.1 minutes; .* at most 0\.05 minutes"):
         run_job(loaded.summarizer, video.path, BUDGET_PROPORTION, 0.15, None, jobs, max_minutes=0.05, progress=False)
@@ -132,7 +136,10 @@ def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
         (["--concurrency", "0"], "pglsum app: --concurrency: must be at least 1, got 0"),
         (["--push_to_hub", "no-owner"], "pglsum app: --push_to_hub: expected a Space id OWNER/NAME, got 'no-owner'"),
-        (["--model", str(workdir)], f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it"),
+        (
+            ["--model", str(workdir)],
+            f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it",
+        ),
     ]
     for argv, message in cases:
         assert pglsum_main(["app", *argv]) == 2

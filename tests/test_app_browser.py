@@ -66,7 +66,9 @@ def model_dir(workdir):
 @pytest.fixture(scope="module")
 def video(workdir):
     """Five scenes, 10 s, tiny frames: seconds to summarize."""
-    return make_synthetic_video(workdir / "scenes.mp4", scene_seconds=[2.0, 1.0, 3.0, 1.5, 2.5], width=192, height=108, fps=20, seed=5)
+    return make_synthetic_video(
+        workdir / "scenes.mp4", scene_seconds=[2.0, 1.0, 3.0, 1.5, 2.5], width=192, height=108, fps=20, seed=5
+    )
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +148,9 @@ def _table(browser) -> list[list[str]]:
     rows: dict[int, dict[int, str]] = {}
     for row, column, text in cells:
         rows.setdefault(row, {})[column] = text
-    return [[cells_[column] for column in sorted(cells_)] for _, cells_ in sorted(rows.items()) if any(cells_.values())]
+    return [
+        [cells_[column] for column in sorted(cells_)] for _, cells_ in sorted(rows.items()) if any(cells_.values())
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +159,9 @@ def result_page(browser, app_url, video, workdir):
     _open(browser, app_url)
     _upload(browser, video.path)
     browser.find_element(By.XPATH, "//*[@id='budget_mode']//label[contains(., 'maximum seconds')]").click()
-    seconds = WebDriverWait(browser, 30).until(lambda driver: driver.find_element(By.CSS_SELECTOR, "#max_seconds input[type=number]"))
+    seconds = WebDriverWait(browser, 30).until(
+        lambda driver: driver.find_element(By.CSS_SELECTOR, "#max_seconds input[type=number]")
+    )
     seconds.clear()
     seconds.send_keys(str(MAX_SECONDS))
     browser.find_element(By.CSS_SELECTOR, "#summarize").click()
@@ -164,7 +170,9 @@ def result_page(browser, app_url, video, workdir):
     assert "Could not" not in _status(browser), _status(browser)
     # The video element loads its metadata (duration) asynchronously.
     WebDriverWait(browser, 60).until(
-        lambda driver: driver.execute_script("const v = document.querySelector('#summary_video video'); return v && v.readyState >= 1")
+        lambda driver: driver.execute_script(
+            "const v = document.querySelector('#summary_video video'); return v && v.readyState >= 1"
+        )
     )
     shots = [workdir / "result_page.png"]
     if os.environ.get("PGLSUM_APP_SCREENSHOT"):
@@ -192,7 +200,14 @@ def test_summary_video_plays_with_the_summary_length(result_page, expected):
 def test_table_lists_the_segments_of_pglsum_summarize(result_page, expected):
     rows = _table(result_page)
     wanted = [
-        [str(number), str(segment["start_frame"]), str(segment["end_frame"]), segment["start_time"], segment["end_time"], segment["score"]]
+        [
+            str(number),
+            str(segment["start_frame"]),
+            str(segment["end_frame"]),
+            segment["start_time"],
+            segment["end_time"],
+            segment["score"],
+        ]
         for number, segment in enumerate(expected["segments"], start=1)
     ]
     assert len(rows) == len(wanted) > 0
@@ -230,7 +245,9 @@ def test_an_invalid_file_shows_a_message_not_a_traceback(browser, app_url, workd
 def test_an_example_is_summarized_with_progress_shown(browser, app_url, result_page):
     """Picking a SYNTHETIC example fills the input; while the job runs, the page shows the summarizer's stages."""
     _open(browser, app_url)
-    browser.find_element(By.XPATH, "//*[contains(@class, 'gallery')]//button | //button[contains(@class, 'gallery')]").click()
+    browser.find_element(
+        By.XPATH, "//*[contains(@class, 'gallery')]//button | //button[contains(@class, 'gallery')]"
+    ).click()
     WebDriverWait(browser, 60).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "#input_video video"))
     browser.find_element(By.CSS_SELECTOR, "#summarize").click()
     progress_texts = set()
@@ -243,4 +260,6 @@ def test_an_example_is_summarized_with_progress_shown(browser, app_url, result_p
     assert "selected" in _status(browser), _status(browser)
     shown = " ".join(progress_texts)
     assert "decode + features" in shown or "summary video" in shown, shown[:500]
-    assert "synthetic_six_scenes_with_sound" in browser.find_element(By.CSS_SELECTOR, "#downloads").text.replace("\n", "")
+    assert "synthetic_six_scenes_with_sound" in browser.find_element(By.CSS_SELECTOR, "#downloads").text.replace(
+        "\n", ""
+    )

@@ -146,7 +146,9 @@ def png(path: Path) -> Path:
 
     rows = b"".join(b"\x00" + b"\x80" * 8 for _ in range(8))
     header = (8).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
-    return text(path, b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return text(
+        path, b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )
 
 
 def empty_hdf5(path: Path) -> Path:
@@ -208,18 +210,44 @@ def resume(env: Env, checkpoint: Path | None = None, **changes: str) -> list[str
     return argv + [item for pair in options.items() for item in pair]
 
 
-def summarize(env: Env, *inputs: Path | str, model: Path | str | None = None, output: Path | str | None = None, extra=()) -> list[str]:
+def summarize(
+    env: Env, *inputs: Path | str, model: Path | str | None = None, output: Path | str | None = None, extra=()
+) -> list[str]:
     inputs = inputs or (env.video,)
     return ["summarize", *map(str, inputs), "--model", str(model or env.model), "--output_dir", str(output or env.work / "summaries"),
             "--feature_weights", "random", *extra]  # fmt: skip
 
 
-def convert(env: Env, h5: Path | str | None = None, splits: Path | str | None = None, output: Path | str | None = None, extra=()) -> list[str]:
-    return ["convert", "--h5", str(h5 or env.h5), "--splits", str(splits or env.splits), "--output_dir", str(output or env.work / "dataset"), *extra]
+def convert(
+    env: Env,
+    h5: Path | str | None = None,
+    splits: Path | str | None = None,
+    output: Path | str | None = None,
+    extra=(),
+) -> list[str]:
+    return [
+        "convert",
+        "--h5",
+        str(h5 or env.h5),
+        "--splits",
+        str(splits or env.splits),
+        "--output_dir",
+        str(output or env.work / "dataset"),
+        *extra,
+    ]
 
 
-def convert_ckpt(env: Env, checkpoint: Path | str | None = None, output: Path | str | None = None, extra=()) -> list[str]:
-    return ["convert-checkpoint", "--checkpoint", str(checkpoint or env.checkpoint), "--output_dir", str(output or env.work / "converted"), *extra]
+def convert_ckpt(
+    env: Env, checkpoint: Path | str | None = None, output: Path | str | None = None, extra=()
+) -> list[str]:
+    return [
+        "convert-checkpoint",
+        "--checkpoint",
+        str(checkpoint or env.checkpoint),
+        "--output_dir",
+        str(output or env.work / "converted"),
+        *extra,
+    ]
 
 
 def train(env: Env, *extra: str, dataset: Path | str | None = None, output: Path | str | None = None) -> list[str]:
@@ -228,8 +256,18 @@ def train(env: Env, *extra: str, dataset: Path | str | None = None, output: Path
     return argv + QUICK + list(extra)
 
 
-def run_splits(env: Env, *extra: str, dataset: Path | str | None = None, output: Path | str | None = None) -> list[str]:
-    argv = ["run-splits", "--dataset", str(dataset or env.h5), "--output_dir", str(output or env.work / "table"), "--split_indices", "0"]
+def run_splits(
+    env: Env, *extra: str, dataset: Path | str | None = None, output: Path | str | None = None
+) -> list[str]:
+    argv = [
+        "run-splits",
+        "--dataset",
+        str(dataset or env.h5),
+        "--output_dir",
+        str(output or env.work / "table"),
+        "--split_indices",
+        "0",
+    ]
     return argv + ["--random_trials", "2"] + QUICK + list(extra)
 
 
@@ -251,11 +289,26 @@ def _folder_cases() -> None:
          ["--output_dir", "data"], prepare=dataset_copy)  # fmt: skip
     case("folder-convert-output-holds-h5", lambda e: convert(e, e.work / "data/synthetic_tiny.h5", e.work / "data/synthetic_tiny_splits.json", e.work / "data"),
          ["--output_dir", "data"], prepare=dataset_copy)  # fmt: skip
-    case("folder-convert-output-is-cwd", lambda e: convert(e, output="."), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-convert-output-is-cwd-overwrite", lambda e: convert(e, output=".", extra=["--overwrite"]), ["--output_dir"], prepare=lambda e: user_files(e.work))
+    case(
+        "folder-convert-output-is-cwd",
+        lambda e: convert(e, output="."),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
+    case(
+        "folder-convert-output-is-cwd-overwrite",
+        lambda e: convert(e, output=".", extra=["--overwrite"]),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
     case("folder-convert-output-is-ancestor-of-cwd-overwrite", lambda e: convert(e, output=e.work / "project", extra=["--overwrite"]),
          ["--output_dir", "project"], prepare=lambda e: user_files(e.work / "project/notes"), cwd=lambda e: e.work / "project/notes")  # fmt: skip
-    case("folder-convert-output-nonempty", lambda e: convert(e, output=e.work / "mine"), ["--output_dir", "mine"], prepare=lambda e: user_files(e.work / "mine"))
+    case(
+        "folder-convert-output-nonempty",
+        lambda e: convert(e, output=e.work / "mine"),
+        ["--output_dir", "mine"],
+        prepare=lambda e: user_files(e.work / "mine"),
+    )
     case("folder-convert-output-is-file", lambda e: convert(e, output=e.work / "notes.txt"), ["--output_dir", "notes.txt"], 2,
          prepare=lambda e: text(e.work / "notes.txt", "mine"))  # fmt: skip
     case("folder-convert-output-under-file", lambda e: convert(e, output=e.work / "notes.txt/dataset"), ["--output_dir", "notes.txt"], 2,
@@ -267,7 +320,12 @@ def _folder_cases() -> None:
     def checkpoint_beside_user_files(e: Env, folder: str = "") -> Path:
         return copy_into(user_files(e.work / folder), e.checkpoint)[0]
 
-    case("folder-convert-checkpoint-output-is-cwd", lambda e: convert_ckpt(e, "pgl_sum.pt", "."), ["--output_dir"], prepare=checkpoint_beside_user_files)
+    case(
+        "folder-convert-checkpoint-output-is-cwd",
+        lambda e: convert_ckpt(e, "pgl_sum.pt", "."),
+        ["--output_dir"],
+        prepare=checkpoint_beside_user_files,
+    )
     case("folder-convert-checkpoint-output-is-cwd-overwrite", lambda e: convert_ckpt(e, "pgl_sum.pt", ".", ["--overwrite"]), ["--output_dir"],
          prepare=checkpoint_beside_user_files)  # fmt: skip
     case("folder-convert-checkpoint-output-holds-checkpoint", lambda e: convert_ckpt(e, e.work / "models/pgl_sum.pt", e.work / "models"),
@@ -284,9 +342,24 @@ def _folder_cases() -> None:
          ["--output_dir", "pgl_sum.pt"], 2, prepare=checkpoint_beside_user_files)  # fmt: skip
 
     # train: `--output_dir .` overwrote the user's README.md and config.json.
-    case("folder-train-output-is-cwd", lambda e: train(e, output="."), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-train-output-is-cwd-overwrite", lambda e: train(e, "--overwrite", output="."), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-train-output-nonempty", lambda e: train(e, output=e.work / "mine"), ["--output_dir", "mine"], prepare=lambda e: user_files(e.work / "mine"))
+    case(
+        "folder-train-output-is-cwd",
+        lambda e: train(e, output="."),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
+    case(
+        "folder-train-output-is-cwd-overwrite",
+        lambda e: train(e, "--overwrite", output="."),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
+    case(
+        "folder-train-output-nonempty",
+        lambda e: train(e, output=e.work / "mine"),
+        ["--output_dir", "mine"],
+        prepare=lambda e: user_files(e.work / "mine"),
+    )
     case("folder-train-output-holds-dataset-overwrite", lambda e: train(e, "--overwrite", dataset=e.work / "data/synthetic_tiny.h5", output=e.work / "data"),
          ["--output_dir", "data"], prepare=dataset_copy)  # fmt: skip
     case("folder-train-output-is-ancestor-of-cwd-overwrite", lambda e: train(e, "--overwrite", output=e.work / "project"),
@@ -299,8 +372,18 @@ def _folder_cases() -> None:
          prepare=lambda e: user_files(e.work / "pglsum-synthetic_tiny-split0"))  # fmt: skip
 
     # run-splits writes split folders and the table into its folder.
-    case("folder-run-splits-output-is-cwd", lambda e: run_splits(e, output="."), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-run-splits-output-nonempty", lambda e: run_splits(e, output=e.work / "mine"), ["--output_dir", "mine"], prepare=lambda e: user_files(e.work / "mine"))
+    case(
+        "folder-run-splits-output-is-cwd",
+        lambda e: run_splits(e, output="."),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
+    case(
+        "folder-run-splits-output-nonempty",
+        lambda e: run_splits(e, output=e.work / "mine"),
+        ["--output_dir", "mine"],
+        prepare=lambda e: user_files(e.work / "mine"),
+    )
     case("folder-run-splits-output-holds-dataset-overwrite", lambda e: run_splits(e, "--overwrite", dataset=e.work / "data/synthetic_tiny.h5", output=e.work / "data"),
          ["--output_dir", "data"], prepare=dataset_copy)  # fmt: skip
     case("folder-run-splits-output-is-file", lambda e: run_splits(e, output=e.work / "notes.txt"), ["--output_dir", "notes.txt"], 2,
@@ -316,7 +399,12 @@ def _folder_cases() -> None:
          prepare=lambda e: text(user_files(e.work / "data") / "synthetic_tiny.h5", "my own file"))  # fmt: skip
     case("folder-make-synthetic-splits-exist", synthetic(lambda e: e.work / "data"), ["synthetic_tiny_splits.json", "--overwrite"],
          prepare=lambda e: text(e.work / "data/synthetic_tiny_splits.json", "[]"))  # fmt: skip
-    case("folder-make-synthetic-cwd-holds-h5", synthetic(lambda e: "."), ["synthetic_tiny.h5"], prepare=lambda e: text(e.work / "synthetic_tiny.h5", "mine"))
+    case(
+        "folder-make-synthetic-cwd-holds-h5",
+        synthetic(lambda e: "."),
+        ["synthetic_tiny.h5"],
+        prepare=lambda e: text(e.work / "synthetic_tiny.h5", "mine"),
+    )
     case("folder-make-synthetic-h5-name-is-folder-overwrite", synthetic(lambda e: e.work / "data", "--overwrite"), ["synthetic_tiny.h5"], 2,
          prepare=lambda e: user_files(e.work / "data/synthetic_tiny.h5"))  # fmt: skip
 
@@ -337,34 +425,92 @@ def _folder_cases() -> None:
          prepare=lambda e: text(e.work / "notes.txt", "mine"))  # fmt: skip
 
     # demo writes data, a model, a summary and the figures into one folder.
-    demo = lambda output, *extra: lambda e: ["demo", *(["--output_dir", str(output(e))] if output else []), "--n_epochs", "1", *extra]
+    demo = lambda output, *extra: (
+        lambda e: ["demo", *(["--output_dir", str(output(e))] if output else []), "--n_epochs", "1", *extra]
+    )
     case("folder-demo-output-is-cwd", demo(lambda e: "."), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-demo-output-is-cwd-overwrite", demo(lambda e: ".", "--overwrite"), ["--output_dir"], prepare=lambda e: user_files(e.work))
-    case("folder-demo-output-nonempty", demo(lambda e: e.work / "mine"), ["--output_dir", "mine"], prepare=lambda e: user_files(e.work / "mine"))
-    case("folder-demo-output-is-file", demo(lambda e: e.work / "notes.txt"), ["--output_dir", "notes.txt"], 2, prepare=lambda e: text(e.work / "notes.txt", "mine"))
-    case("folder-demo-default-output-nonempty", demo(None), ["pglsum_demo_output"], prepare=lambda e: user_files(e.work / "pglsum_demo_output"))
+    case(
+        "folder-demo-output-is-cwd-overwrite",
+        demo(lambda e: ".", "--overwrite"),
+        ["--output_dir"],
+        prepare=lambda e: user_files(e.work),
+    )
+    case(
+        "folder-demo-output-nonempty",
+        demo(lambda e: e.work / "mine"),
+        ["--output_dir", "mine"],
+        prepare=lambda e: user_files(e.work / "mine"),
+    )
+    case(
+        "folder-demo-output-is-file",
+        demo(lambda e: e.work / "notes.txt"),
+        ["--output_dir", "notes.txt"],
+        2,
+        prepare=lambda e: text(e.work / "notes.txt", "mine"),
+    )
+    case(
+        "folder-demo-default-output-nonempty",
+        demo(None),
+        ["pglsum_demo_output"],
+        prepare=lambda e: user_files(e.work / "pglsum_demo_output"),
+    )
 
     # benchmarks write one JSON file (and, for training, synthetic files into --data_dir).
-    bench = lambda name, *extra: lambda e: ["benchmark", name, *[str(part(e)) if callable(part) else part for part in extra]]
+    bench = lambda name, *extra: (
+        lambda e: ["benchmark", name, *[str(part(e)) if callable(part) else part for part in extra]]
+    )
     mine = lambda e: text(e.work / "results.json", '{"mine": true}')
-    case("folder-benchmark-model-output-is-folder", bench("model", "--output", lambda e: e.work / "mine"), ["--output", "mine"], 2, prepare=lambda e: user_files(e.work / "mine"))
-    case("folder-benchmark-model-output-exists", bench("model", "--output", lambda e: e.work / "results.json"), ["--output", "results.json"], prepare=mine)
-    case("folder-benchmark-metric-output-exists", bench("metric", "--output", lambda e: e.work / "results.json"), ["--output", "results.json"], prepare=mine)
-    case("folder-benchmark-metric-output-under-file", bench("metric", "--output", lambda e: e.work / "results.json/x.json"), ["--output", "results.json"], 2, prepare=mine)
+    case(
+        "folder-benchmark-model-output-is-folder",
+        bench("model", "--output", lambda e: e.work / "mine"),
+        ["--output", "mine"],
+        2,
+        prepare=lambda e: user_files(e.work / "mine"),
+    )
+    case(
+        "folder-benchmark-model-output-exists",
+        bench("model", "--output", lambda e: e.work / "results.json"),
+        ["--output", "results.json"],
+        prepare=mine,
+    )
+    case(
+        "folder-benchmark-metric-output-exists",
+        bench("metric", "--output", lambda e: e.work / "results.json"),
+        ["--output", "results.json"],
+        prepare=mine,
+    )
+    case(
+        "folder-benchmark-metric-output-under-file",
+        bench("metric", "--output", lambda e: e.work / "results.json/x.json"),
+        ["--output", "results.json"],
+        2,
+        prepare=mine,
+    )
     case("folder-benchmark-training-output-exists", bench("training", "--profiles", "tiny", "--output", lambda e: e.work / "results.json"),
          ["--output", "results.json"], prepare=mine)  # fmt: skip
     case("folder-benchmark-training-data-dir-is-file", bench("training", "--profiles", "tiny", "--data_dir", lambda e: e.work / "results.json", "--output", lambda e: e.work / "new.json"),
          ["--data_dir", "results.json"], 2, prepare=mine)  # fmt: skip
     case("folder-benchmark-training-data-dir-holds-h5", bench("training", "--profiles", "tiny", "--data_dir", lambda e: e.work / "data", "--output", lambda e: e.work / "new.json"),
          ["--data_dir", "synthetic_tiny.h5"], prepare=dataset_copy)  # fmt: skip
-    case("folder-benchmark-video-output-exists", bench("video", "--output", lambda e: e.work / "results.json"), ["--output", "results.json"], prepare=mine)
+    case(
+        "folder-benchmark-video-output-exists",
+        bench("video", "--output", lambda e: e.work / "results.json"),
+        ["--output", "results.json"],
+        prepare=mine,
+    )
     case("folder-benchmark-video-output-is-the-video", bench("video", "--video", lambda e: e.work / "clip.mp4", "--output", lambda e: e.work / "clip.mp4", "--overwrite"),
          ["--output", "clip.mp4"], prepare=lambda e: copy_into(e.work, e.video))  # fmt: skip
 
 
 def _pickle_cases() -> None:
     # convert-checkpoint reads a .pt: with weights_only=True, a payload is refused before it can run.
-    for how, name in (("torch", "pgl_sum.pt"), ("pickle", "pgl_sum_raw.pt"), ("pickle", "pgl_sum.pkl"), ("state_dict", "pgl_sum_dict.pt"), ("torch", "pgl_sum.pth")):
+    for how, name in (
+        ("torch", "pgl_sum.pt"),
+        ("pickle", "pgl_sum_raw.pt"),
+        ("pickle", "pgl_sum.pkl"),
+        ("state_dict", "pgl_sum_dict.pt"),
+        ("torch", "pgl_sum.pth"),
+    ):
         case(f"pickle-convert-checkpoint-{how.replace('_', '-')}-{name.replace('.', '-').replace('_', '-')}", lambda e, name=name: convert_ckpt(e, e.work / name),
              [name], prepare=lambda e, name=name, how=how: write_payload(e.work / name, e, how))  # fmt: skip
     # Resuming must load nothing with full pickle: a payload in every file of the checkpoint, or in each pickle-format one.
@@ -376,10 +522,20 @@ def _pickle_cases() -> None:
     case("pickle-train-resume-payload-in-random-states", lambda e: resume(e, e.work / "copied" / e.ckpt.name), lambda e: [e.ckpt.name],
          prepare=lambda e: checkpoint_copy(e, lambda path: "random_states" in path.name or "rng" in path.name))  # fmt: skip
     # Data files are never unpickled either.
-    case("pickle-convert-payload-as-h5", lambda e: convert(e, e.work / "payload.h5"), ["payload.h5"], prepare=lambda e: write_payload(e.work / "payload.h5", e))
+    case(
+        "pickle-convert-payload-as-h5",
+        lambda e: convert(e, e.work / "payload.h5"),
+        ["payload.h5"],
+        prepare=lambda e: write_payload(e.work / "payload.h5", e),
+    )
     case("pickle-convert-payload-as-splits", lambda e: convert(e, splits=e.work / "splits.json"), ["splits.json"],
          prepare=lambda e: write_payload(e.work / "splits.json", e, "pickle"))  # fmt: skip
-    case("pickle-train-payload-as-dataset", lambda e: train(e, dataset=e.work / "payload.h5"), ["payload.h5"], prepare=lambda e: write_payload(e.work / "payload.h5", e))
+    case(
+        "pickle-train-payload-as-dataset",
+        lambda e: train(e, dataset=e.work / "payload.h5"),
+        ["payload.h5"],
+        prepare=lambda e: write_payload(e.work / "payload.h5", e),
+    )
     # Model folders: the weights are read as safetensors; a pickled file in their place is refused.
     case("pickle-summarize-model-safetensors-is-payload", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors"],
          prepare=lambda e: model_copy(e, {"model.safetensors": pickle.dumps(Payload(e.marker))}))  # fmt: skip
@@ -400,13 +556,23 @@ def _resume_cases() -> None:
     config_names = {"heads": "num_heads", "n_segments": "num_segments"}
     for field, value in changes.items():
         names = [(field, config_names[field]) if field in config_names else field, value]
-        case(f"resume-train-different-{field.replace('_', '-')}", lambda e, f=field, v=value: resume(e, **{f: v}), names, (1, 2))
+        case(
+            f"resume-train-different-{field.replace('_', '-')}",
+            lambda e, f=field, v=value: resume(e, **{f: v}),
+            names,
+            (1, 2),
+        )
     case("resume-train-n-epochs-below-checkpoint", lambda e: resume(e, n_epochs="1"), ["n_epochs", "1"], (1, 2))
     case("resume-train-other-dataset", lambda e: resume(e, dataset=str(e.other_h5)), ["dataset"], (1, 2))
     # Other splits change the training videos: named as the splits or as the dataset's fingerprint.
     case("resume-train-other-splits", lambda e: resume(e, splits=str(e.work / "other_splits.json")), [("splits", "dataset")], (1, 2),
          prepare=lambda e: text(e.work / "other_splits.json", json.dumps([{"train_keys": ["video_2", "video_3", "video_4", "video_5"], "test_keys": ["video_1"]}] * 5)))  # fmt: skip
-    case("resume-train-two-fields-named-together", lambda e: resume(e, split_index="1", lr="0.001"), ["split_index", "lr"], (1, 2))
+    case(
+        "resume-train-two-fields-named-together",
+        lambda e: resume(e, split_index="1", lr="0.001"),
+        ["split_index", "lr"],
+        (1, 2),
+    )
 
     # `latest` in a copy of the run folder: the folder is the run's own (by its marker); the options still must match.
     def run_folder_copy(e: Env) -> Path:
@@ -418,8 +584,20 @@ def _resume_cases() -> None:
         argv[argv.index("--resume_from_checkpoint") + 1] = "latest"
         return argv
 
-    case("resume-train-latest-different-split-index", lambda e: resume_latest(e, split_index="3"), ["split_index", "3"], (1, 2), prepare=run_folder_copy)
-    case("resume-train-latest-different-lr", lambda e: resume_latest(e, lr="0.01"), ["lr", "0.01"], (1, 2), prepare=run_folder_copy)
+    case(
+        "resume-train-latest-different-split-index",
+        lambda e: resume_latest(e, split_index="3"),
+        ["split_index", "3"],
+        (1, 2),
+        prepare=run_folder_copy,
+    )
+    case(
+        "resume-train-latest-different-lr",
+        lambda e: resume_latest(e, lr="0.01"),
+        ["lr", "0.01"],
+        (1, 2),
+        prepare=run_folder_copy,
+    )
 
 
 def _corrupt_cases() -> None:
@@ -437,18 +615,31 @@ def _corrupt_cases() -> None:
         code = PATH_CODE if name in ("h5-is-folder", "h5-missing") else 1
         case(f"corrupt-convert-{name}", lambda e: convert(e, e.work / "bad.h5"), ["bad.h5"], code, prepare=make,
              forbid=["Unable to synchronously open", "not found"] if name == "h5-is-folder" else ["Unable to synchronously open"])  # fmt: skip
-    case("corrupt-convert-h5-float64-features", lambda e: convert(e, e.work / "float64.h5"), ["float64.h5", "features"], prepare=h5_with_float64_features)
+    case(
+        "corrupt-convert-h5-float64-features",
+        lambda e: convert(e, e.work / "float64.h5"),
+        ["float64.h5", "features"],
+        prepare=h5_with_float64_features,
+    )
     splits_inputs = {
         "garbage-splits": lambda e: text(e.work / "bad.json", "{not json"),
         "binary-splits": lambda e: text(e.work / "bad.json", bytes(range(256))),
         "splits-not-a-list": lambda e: text(e.work / "bad.json", '{"train_keys": []}'),
-        "splits-unknown-video": lambda e: text(e.work / "bad.json", json.dumps([{"train_keys": ["video_99"], "test_keys": ["video_1"]}])),
+        "splits-unknown-video": lambda e: text(
+            e.work / "bad.json", json.dumps([{"train_keys": ["video_99"], "test_keys": ["video_1"]}])
+        ),
         "splits-is-folder": lambda e: user_files(e.work / "bad.json"),
         "splits-missing": None,
     }
     for name, make in splits_inputs.items():
         code = PATH_CODE if name in ("splits-is-folder", "splits-missing") else 1
-        case(f"corrupt-convert-{name}", lambda e: convert(e, splits=e.work / "bad.json"), ["bad.json"], code, prepare=make)
+        case(
+            f"corrupt-convert-{name}",
+            lambda e: convert(e, splits=e.work / "bad.json"),
+            ["bad.json"],
+            code,
+            prepare=make,
+        )
     case("corrupt-convert-annotations-binary", lambda e: convert(e, extra=["--annotations", str(e.work / "anno.tsv")]), ["anno.tsv"],
          prepare=lambda e: text(e.work / "anno.tsv", bytes(range(256))))  # fmt: skip
     case("corrupt-convert-annotations-garbage", lambda e: convert(e, extra=["--annotations", str(e.work / "anno.tsv")]), ["anno.tsv"],
@@ -472,21 +663,66 @@ def _corrupt_cases() -> None:
     for name, make in checkpoints.items():
         names = ["model.pt", "linear_1.weight"] if name == "nan-weights" else ["model.pt"]
         code = PATH_CODE if name in ("checkpoint-is-folder", "checkpoint-missing") else 1
-        case(f"corrupt-convert-checkpoint-{name}", lambda e: convert_ckpt(e, e.work / "model.pt"), names, code, prepare=make, forbid=["KeyError"])
+        case(
+            f"corrupt-convert-checkpoint-{name}",
+            lambda e: convert_ckpt(e, e.work / "model.pt"),
+            names,
+            code,
+            prepare=make,
+            forbid=["KeyError"],
+        )
 
     # train and run-splits: the dataset and the checkpoint folder.
-    case("corrupt-train-garbage-h5", lambda e: train(e, dataset=e.work / "bad.h5"), ["bad.h5"], prepare=h5_inputs["garbage-h5"])
-    case("corrupt-train-truncated-h5", lambda e: train(e, dataset=e.work / "bad.h5"), ["bad.h5"], prepare=h5_inputs["truncated-h5"])
-    case("corrupt-train-h5-is-folder", lambda e: train(e, dataset=e.work / "bad.h5"), ["bad.h5"], PATH_CODE, prepare=h5_inputs["h5-is-folder"])
-    case("corrupt-train-dataset-folder-missing", lambda e: train(e, dataset="./no_such_dataset_dir"), ["no_such_dataset_dir"], PATH_CODE)
+    case(
+        "corrupt-train-garbage-h5",
+        lambda e: train(e, dataset=e.work / "bad.h5"),
+        ["bad.h5"],
+        prepare=h5_inputs["garbage-h5"],
+    )
+    case(
+        "corrupt-train-truncated-h5",
+        lambda e: train(e, dataset=e.work / "bad.h5"),
+        ["bad.h5"],
+        prepare=h5_inputs["truncated-h5"],
+    )
+    case(
+        "corrupt-train-h5-is-folder",
+        lambda e: train(e, dataset=e.work / "bad.h5"),
+        ["bad.h5"],
+        PATH_CODE,
+        prepare=h5_inputs["h5-is-folder"],
+    )
+    case(
+        "corrupt-train-dataset-folder-missing",
+        lambda e: train(e, dataset="./no_such_dataset_dir"),
+        ["no_such_dataset_dir"],
+        PATH_CODE,
+    )
     case("corrupt-train-resume-garbage-files", lambda e: resume(e, e.work / "copied" / e.ckpt.name), lambda e: [e.ckpt.name],
          prepare=lambda e: checkpoint_copy(e, content="garbage"))  # fmt: skip
-    case("corrupt-train-resume-empty-folder", lambda e: resume(e, e.work / "epoch_9999"), ["epoch_9999"], PATH_CODE, prepare=lambda e: (e.work / "epoch_9999").mkdir())
+    case(
+        "corrupt-train-resume-empty-folder",
+        lambda e: resume(e, e.work / "epoch_9999"),
+        ["epoch_9999"],
+        PATH_CODE,
+        prepare=lambda e: (e.work / "epoch_9999").mkdir(),
+    )
     case("corrupt-train-resume-missing", lambda e: resume(e, e.work / "epoch_9999"), ["epoch_9999"], PATH_CODE)
-    case("corrupt-train-resume-is-file", lambda e: resume(e, e.work / "epoch_9999"), ["epoch_9999"], PATH_CODE, prepare=lambda e: text(e.work / "epoch_9999", "x"))
+    case(
+        "corrupt-train-resume-is-file",
+        lambda e: resume(e, e.work / "epoch_9999"),
+        ["epoch_9999"],
+        PATH_CODE,
+        prepare=lambda e: text(e.work / "epoch_9999", "x"),
+    )
     case("corrupt-train-resume-missing-model-weights", lambda e: resume(e, e.work / "copied" / e.ckpt.name), lambda e: [e.ckpt.name],
          prepare=lambda e: [path.unlink() for path in checkpoint_copy(e, lambda path: False).rglob("*.safetensors")])  # fmt: skip
-    case("corrupt-run-splits-garbage-h5", lambda e: run_splits(e, dataset=e.work / "bad.h5"), ["bad.h5"], prepare=h5_inputs["garbage-h5"])
+    case(
+        "corrupt-run-splits-garbage-h5",
+        lambda e: run_splits(e, dataset=e.work / "bad.h5"),
+        ["bad.h5"],
+        prepare=h5_inputs["garbage-h5"],
+    )
 
     # summarize: things that are not videos, and models that are not models.
     videos = {
@@ -504,15 +740,34 @@ def _corrupt_cases() -> None:
             prepare = (lambda e, make=make: make(e.work / "fake.mp4")) if make else None
         names = ["fake.mp4", "not a video"] if name == "png-renamed-mp4" else ["fake.mp4"]
         code = PATH_CODE if name in ("input-is-folder", "input-missing") else 1
-        case(f"corrupt-summarize-{name}", lambda e: summarize(e, e.work / "fake.mp4"), names, code, prepare=prepare, forbid=["no shot fits"])
-    case("corrupt-summarize-model-folder-missing", lambda e: summarize(e, model="./models/no_such_model"), ["no_such_model"], PATH_CODE, forbid=["Repo id must be"])
+        case(
+            f"corrupt-summarize-{name}",
+            lambda e: summarize(e, e.work / "fake.mp4"),
+            names,
+            code,
+            prepare=prepare,
+            forbid=["no shot fits"],
+        )
+    case(
+        "corrupt-summarize-model-folder-missing",
+        lambda e: summarize(e, model="./models/no_such_model"),
+        ["no_such_model"],
+        PATH_CODE,
+        forbid=["Repo id must be"],
+    )
     case("corrupt-summarize-model-safetensors-garbage", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors"],
          prepare=lambda e: model_copy(e, {"model.safetensors": os.urandom(512)}))  # fmt: skip
     case("corrupt-summarize-model-safetensors-missing", lambda e: summarize(e, model=e.work / "my_model"), ["my_model"],
          prepare=lambda e: model_copy(e, {"model.safetensors": None}))  # fmt: skip
     case("corrupt-summarize-model-config-garbage", lambda e: summarize(e, model=e.work / "my_model"), ["config.json"],
          prepare=lambda e: model_copy(e, {"config.json": b"{not json"}))  # fmt: skip
-    case("corrupt-summarize-model-is-file", lambda e: summarize(e, model=e.work / "model.txt"), ["model.txt"], PATH_CODE, prepare=lambda e: text(e.work / "model.txt", "x"))
+    case(
+        "corrupt-summarize-model-is-file",
+        lambda e: summarize(e, model=e.work / "model.txt"),
+        ["model.txt"],
+        PATH_CODE,
+        prepare=lambda e: text(e.work / "model.txt", "x"),
+    )
     case("corrupt-summarize-feature-weights-garbage", lambda e: summarize(e, extra=["--feature_weights", str(e.work / "googlenet.pth")]), ["googlenet.pth"],
          prepare=lambda e: text(e.work / "googlenet.pth", os.urandom(300)))  # fmt: skip
     case("corrupt-benchmark-video-garbage-video", lambda e: ["benchmark", "video", "--video", str(e.work / "fake.mp4"), "--output", str(e.work / "out.json")],
@@ -528,16 +783,33 @@ def _value_cases() -> None:
     for option, values in train_values.items():
         for value in values:
             slug = value.replace("-", "minus-").replace(".", "p")
-            case(f"value-train-{option.replace('_', '-')}-{slug}", lambda e, o=option, v=value: train(e, f"--{o}", v), [f"--{option}"], 2)
+            case(
+                f"value-train-{option.replace('_', '-')}-{slug}",
+                lambda e, o=option, v=value: train(e, f"--{o}", v),
+                [f"--{option}"],
+                2,
+            )
     case("value-train-unknown-option", lambda e: train(e, "--num_wokers", "2"), ["--num_wokers"], 2)
     case("value-run-splits-unknown-option", lambda e: run_splits(e, "--num_wokers", "2"), ["--num_wokers"], 2)
     case("value-run-splits-num-processes-0", lambda e: run_splits(e, "--num_processes", "0"), ["--num_processes"], 2)
-    case("value-run-splits-num-processes-minus-1", lambda e: run_splits(e, "--num_processes", "-1"), ["--num_processes"], 2)
-    case("value-run-splits-split-indices-7", lambda e: run_splits(e) + ["--split_indices", "7"], ["--split_indices"], 2)
+    case(
+        "value-run-splits-num-processes-minus-1",
+        lambda e: run_splits(e, "--num_processes", "-1"),
+        ["--num_processes"],
+        2,
+    )
+    case(
+        "value-run-splits-split-indices-7", lambda e: run_splits(e) + ["--split_indices", "7"], ["--split_indices"], 2
+    )
     case("value-run-splits-random-trials-0", lambda e: run_splits(e, "--random_trials", "0"), ["--random_trials"], 2)
     case("value-run-splits-train-lr-nan", lambda e: run_splits(e, "--lr", "nan"), ["--lr"], 2)
     for option, value in (("--heads", "0"), ("--heads", "-1"), ("--n_segments", "0"), ("--n_segments", "-2")):
-        case(f"value-convert-checkpoint-{option[2:].replace('_', '-')}-{value.replace('-', 'minus-')}", lambda e, o=option, v=value: convert_ckpt(e, extra=[o, v]), [option], 2)
+        case(
+            f"value-convert-checkpoint-{option[2:].replace('_', '-')}-{value.replace('-', 'minus-')}",
+            lambda e, o=option, v=value: convert_ckpt(e, extra=[o, v]),
+            [option],
+            2,
+        )
     summarize_values = {
         "kts_vmax": ["nan", "-1"], "max_change_points": ["-2", "0"], "budget": ["0", "1.5", "nan"], "max_seconds": ["-1", "nan", "0"],
         "sample_rate": ["0", "-3"], "device": ["bogus"],
@@ -545,13 +817,43 @@ def _value_cases() -> None:
     for option, values in summarize_values.items():
         for value in values:
             slug = value.replace("-", "minus-").replace(".", "p")
-            case(f"value-summarize-{option.replace('_', '-')}-{slug}", lambda e, o=option, v=value: summarize(e, extra=[f"--{o}", v]), [f"--{option}"], 2)
+            case(
+                f"value-summarize-{option.replace('_', '-')}-{slug}",
+                lambda e, o=option, v=value: summarize(e, extra=[f"--{o}", v]),
+                [f"--{option}"],
+                2,
+            )
     for value in ("0", "-1"):
-        case(f"value-demo-n-epochs-{value.replace('-', 'minus-')}", lambda e, v=value: ["demo", "--output_dir", str(e.work / "demo"), "--n_epochs", v], ["--n_epochs"], 2)
-    case("value-demo-seed-minus-1", lambda e: ["demo", "--output_dir", str(e.work / "demo"), "--n_epochs", "1", "--seed", "-1"], ["--seed"], 2)
-    case("value-make-synthetic-seed-minus-1", lambda e: ["make-synthetic", "--output_dir", str(e.work / "data"), "--seed", "-1"], ["--seed"], 2)
-    case("value-make-synthetic-profile-unknown", lambda e: ["make-synthetic", "--output_dir", str(e.work / "data"), "--profile", "huge"], ["--profile"], 2)
-    case("value-convert-push-to-hub-bad-id", lambda e: convert(e, extra=["--push_to_hub", "not a repo id!"]), ["--push_to_hub"], 2)
+        case(
+            f"value-demo-n-epochs-{value.replace('-', 'minus-')}",
+            lambda e, v=value: ["demo", "--output_dir", str(e.work / "demo"), "--n_epochs", v],
+            ["--n_epochs"],
+            2,
+        )
+    case(
+        "value-demo-seed-minus-1",
+        lambda e: ["demo", "--output_dir", str(e.work / "demo"), "--n_epochs", "1", "--seed", "-1"],
+        ["--seed"],
+        2,
+    )
+    case(
+        "value-make-synthetic-seed-minus-1",
+        lambda e: ["make-synthetic", "--output_dir", str(e.work / "data"), "--seed", "-1"],
+        ["--seed"],
+        2,
+    )
+    case(
+        "value-make-synthetic-profile-unknown",
+        lambda e: ["make-synthetic", "--output_dir", str(e.work / "data"), "--profile", "huge"],
+        ["--profile"],
+        2,
+    )
+    case(
+        "value-convert-push-to-hub-bad-id",
+        lambda e: convert(e, extra=["--push_to_hub", "not a repo id!"]),
+        ["--push_to_hub"],
+        2,
+    )
     benchmarks = {
         "model": {"--repeats": "0", "--warmup": "-1", "--threads": "0", "--devices": "bogus"},
         "metric": {"--repeats": "0", "--videos": "0"},
@@ -562,7 +864,12 @@ def _value_cases() -> None:
         for option, value in values.items():
             case(f"value-benchmark-{name}-{option[2:]}-{value.replace('-', 'minus-')}",
                  lambda e, n=name, o=option, v=value: ["benchmark", n, o, v, "--output", str(e.work / "out.json")], [option], 2)  # fmt: skip
-    case("value-benchmark-video-seconds-0", lambda e: ["benchmark", "video", "--seconds", "0", "--output", str(e.work / "out.json")], ["--seconds"], 2)
+    case(
+        "value-benchmark-video-seconds-0",
+        lambda e: ["benchmark", "video", "--seconds", "0", "--output", str(e.work / "out.json")],
+        ["--seconds"],
+        2,
+    )
     case("value-pglsum-unknown-command", lambda e: ["summarise"], ["summarise"], 2)
     case("value-pglsum-unknown-benchmark", lambda e: ["benchmark", "speed"], ["speed"], 2)
     case("value-pglsum-benchmark-without-name", lambda e: ["benchmark"], ["benchmark"], 2)
@@ -592,7 +899,14 @@ def shared(tmp_path_factory) -> Env:
     checkpoint = checkpoint_file(root / "pgl_sum.pt")
     run = root / "run"
     options = {**RUN_OPTIONS}
-    argv = ["train", "--dataset", str(h5), "--output_dir", str(run), *[item for pair in options.items() for item in pair]]
+    argv = [
+        "train",
+        "--dataset",
+        str(h5),
+        "--output_dir",
+        str(run),
+        *[item for pair in options.items() for item in pair],
+    ]
     assert cli.main(argv) == 0, "the run the resume cases start from must train"
     checkpoints = list_checkpoints(run)
     assert checkpoints, f"no checkpoint under {run}"
@@ -605,7 +919,12 @@ def snapshot(root: Path) -> dict[str, tuple]:
     for path in sorted(root.rglob("*")):
         info = path.lstat()
         kind = "dir" if path.is_dir() and not path.is_symlink() else "file"
-        entries[str(path.relative_to(root))] = (kind, info.st_ino, info.st_mtime_ns, info.st_size if kind == "file" else 0)
+        entries[str(path.relative_to(root))] = (
+            kind,
+            info.st_ino,
+            info.st_mtime_ns,
+            info.st_size if kind == "file" else 0,
+        )
     return entries
 
 
@@ -661,7 +980,11 @@ def test_bad_input_fails_safely(spec: Case, shared: Env, tmp_path: Path, monkeyp
     prefix = f"pglsum {command}" if command in cli.COMMANDS or command.startswith("benchmark ") else "pglsum"
     names = spec.names(env) if callable(spec.names) else spec.names
     alternatives = [name if isinstance(name, tuple) else (name,) for name in names]
-    lines = [line for line in err.splitlines() if line.startswith(prefix) and all(any(n in line for n in alt) for alt in alternatives)]
+    lines = [
+        line
+        for line in err.splitlines()
+        if line.startswith(prefix) and all(any(n in line for n in alt) for alt in alternatives)
+    ]
     assert lines, f"no line of stderr starts with {prefix!r} and names {list(names)}; stderr:\n{err[-2000:]}"
     for text_ in spec.forbid:
         assert text_ not in lines[0], f"the message still says {text_!r}: {lines[0]}"

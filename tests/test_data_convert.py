@@ -13,12 +13,25 @@ from pglsum_hf.data.annotations import read_tvsum_annotations
 from pglsum_hf.data.h5 import write_videos
 from pglsum_hf.data.splits import read_splits
 
-H5_FIELDS = ("features", "gtscore", "gtsummary", "user_summary", "change_points", "n_frame_per_seg", "n_frames", "picks", "n_steps")
+H5_FIELDS = (
+    "features",
+    "gtscore",
+    "gtsummary",
+    "user_summary",
+    "change_points",
+    "n_frame_per_seg",
+    "n_frames",
+    "picks",
+    "n_steps",
+)
 
 
 def _make(folder, profile, annotations=False):
     h5 = synthetic.make_synthetic_h5(
-        folder / f"synthetic_{profile}.h5", profile, annotations_path=folder / f"synthetic_{profile}_anno.tsv" if annotations else None, show_progress=False
+        folder / f"synthetic_{profile}.h5",
+        profile,
+        annotations_path=folder / f"synthetic_{profile}_anno.tsv" if annotations else None,
+        show_progress=False,
     )
     return h5, synthetic.write_synthetic_splits(h5, profile)
 
@@ -35,7 +48,12 @@ def tvsum(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tvsum")
     h5, splits = _make(folder, "tvsum", annotations=True)
     anno = folder / "synthetic_tvsum_anno.tsv"
-    return h5, splits, anno, convert.convert_h5_to_dataset(h5, splits, folder / "dataset", annotations=anno, show_progress=False)
+    return (
+        h5,
+        splits,
+        anno,
+        convert.convert_h5_to_dataset(h5, splits, folder / "dataset", annotations=anno, show_progress=False),
+    )
 
 
 def _assert_rows_equal_h5(rows, h5_path, annotations=None, subset=False):
@@ -56,7 +74,10 @@ def _assert_rows_equal_h5(rows, h5_path, annotations=None, subset=False):
             if annotations is not None:
                 index = int(row["video_id"].split("_")[1]) - 1
                 np.testing.assert_array_equal(row["user_scores"], annotations[index].user_scores)
-                assert row["video_name"] == annotations[index].video_name and row["category"] == annotations[index].category
+                assert (
+                    row["video_name"] == annotations[index].video_name
+                    and row["category"] == annotations[index].category
+                )
 
 
 @pytest.mark.parametrize("name", ["summe", "tvsum"])
@@ -123,7 +144,9 @@ def test_card_of_a_real_benchmark_file(tmp_path):
     videos = synthetic.generate_videos("tiny", show_progress=False)
     h5 = write_videos(tmp_path / "eccv16_dataset_summe_google_pool5.h5", ((v.video_id, v.arrays) for v in videos))
     splits = [{"train_keys": ["video_1", "video_2", "video_3"], "test_keys": ["video_4", "video_5"]}]
-    text = (convert.convert_h5_to_dataset(h5, splits, tmp_path / "summe", show_progress=False) / "README.md").read_text()
+    text = (
+        convert.convert_h5_to_dataset(h5, splits, tmp_path / "summe", show_progress=False) / "README.md"
+    ).read_text()
     header = yaml.safe_load(text.split("---")[1])
     assert header["license"] == "other" and header["pretty_name"] == "SumMe video summarization features"
     assert "summe" in header["tags"] and "synthetic" not in header["tags"]
@@ -135,12 +158,24 @@ def test_real_splits_and_real_tvsum_annotations_apply(tmp_path, shared_data):
     """The paper's TVSum splits and the real ydata-anno.tsv fit a synthetic file with the real frame counts."""
     videos = synthetic.generate_videos("tvsum", show_progress=False)
     # Narrow features keep this test light; the converter takes any feature size shared by all videos.
-    h5 = write_videos(tmp_path / "synthetic_tvsum_narrow.h5", ((v.video_id, {**v.arrays, "features": v.arrays["features"][:, :16].copy()}) for v in videos))
-    folder = convert.convert_h5_to_dataset(h5, shared_data / "tvsum_splits.json", tmp_path / "real", annotations=shared_data / "ydata-anno.tsv", show_progress=False)
+    h5 = write_videos(
+        tmp_path / "synthetic_tvsum_narrow.h5",
+        ((v.video_id, {**v.arrays, "features": v.arrays["features"][:, :16].copy()}) for v in videos),
+    )
+    folder = convert.convert_h5_to_dataset(
+        h5,
+        shared_data / "tvsum_splits.json",
+        tmp_path / "real",
+        annotations=shared_data / "ydata-anno.tsv",
+        show_progress=False,
+    )
     real_splits = json.loads((shared_data / "tvsum_splits.json").read_text())
     columns = ["video_id", "video_name", "category"]
     loaded = datasets.load_dataset(str(folder), "split_3", columns=columns)
-    assert loaded["train"]["video_id"] == real_splits[3]["train_keys"] and loaded["test"]["video_id"] == real_splits[3]["test_keys"]
+    assert (
+        loaded["train"]["video_id"] == real_splits[3]["train_keys"]
+        and loaded["test"]["video_id"] == real_splits[3]["test_keys"]
+    )
     first = datasets.load_dataset(str(folder), "all", split="full", columns=columns)[0]
     assert first == {"video_id": "video_1", "video_name": "AwmHb44_ouw", "category": "VT"}
     anno = read_tvsum_annotations(shared_data / "ydata-anno.tsv")
@@ -177,11 +212,18 @@ def test_output_folder_is_replaced_only_on_request(tmp_path):
     assert (folder / "marker").exists()
     convert.convert_h5_to_dataset(h5, splits, folder, overwrite=True, show_progress=False)
     assert not (folder / "marker").exists() and (folder / "README.md").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", "synthetic_tiny.h5", "synthetic_tiny_splits.json"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["out", "synthetic_tiny.h5", "synthetic_tiny_splits.json"]
+    )
 
 
 def test_cli(tmp_path, capsys):
     h5, splits = _make(tmp_path, "tiny")
-    assert convert.main(["--h5", str(h5), "--splits", str(splits), "--output_dir", str(tmp_path / "cli"), "--name", "tiny_demo"]) == 0
+    assert (
+        convert.main(
+            ["--h5", str(h5), "--splits", str(splits), "--output_dir", str(tmp_path / "cli"), "--name", "tiny_demo"]
+        )
+        == 0
+    )
     assert "load_dataset" in capsys.readouterr().out
     assert "tiny_demo" in (tmp_path / "cli" / "README.md").read_text()

@@ -38,20 +38,64 @@ def _gap(group):
 # (mutation of video_2, field named in the error, words of the message)
 H5_CASES = {
     "missing key": (lambda g: g.__delitem__("gtscore"), "gtscore", "a dataset named 'gtscore'"),
-    "features dtype": (lambda g: _replace(g, "features", g["features"][()].astype(np.float64)), "features", "found float64"),
+    "features dtype": (
+        lambda g: _replace(g, "features", g["features"][()].astype(np.float64)),
+        "features",
+        "found float64",
+    ),
     "features shape": (lambda g: _replace(g, "features", g["features"][()][:, :512]), "features", "1024"),
-    "n_steps disagrees": (lambda g: _replace(g, "n_steps", np.int64(g["n_steps"][()] + 1)), "n_steps", "number of feature rows"),
+    "n_steps disagrees": (
+        lambda g: _replace(g, "n_steps", np.int64(g["n_steps"][()] + 1)),
+        "n_steps",
+        "number of feature rows",
+    ),
     "gtscore length": (lambda g: _replace(g, "gtscore", g["gtscore"][()][:-1]), "gtscore", "n_steps="),
-    "picks out of range": (lambda g: _replace(g, "picks", g["picks"][()] + 100000), "picks", "frame indices in [0, n_frames="),
-    "picks not increasing": (lambda g: _replace(g, "picks", g["picks"][()][::-1].copy()), "picks", "strictly increasing"),
+    "picks out of range": (
+        lambda g: _replace(g, "picks", g["picks"][()] + 100000),
+        "picks",
+        "frame indices in [0, n_frames=",
+    ),
+    "picks not increasing": (
+        lambda g: _replace(g, "picks", g["picks"][()][::-1].copy()),
+        "picks",
+        "strictly increasing",
+    ),
     "change points overlap": (_overlap, "change_points", "overlap between segment 0"),
     "change points gap": (_gap, "change_points", "gap between segment 1"),
-    "change points short": (lambda g: _replace(g, "change_points", g["change_points"][()][:-1]), "change_points", "segments covering frames 0.."),
-    "segment lengths": (lambda g: _replace(g, "n_frame_per_seg", g["n_frame_per_seg"][()] + 1), "n_frame_per_seg", "end - start + 1"),
-    "user summary width": (lambda g: _replace(g, "user_summary", g["user_summary"][()][:, :-1]), "user_summary", "n_frames="),
-    "user summary not binary": (lambda g: _replace(g, "user_summary", g["user_summary"][()] * 2), "user_summary", "only 0/1 values"),
-    "integer field holds fractions": (lambda g: _replace(g, "n_frames", np.float64(600.5)), "n_frames", "expected an integer scalar, found float64 scalar 600.5"),
-    "features not finite": (lambda g: _replace(g, "features", np.where(np.eye(*g["features"].shape, dtype=bool), np.nan, g["features"][()]).astype(np.float32)), "features", "NaN"),
+    "change points short": (
+        lambda g: _replace(g, "change_points", g["change_points"][()][:-1]),
+        "change_points",
+        "segments covering frames 0..",
+    ),
+    "segment lengths": (
+        lambda g: _replace(g, "n_frame_per_seg", g["n_frame_per_seg"][()] + 1),
+        "n_frame_per_seg",
+        "end - start + 1",
+    ),
+    "user summary width": (
+        lambda g: _replace(g, "user_summary", g["user_summary"][()][:, :-1]),
+        "user_summary",
+        "n_frames=",
+    ),
+    "user summary not binary": (
+        lambda g: _replace(g, "user_summary", g["user_summary"][()] * 2),
+        "user_summary",
+        "only 0/1 values",
+    ),
+    "integer field holds fractions": (
+        lambda g: _replace(g, "n_frames", np.float64(600.5)),
+        "n_frames",
+        "expected an integer scalar, found float64 scalar 600.5",
+    ),
+    "features not finite": (
+        lambda g: _replace(
+            g,
+            "features",
+            np.where(np.eye(*g["features"].shape, dtype=bool), np.nan, g["features"][()]).astype(np.float32),
+        ),
+        "features",
+        "NaN",
+    ),
 }
 
 
@@ -80,7 +124,12 @@ def _splits_with(good, tmp_path, change):
 
 
 SPLIT_CASES = {
-    "key not in the h5": (lambda s: s[1]["test_keys"].append("video_99"), "video_99", "[1].test_keys", "a video of synthetic_tiny.h5"),
+    "key not in the h5": (
+        lambda s: s[1]["test_keys"].append("video_99"),
+        "video_99",
+        "[1].test_keys",
+        "a video of synthetic_tiny.h5",
+    ),
     "video in train and test": (lambda s: s[2]["train_keys"].append(s[2]["test_keys"][0]), None, "[2]", "not both"),
     "missing test keys": (lambda s: s[0].pop("test_keys"), None, "[0].test_keys", "non-empty list of video keys"),
 }
@@ -115,14 +164,18 @@ def scored(tmp_path_factory):
 
     h5 = write_videos(folder / "synthetic_scored.h5", ((v.video_id, v.arrays) for v in videos))
     splits = folder / "splits.json"
-    splits.write_text(json.dumps([{"train_keys": ["video_1", "video_2", "video_3", "video_4"], "test_keys": ["video_5"]}]))
+    splits.write_text(
+        json.dumps([{"train_keys": ["video_1", "video_2", "video_3", "video_4"], "test_keys": ["video_5"]}])
+    )
     return h5, splits, [v.annotation for v in videos]
 
 
 def test_annotations_with_the_wrong_number_of_videos(scored, tmp_path):
     h5, splits, annotations = scored
     anno = write_tvsum_annotations(annotations[:4], tmp_path / "anno.tsv")
-    with pytest.raises(DataFormatError, match=r"anno.tsv: expected 5 annotated videos \(as in synthetic_scored.h5\), found 4 videos"):
+    with pytest.raises(
+        DataFormatError, match=r"anno.tsv: expected 5 annotated videos \(as in synthetic_scored.h5\), found 4 videos"
+    ):
         convert.convert_h5_to_dataset(h5, splits, tmp_path / "out", annotations=anno, show_progress=False)
     assert not (tmp_path / "out").exists()
 
@@ -144,7 +197,10 @@ def test_annotation_scores_outside_1_to_5(scored, tmp_path):
     lines = anno.read_text().splitlines()
     lines[3] = lines[3].replace(",3,", ",7,", 1)
     anno.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataFormatError, match=r"anno.tsv: video 'synthetic_tvsum_01', field 'user_scores \(line 4\)': expected integer scores 1..5"):
+    with pytest.raises(
+        DataFormatError,
+        match=r"anno.tsv: video 'synthetic_tvsum_01', field 'user_scores \(line 4\)': expected integer scores 1..5",
+    ):
         convert.convert_h5_to_dataset(h5, splits, tmp_path / "out", annotations=anno, show_progress=False)
 
 

@@ -40,7 +40,9 @@ def test_load_split_from_h5_converts_once_and_matches_the_json(tiny, tmp_path):
     assert list(split["train"]["video_id"]) == expected["train_keys"]
     assert list(split["test"]["video_id"]) == expected["test_keys"]
     row = split["train"][0]
-    assert isinstance(row["features"], np.ndarray) and row["features"].dtype == np.float32 and row["features"].ndim == 2
+    assert (
+        isinstance(row["features"], np.ndarray) and row["features"].dtype == np.float32 and row["features"].ndim == 2
+    )
     assert row["user_summary"].dtype == bool and row["change_points"].shape[1] == 2
     # The conversion is cached: a second call reuses the same folder untouched.
     folder = convert_cached(h5, cache_dir=tmp_path, show_progress=False)
@@ -50,9 +52,15 @@ def test_load_split_from_h5_converts_once_and_matches_the_json(tiny, tmp_path):
 
 
 def test_load_split_from_folder_with_custom_splits(scored):
-    custom = [{"train_keys": ["video_2", "video_5"], "test_keys": ["video_8"]}, {"train_keys": ["video_1"], "test_keys": ["video_3", "video_4"]}]
+    custom = [
+        {"train_keys": ["video_2", "video_5"], "test_keys": ["video_8"]},
+        {"train_keys": ["video_1"], "test_keys": ["video_3", "video_4"]},
+    ]
     split = load_split(scored, 1, splits=custom)
-    assert list(split["train"]["video_id"]) == ["video_1"] and list(split["test"]["video_id"]) == ["video_3", "video_4"]
+    assert list(split["train"]["video_id"]) == ["video_1"] and list(split["test"]["video_id"]) == [
+        "video_3",
+        "video_4",
+    ]
     assert split["test"][0]["user_scores"].shape[0] == 20
     with pytest.raises(ValueError, match="out of range"):
         load_split(scored, 2, splits=custom)
@@ -93,8 +101,20 @@ def test_collator_pads_and_keeps_the_metric_references(scored):
         np.testing.assert_array_equal(batch["labels"][index, :n].numpy(), row["gtscore"])
     assert batch["video_id"] == [row["video_id"] for row in rows]
     reference = batch["references"][0]
-    assert set(reference) == {"video_id", "user_summary", "change_points", "picks", "n_frames", "gtscore", "user_scores", "features"}
-    assert reference["user_summary"].dtype == np.int8 and reference["user_scores"].shape == reference["user_summary"].shape
+    assert set(reference) == {
+        "video_id",
+        "user_summary",
+        "change_points",
+        "picks",
+        "n_frames",
+        "gtscore",
+        "user_scores",
+        "features",
+    }
+    assert (
+        reference["user_summary"].dtype == np.int8
+        and reference["user_scores"].shape == reference["user_summary"].shape
+    )
     # Exactly what the video_summarization metric takes as references.
     result = compute_metrics([row["gtscore"] for row in rows], batch["references"], eval_method="avg")
     assert {"f_score", "kendall_tau", "spearman_rho", "diversity"} <= set(result)
@@ -102,7 +122,10 @@ def test_collator_pads_and_keeps_the_metric_references(scored):
 
 
 def test_collator_rejects_mismatched_rows():
-    rows = [{"video_id": "a", "features": np.zeros((3, 8), np.float32)}, {"video_id": "b", "features": np.zeros((2, 4), np.float32)}]
+    rows = [
+        {"video_id": "a", "features": np.zeros((3, 8), np.float32)},
+        {"video_id": "b", "features": np.zeros((2, 4), np.float32)},
+    ]
     with pytest.raises(ValueError, match=r"video 'b': features must be \[n_steps, 8\], found \[2, 4\]"):
         VideoCollator()(rows)
     with pytest.raises(ValueError, match=r"video 'a': gtscore must be \[n_steps=3\]"):

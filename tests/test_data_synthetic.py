@@ -36,7 +36,9 @@ def tvsum_videos():
 
 @pytest.fixture(scope="module")
 def tiny_h5(tmp_path_factory):
-    return synthetic.make_synthetic_h5(tmp_path_factory.mktemp("tiny") / "synthetic_tiny.h5", "tiny", seed=3, show_progress=False)
+    return synthetic.make_synthetic_h5(
+        tmp_path_factory.mktemp("tiny") / "synthetic_tiny.h5", "tiny", seed=3, show_progress=False
+    )
 
 
 def test_tiny_file_has_exactly_the_standard_layout(tiny_h5):
@@ -66,7 +68,10 @@ def test_same_seed_same_file_other_seed_other_data(tmp_path, tiny_h5):
         assert not np.array_equal(a["features"][:10], c["features"][:10])
 
 
-@pytest.mark.parametrize("profile, frames, users", [("summe", constants.SUMME_N_FRAMES, constants.SUMME_N_USERS), ("tvsum", constants.TVSUM_N_FRAMES, (20,) * 50)])
+@pytest.mark.parametrize(
+    "profile, frames, users",
+    [("summe", constants.SUMME_N_FRAMES, constants.SUMME_N_USERS), ("tvsum", constants.TVSUM_N_FRAMES, (20,) * 50)],
+)
 def test_profiles_use_the_real_frame_and_annotator_counts(profile, frames, users, summe_videos, tvsum_videos):
     videos = summe_videos if profile == "summe" else tvsum_videos
     assert [v.video_id for v in videos] == [f"video_{i}" for i in range(1, len(frames) + 1)]
@@ -118,7 +123,9 @@ def test_tvsum_profile_has_raw_scores_that_drive_the_summaries(tvsum_videos):
         scores = video.annotation.user_scores
         assert scores.shape == (20, video.arrays["n_frames"]) and scores.dtype == np.uint8
         assert scores.min() >= 1 and scores.max() <= 5 and len(np.unique(scores)) >= 4
-        np.testing.assert_allclose(video.arrays["gtscore"], (scores[:, video.arrays["picks"]].mean(axis=0) - 1) / 4, rtol=1e-6)
+        np.testing.assert_allclose(
+            video.arrays["gtscore"], (scores[:, video.arrays["picks"]].mean(axis=0) - 1) / 4, rtol=1e-6
+        )
         assert np.all(video.arrays["user_summary"].mean(axis=1) <= 0.15)
         assert "synthetic" in video.annotation.video_name
 
@@ -134,10 +141,18 @@ def test_importance_is_carried_by_the_features_so_a_learner_beats_random(summe_v
     dims = np.argsort(-np.abs(correlation))[:32]
     design = lambda x: np.c_[x[:, dims], np.ones(len(x))]  # noqa: E731
     weights, *_ = np.linalg.lstsq(design(features), target, rcond=None)
-    references = [{"user_summary": v.arrays["user_summary"].astype(np.int8), **{k: v.arrays[k] for k in ("change_points", "picks", "n_frames")}} for v in test]
+    references = [
+        {
+            "user_summary": v.arrays["user_summary"].astype(np.int8),
+            **{k: v.arrays[k] for k in ("change_points", "picks", "n_frames")},
+        }
+        for v in test
+    ]
     learned = compute_metrics([design(v.arrays["features"]) @ weights for v in test], references)["f_score"]
     rng = np.random.default_rng(0)
-    chance = np.mean([compute_metrics([rng.random(v.arrays["n_steps"]) for v in test], references)["f_score"] for _ in range(5)])
+    chance = np.mean(
+        [compute_metrics([rng.random(v.arrays["n_steps"]) for v in test], references)["f_score"] for _ in range(5)]
+    )
     assert learned > chance + 10, (learned, chance)
 
 
@@ -166,6 +181,8 @@ def test_summe_and_tvsum_splits_are_80_20_and_test_every_video_once(tmp_path, sh
 
 def test_annotations_only_for_the_tvsum_style_profile(tmp_path):
     with pytest.raises(ValueError, match="only for 'tvsum'"):
-        synthetic.make_synthetic_h5(tmp_path / "x.h5", "tiny", annotations_path=tmp_path / "anno.tsv", show_progress=False)
+        synthetic.make_synthetic_h5(
+            tmp_path / "x.h5", "tiny", annotations_path=tmp_path / "anno.tsv", show_progress=False
+        )
     with pytest.raises(ValueError, match="unknown synthetic profile"):
         synthetic.generate_videos("nope")

@@ -28,6 +28,7 @@ def test_n_epochs_and_output_folder_are_refused_before_anything_is_written(tmp_p
     assert "already exists and is not empty; pass --overwrite" in capsys.readouterr().err
     assert (target / "mine.txt").read_text() == "keep me"
 
+
 def test_overwrite_never_replaces_the_working_directory(tmp_path, monkeypatch, capsys):
     (tmp_path / "mine.txt").write_text("keep me")
     monkeypatch.chdir(tmp_path)

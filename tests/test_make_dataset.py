@@ -33,7 +33,9 @@ from pglsum_hf.video import make_synthetic_video
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Render the card templates of this checkout (an editable install of another checkout would give its own).
-pglsum_hf.cards.files = lambda package: REPO_ROOT / "model_cards" if package == "pglsum_hf.model_cards" else resources.files(package)
+pglsum_hf.cards.files = lambda package: (
+    REPO_ROOT / "model_cards" if package == "pglsum_hf.model_cards" else resources.files(package)
+)
 
 FPS = 10
 SAMPLE_RATE = 5  # 2 fps, as the benchmarks
@@ -48,7 +50,9 @@ def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("corpus")
     videos = {}
     for seed, name in enumerate(NAMES):
-        videos[name] = make_synthetic_video(root / "videos" / f"{name}.mp4", scene_seconds=SCENES, width=96, height=64, fps=FPS, seed=seed)
+        videos[name] = make_synthetic_video(
+            root / "videos" / f"{name}.mp4", scene_seconds=SCENES, width=96, height=64, fps=FPS, seed=seed
+        )
     video = videos[NAMES[0]]
     n_frames = video.n_frames
     important = slice(video.scene_starts[1], video.scene_starts[2])
@@ -80,7 +84,14 @@ def annotations_of(corpus, kind):
 
 
 def make(corpus, kind, output_dir, *extra):
-    argv = ["make-dataset", str(corpus["folder"]), "--annotations", annotations_of(corpus, kind), "--annotation_format", kind]
+    argv = [
+        "make-dataset",
+        str(corpus["folder"]),
+        "--annotations",
+        annotations_of(corpus, kind),
+        "--annotation_format",
+        kind,
+    ]
     return cli_main([*argv, "--output_dir", str(output_dir), *COMMON, *extra])
 
 
@@ -106,7 +117,9 @@ def built(corpus, tmp_path_factory):
 def test_every_format_gives_a_valid_benchmark(corpus, built, kind):
     folder = built[kind]
     h5_path = folder / f"mine_{kind}.h5"
-    assert sorted(p.name for p in folder.iterdir()) == sorted([CACHE_FOLDER, h5_path.name, f"mine_{kind}_splits.json", f"mine_{kind}_dataset"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [CACHE_FOLDER, h5_path.name, f"mine_{kind}_splits.json", f"mine_{kind}_dataset"]
+    )
     videos = dict(iter_videos(h5_path))  # the standard layout's full validation
     assert list(videos) == ["video_1", "video_2", "video_3"]
     assert [videos[key]["video_name"] for key in videos] == list(NAMES)
@@ -163,7 +176,9 @@ def test_dataset_folder_loads_and_card_records_how_it_was_made(built):
     assert "user_scores" in split["train"].column_names  # TVSum-style data keeps the raw scores
     card = (folder / "README.md").read_text()
     assert "## How the data was made" in card
-    assert "every 5th frame from frame 0" in card and "vmax = 0.05" in card and "`ydata-anno.tsv` (tvsum format)" in card
+    assert (
+        "every 5th frame from frame 0" in card and "vmax = 0.05" in card and "`ydata-anno.tsv` (tvsum format)" in card
+    )
     assert "random: 5 splits, test_fraction 0.2, seed 0" in card and "Features without meaning" in card
     # `pglsum convert` takes the h5 unchanged (and keeps the provenance in its card)
     converted = folder.parent / "converted"
@@ -174,7 +189,17 @@ def test_dataset_folder_loads_and_card_records_how_it_was_made(built):
 
 def test_train_runs_on_the_built_h5(built, tmp_path):
     h5_path = built["summe"] / "mine_summe.h5"
-    argv = ["train", "--dataset", str(h5_path), "--n_epochs", "2", "--batch_size", "2", "--output_dir", str(tmp_path / "run")]
+    argv = [
+        "train",
+        "--dataset",
+        str(h5_path),
+        "--n_epochs",
+        "2",
+        "--batch_size",
+        "2",
+        "--output_dir",
+        str(tmp_path / "run"),
+    ]
     assert cli_main(argv) == 0
     assert (tmp_path / "run" / "model.safetensors").is_file()
 
@@ -188,7 +213,9 @@ def test_two_processes_write_the_same_files_as_one(corpus, built, tmp_path):
         assert one[video].keys() == two[video].keys()
         for field in one[video]:
             assert np.array_equal(one[video][field], two[video][field]), (video, field)
-    assert (tmp_path / "two" / "mine_intervals_splits.json").read_bytes() == (built["intervals"] / "mine_intervals_splits.json").read_bytes()
+    assert (tmp_path / "two" / "mine_intervals_splits.json").read_bytes() == (
+        built["intervals"] / "mine_intervals_splits.json"
+    ).read_bytes()
     for shard in (built["intervals"] / "mine_intervals_dataset" / "data").iterdir():
         assert shard.read_bytes() == (tmp_path / "two" / "mine_intervals_dataset" / "data" / shard.name).read_bytes()
 
@@ -198,7 +225,9 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     cache = output / CACHE_FOLDER
     command = [sys.executable, "-m", "pglsum_hf.cli", "make-dataset", str(corpus["folder"]), "--annotations",
                annotations_of(corpus, "intervals"), "--annotation_format", "intervals", "--output_dir", str(output), *COMMON]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
     try:
         deadline = time.monotonic() + 300
         while not list(cache.glob("*.npz")) and process.poll() is None and time.monotonic() < deadline:
@@ -231,12 +260,26 @@ def run_cli(argv, capsys):
 
 
 def test_video_without_annotation_is_named_and_nothing_is_written(corpus, tmp_path, capsys):
-    extra = make_synthetic_video(tmp_path / "videos" / "stray.mp4", scene_seconds=2, n_scenes=2, width=96, height=64, fps=FPS)
+    extra = make_synthetic_video(
+        tmp_path / "videos" / "stray.mp4", scene_seconds=2, n_scenes=2, width=96, height=64, fps=FPS
+    )
     inputs = [str(corpus["folder"] / f"{name}.mp4") for name in NAMES[:2]] + [str(extra.path)]
-    base = ["make-dataset", *inputs, "--annotations", annotations_of(corpus, "intervals"), "--annotation_format", "intervals", *COMMON]
+    base = [
+        "make-dataset",
+        *inputs,
+        "--annotations",
+        annotations_of(corpus, "intervals"),
+        "--annotation_format",
+        "intervals",
+        *COMMON,
+    ]
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "out")], capsys)
     assert status == 1
-    assert line.startswith("pglsum make-dataset: 2 bad inputs") and "stray.mp4: no annotation" in line and "'clipC'" in line
+    assert (
+        line.startswith("pglsum make-dataset: 2 bad inputs")
+        and "stray.mp4: no annotation" in line
+        and "'clipC'" in line
+    )
     assert not (tmp_path / "out").exists()
     # --skip_bad lists them and leaves them out
     assert cli_main([*base, "--output_dir", str(tmp_path / "out"), "--skip_bad"]) == 0
@@ -252,8 +295,18 @@ def test_frame_count_disagreement(corpus, tmp_path, capsys):
     for name, extra in zip(NAMES, (0, 1, 7)):  # clipB: within the 2-frame tolerance; clipC: beyond it
         score = np.zeros((n_frames + extra, 2))
         score[20:40] = 1
-        savemat(annotations / f"{name}.mat", {"user_score": score, "nFrames": float(n_frames + extra), "FPS": float(FPS)})
-    base = ["make-dataset", str(corpus["folder"]), "--annotations", str(annotations), "--annotation_format", "summe", *COMMON]
+        savemat(
+            annotations / f"{name}.mat", {"user_score": score, "nFrames": float(n_frames + extra), "FPS": float(FPS)}
+        )
+    base = [
+        "make-dataset",
+        str(corpus["folder"]),
+        "--annotations",
+        str(annotations),
+        "--annotation_format",
+        "summe",
+        *COMMON,
+    ]
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "out")], capsys)
     assert status == 1
     assert "clipC.mp4" in line and f"covers {n_frames + 7} frames but the video decodes to {n_frames} frames" in line
@@ -292,24 +345,46 @@ def test_bad_annotation_rows_are_named(corpus, tmp_path, capsys):
 
 
 def test_options_and_output_folder_are_checked_before_any_work(corpus, built, tmp_path, capsys):
-    base = ["make-dataset", str(corpus["folder"]), "--annotations", annotations_of(corpus, "intervals"), "--annotation_format", "intervals"]
+    base = [
+        "make-dataset",
+        str(corpus["folder"]),
+        "--annotations",
+        annotations_of(corpus, "intervals"),
+        "--annotation_format",
+        "intervals",
+    ]
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--sample_rate", "0"], capsys)
-    assert status == 2 and line == "pglsum make-dataset: --sample_rate: expected an integer >= 1 (keep every N-th frame), got 0"
+    assert (
+        status == 2
+        and line == "pglsum make-dataset: --sample_rate: expected an integer >= 1 (keep every N-th frame), got 0"
+    )
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--test_fraction", "1.5"], capsys)
     assert status == 2 and "--test_fraction" in line
     status, line = run_cli([*base, "--output_dir", str(built["intervals"]), *COMMON], capsys)
     assert status == 1 and "already exists and is not empty; pass --overwrite" in line
-    status, line = run_cli(["make-dataset", str(tmp_path / "missing.mp4"), *base[2:], "--output_dir", str(tmp_path / "a")], capsys)
+    status, line = run_cli(
+        ["make-dataset", str(tmp_path / "missing.mp4"), *base[2:], "--output_dir", str(tmp_path / "a")], capsys
+    )
     assert status == 2 and "missing.mp4: no such file or folder" in line
     assert not (tmp_path / "a").exists()
     with pytest.raises(OutputExistsError, match="holds the input"):
-        build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", corpus["root"], overwrite=True, feature_weights="random")
+        build_dataset(
+            [corpus["folder"]],
+            annotations_of(corpus, "intervals"),
+            "intervals",
+            corpus["root"],
+            overwrite=True,
+            feature_weights="random",
+        )
 
 
 def test_find_videos_takes_files_folders_and_globs(corpus, tmp_path):
     folder = corpus["folder"]
     assert [p.name for p in find_videos([folder])] == ["clipA.mp4", "clipB.mp4", "clipC.mp4"]
-    assert [p.name for p in find_videos([str(folder / "clip[AB].mp4"), folder / "clipA.mp4"])] == ["clipA.mp4", "clipB.mp4"]
+    assert [p.name for p in find_videos([str(folder / "clip[AB].mp4"), folder / "clipA.mp4"])] == [
+        "clipA.mp4",
+        "clipB.mp4",
+    ]
     with pytest.raises(OptionError, match="matches no file"):
         find_videos([str(tmp_path / "*.mp4")])
     with pytest.raises(DatasetBuildError, match="at least 2"):

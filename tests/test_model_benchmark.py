@@ -9,8 +9,25 @@ from pglsum_hf import cli
 
 def test_benchmark_reports_time_and_peak_memory_per_length(tmp_path, capsys):
     output = tmp_path / "model.json"
-    assert cli.main(["benchmark", "model", "--lengths", "9,40", "--compile_max_length", "0", "--devices", "cpu",
-                     "--threads", "1", "--output", str(output)]) == 0
+    assert (
+        cli.main(
+            [
+                "benchmark",
+                "model",
+                "--lengths",
+                "9,40",
+                "--compile_max_length",
+                "0",
+                "--devices",
+                "cpu",
+                "--threads",
+                "1",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
+    )
     rows = json.loads(output.read_text())["lengths"]
     assert [(row["length"], row["device"], row["compiled"]) for row in rows] == [(9, "cpu", False), (40, "cpu", False)]
     for row in rows:

@@ -7,7 +7,14 @@ import torch
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 
-SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 3, "local_heads": 2, "pos_enc": "relative"}
+SMALL = {
+    "input_size": 16,
+    "hidden_size": 32,
+    "num_heads": 2,
+    "num_segments": 3,
+    "local_heads": 2,
+    "pos_enc": "relative",
+}
 
 
 # Inductor (C++ code generation) for the default SDPA path; the eager attention path is captured whole by the

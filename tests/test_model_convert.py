@@ -43,10 +43,29 @@ def test_default_original_layout_has_the_documented_keys():
 def test_cli_converts_infers_heads_and_segments_and_writes_a_hub_folder(tmp_path, capsys):
     reference, checkpoint = write_reference(tmp_path, pos_enc="relative", fusion="max")
     output = tmp_path / "converted"
-    assert cli.main(["convert-checkpoint", "--checkpoint", str(checkpoint), "--output_dir", str(output),
-                     "--fusion", "max", "--pos_enc", "relative"]) == 0
+    assert (
+        cli.main(
+            [
+                "convert-checkpoint",
+                "--checkpoint",
+                str(checkpoint),
+                "--output_dir",
+                str(output),
+                "--fusion",
+                "max",
+                "--pos_enc",
+                "relative",
+            ]
+        )
+        == 0
+    )
     assert "heads=4, n_segments=2" in capsys.readouterr().out
-    assert {p.name for p in output.iterdir()} >= {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py"}
+    assert {p.name for p in output.iterdir()} >= {
+        "config.json",
+        "model.safetensors",
+        "README.md",
+        "modeling_pglsum.py",
+    }
     assert not [p for p in tmp_path.iterdir() if "partial" in p.name]
     config = json.loads((output / "config.json").read_text())
     assert (config["num_heads"], config["num_segments"], config["local_heads"]) == (4, 2, 2)
@@ -79,9 +98,15 @@ def test_every_bad_key_is_listed_in_one_error(tmp_path):
     with pytest.raises(ValueError) as error:
         convert_checkpoint(tmp_path / "broken.pt")
     message = str(error.value)
-    assert "broken.pt" in message and "2 missing" in message and "1 unexpected" in message and "1 mis-shaped" in message
-    for fragment in ("attention.attention.Wk.1.weight", "norm_y.bias", "attention.attention.extra.weight",
-                     "linear_1.bias: expected [24], found [5]"):
+    assert (
+        "broken.pt" in message and "2 missing" in message and "1 unexpected" in message and "1 mis-shaped" in message
+    )
+    for fragment in (
+        "attention.attention.Wk.1.weight",
+        "norm_y.bias",
+        "attention.attention.extra.weight",
+        "linear_1.bias: expected [24], found [5]",
+    ):
         assert fragment in message
 
 
@@ -111,8 +136,19 @@ def test_files_that_are_not_state_dicts_are_refused_without_running_code(tmp_pat
 def test_wrapped_state_dict_and_push_to_hub(tmp_path, hub_repo_id):
     reference = ReferencePGLSum(**SMALL).randomize_(torch.Generator().manual_seed(5)).eval()
     torch.save({"state_dict": reference.state_dict()}, tmp_path / "wrapped.pt")
-    assert main(["--checkpoint", str(tmp_path / "wrapped.pt"), "--output_dir", str(tmp_path / "out"),
-                 "--push_to_hub", hub_repo_id]) == 0
+    assert (
+        main(
+            [
+                "--checkpoint",
+                str(tmp_path / "wrapped.pt"),
+                "--output_dir",
+                str(tmp_path / "out"),
+                "--push_to_hub",
+                hub_repo_id,
+            ]
+        )
+        == 0
+    )
     assert "README.md" in HfApi().list_repo_files(hub_repo_id)
     model = PGLSumModel.from_pretrained(hub_repo_id, cache_dir=tmp_path / "cache").eval()
     features = torch.rand(9, 24)
@@ -151,12 +187,22 @@ def test_bad_checkpoints_give_one_line_naming_the_file(tmp_path, capsys):
     cases = {"text.pt": "text.pt: not a PyTorch state dict", "nan.pt": "nan.pt: weight 'linear_1.weight' holds NaN",
              "three.pt": "three.pt: these weights describe a network that cannot run"}  # fmt: skip
     for name, words in cases.items():
-        assert cli.main(["convert-checkpoint", "--checkpoint", str(tmp_path / name), "--output_dir", str(tmp_path / name[:-3])]) == 1
+        assert (
+            cli.main(
+                ["convert-checkpoint", "--checkpoint", str(tmp_path / name), "--output_dir", str(tmp_path / name[:-3])]
+            )
+            == 1
+        )
         error = capsys.readouterr().err
         assert error.startswith("pglsum convert-checkpoint: ") and words in error and "Traceback" not in error
         assert len(error.strip().splitlines()) == 1, error
         assert not (tmp_path / name[:-3]).exists()
-    assert cli.main(["convert-checkpoint", "--checkpoint", str(tmp_path / "absent.pt"), "--output_dir", str(tmp_path / "x")]) == 2
+    assert (
+        cli.main(
+            ["convert-checkpoint", "--checkpoint", str(tmp_path / "absent.pt"), "--output_dir", str(tmp_path / "x")]
+        )
+        == 2
+    )
     assert "--checkpoint: " in capsys.readouterr().err
 
 
@@ -166,7 +212,20 @@ def test_bad_options_are_refused_before_reading(tmp_path):
         convert_checkpoint(checkpoint, tmp_path / "out", heads=0)
     with pytest.raises(OptionError, match="--n_segments"):
         convert_checkpoint(checkpoint, tmp_path / "out", n_segments=1)
-    assert cli.main(["convert-checkpoint", "--checkpoint", str(checkpoint), "--output_dir", str(tmp_path / "o"), "--heads", "0"]) == 2
+    assert (
+        cli.main(
+            [
+                "convert-checkpoint",
+                "--checkpoint",
+                str(checkpoint),
+                "--output_dir",
+                str(tmp_path / "o"),
+                "--heads",
+                "0",
+            ]
+        )
+        == 2
+    )
 
 
 def test_output_folders_holding_inputs_or_user_files_are_never_wiped(tmp_path, monkeypatch):

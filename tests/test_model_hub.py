@@ -17,7 +17,14 @@ from transformers import AutoConfig, AutoModel
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.errors import OptionError, PGLSumError
 
-SMALL = {"input_size": 16, "hidden_size": 32, "num_heads": 2, "num_segments": 2, "local_heads": 2, "pos_enc": "relative"}
+SMALL = {
+    "input_size": 16,
+    "hidden_size": 32,
+    "num_heads": 2,
+    "num_segments": 2,
+    "local_heads": 2,
+    "pos_enc": "relative",
+}
 
 
 def scores_of(model: PGLSumModel) -> torch.Tensor:
@@ -42,11 +49,19 @@ def assert_same_weights(a: PGLSumModel, b: PGLSumModel) -> None:
 
 def test_auto_classes_resolve_after_import(tmp_path, model):
     model.save_pretrained(tmp_path)
-    assert {p.name for p in tmp_path.iterdir()} >= {"config.json", "model.safetensors", "README.md",
-                                                      "modeling_pglsum.py", "configuration_pglsum.py"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "config.json",
+        "model.safetensors",
+        "README.md",
+        "modeling_pglsum.py",
+        "configuration_pglsum.py",
+    }
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["model_type"] == "pglsum" and config["pos_enc"] == "relative"
-    assert config["auto_map"] == {"AutoConfig": "configuration_pglsum.PGLSumConfig", "AutoModel": "modeling_pglsum.PGLSumModel"}
+    assert config["auto_map"] == {
+        "AutoConfig": "configuration_pglsum.PGLSumConfig",
+        "AutoModel": "modeling_pglsum.PGLSumModel",
+    }
     assert isinstance(AutoConfig.from_pretrained(tmp_path), PGLSumConfig)
     loaded = AutoModel.from_pretrained(tmp_path)
     assert type(loaded) is PGLSumModel

@@ -46,7 +46,12 @@ def test_invalid_config_values_name_the_field(settings, words):
 
 
 def test_local_attention_can_be_disabled():
-    assert PGLSumModel(PGLSumConfig(num_segments=None, **{k: v for k, v in SMALL.items() if k != "num_segments"})).attention.local_attention is None
+    assert (
+        PGLSumModel(
+            PGLSumConfig(num_segments=None, **{k: v for k, v in SMALL.items() if k != "num_segments"})
+        ).attention.local_attention
+        is None
+    )
     assert PGLSumModel(PGLSumConfig(**{**SMALL, "fusion": None})).attention.local_attention is None
 
 

@@ -186,7 +186,7 @@ def test_dropout_acts_only_in_training_and_gradients_stay_finite_with_empty_segm
 def test_tuple_output_and_unbatched_input():
     model = PGLSumModel(PGLSumConfig(**SMALL)).eval()
     features = torch.rand(6, 48)
-    scores, = model(features, return_dict=False)
+    (scores,) = model(features, return_dict=False)
     assert scores.shape == (1, 6) and ((0 <= scores) & (scores <= 1)).all()
     loss, scores, video_losses = model(features, labels=torch.rand(6), return_dict=False)
     assert loss.shape == () and video_losses.shape == (1,)

@@ -21,7 +21,9 @@ def _user_folder(path):
 
 def test_a_non_empty_folder_needs_overwrite(tmp_path):
     folder = _user_folder(tmp_path / "out")
-    with pytest.raises(OutputExistsError, match=r"--output_dir: .*out already exists and is not empty; pass --overwrite"):
+    with pytest.raises(
+        OutputExistsError, match=r"--output_dir: .*out already exists and is not empty; pass --overwrite"
+    ):
         check_output_dir(folder)
     assert check_output_dir(folder, overwrite=True) == folder.resolve()
     assert check_output_dir(folder, owned=True) == folder.resolve()
@@ -140,14 +142,19 @@ def test_debug_shows_the_traceback_of_expected_errors(capsys, monkeypatch, how):
         monkeypatch.setenv("PGLSUM_DEBUG", "1")
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
-    assert "Traceback (most recent call last)" in err and err.endswith("pglsum benchmark model: --repeats: must be an integer >= 1, got 0\n")
+    assert "Traceback (most recent call last)" in err and err.endswith(
+        "pglsum benchmark model: --repeats: must be an integer >= 1, got 0\n"
+    )
 
 
 def test_benchmark_dispatch(capsys):
     assert cli.main(["benchmark", "--help"]) == 0
     assert "model|metric|training|video" in capsys.readouterr().out
     assert cli.main(["benchmark", "speed"]) == 2
-    assert "pglsum benchmark: unknown benchmark 'speed'; expected one of model, metric, training, video" in capsys.readouterr().err
+    assert (
+        "pglsum benchmark: unknown benchmark 'speed'; expected one of model, metric, training, video"
+        in capsys.readouterr().err
+    )
 
 
 def test_value_checks():
@@ -155,7 +162,11 @@ def test_value_checks():
     check_int("--threads", None, 1, allow_none=True)
     check_number("--lr", 1e-5, 0, inclusive=False)
     check_number("--dropout", 1.0, 0, maximum=1)
-    for call in (lambda: check_int("--repeats", 0, 1), lambda: check_int("--repeats", True, 0), lambda: check_int("--x", None, 0)):
+    for call in (
+        lambda: check_int("--repeats", 0, 1),
+        lambda: check_int("--repeats", True, 0),
+        lambda: check_int("--x", None, 0),
+    ):
         with pytest.raises(OptionError):
             call()
     for value in (float("nan"), float("inf"), 0.0, -1.0):
@@ -163,4 +174,6 @@ def test_value_checks():
             check_number("--lr", value, 0, inclusive=False)
     with pytest.raises(OptionError, match=r"--dropout: must be a finite number >= 0 and <= 1, got 2"):
         check_number("--dropout", 2, 0, maximum=1)
-    assert issubclass(UsageError, ValueError) and issubclass(OptionError, ValueError)  # Python callers catch ValueError
+    assert issubclass(UsageError, ValueError) and issubclass(
+        OptionError, ValueError
+    )  # Python callers catch ValueError

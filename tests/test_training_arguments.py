@@ -29,7 +29,10 @@ def test_original_defaults_and_dataset_dependent_ones() -> None:
         (["--dataset", "summe", "--push_to_hub"], "--push_to_hub: needs --hub_model_id"),
         (["--dataset", "summe", "--lr", "inf"], "--lr: must be a finite number > 0, found inf"),
         (["--dataset", "summe", "--clip", "0"], "--clip: must be a finite number > 0, found 0.0"),
-        (["--dataset", "summe", "--attention_dropout", "-0.1"], "--attention_dropout: must be a probability in [0, 1]"),
+        (
+            ["--dataset", "summe", "--attention_dropout", "-0.1"],
+            "--attention_dropout: must be a probability in [0, 1]",
+        ),
         (["--dataset", "summe", "--n_segments", "1"], "--n_segments: must be an integer >= 2, found 1"),
         (["--dataset", "summe", "--heads", "3"], "--heads: must divide --hidden_size 1024"),
         (["--dataset", "summe", "--init_type", "normal"], "--init_gain: is needed with --init_type normal"),

@@ -24,7 +24,11 @@ def test_length_sorted_batches_respect_both_limits() -> None:
 def _rows(lengths, width=4):
     rng = np.random.default_rng(0)
     return [
-        {"video_id": f"v{i}", "features": rng.normal(size=(n, width)).astype(np.float32), "gtscore": rng.random(n).astype(np.float32)}
+        {
+            "video_id": f"v{i}",
+            "features": rng.normal(size=(n, width)).astype(np.float32),
+            "gtscore": rng.random(n).astype(np.float32),
+        }
         for i, n in enumerate(lengths)
     ]
 
@@ -46,10 +50,22 @@ def test_padded_batches_are_right_padded_copies_of_the_videos() -> None:
 @pytest.mark.parametrize(
     "change, message",
     [
-        (lambda rows: rows[1]["features"].__setitem__((2, 1), np.nan), r"video 'v1', field 'features': expected finite numbers, found NaN or inf at step 2"),
-        (lambda rows: rows[0]["gtscore"].__setitem__(0, np.inf), r"video 'v0', field 'gtscore': expected finite numbers, found NaN or inf at step 0"),
-        (lambda rows: rows[1].__setitem__("features", np.zeros((5, 3), np.float32)), r"video 'v1', field 'features': expected \[n_steps >= 1, 4\]"),
-        (lambda rows: rows[1].__setitem__("gtscore", np.zeros(4, np.float32)), r"video 'v1', field 'gtscore': expected \[n_steps=5\]"),
+        (
+            lambda rows: rows[1]["features"].__setitem__((2, 1), np.nan),
+            r"video 'v1', field 'features': expected finite numbers, found NaN or inf at step 2",
+        ),
+        (
+            lambda rows: rows[0]["gtscore"].__setitem__(0, np.inf),
+            r"video 'v0', field 'gtscore': expected finite numbers, found NaN or inf at step 0",
+        ),
+        (
+            lambda rows: rows[1].__setitem__("features", np.zeros((5, 3), np.float32)),
+            r"video 'v1', field 'features': expected \[n_steps >= 1, 4\]",
+        ),
+        (
+            lambda rows: rows[1].__setitem__("gtscore", np.zeros(4, np.float32)),
+            r"video 'v1', field 'gtscore': expected \[n_steps=5\]",
+        ),
     ],
 )
 def test_bad_videos_are_named_before_training(change, message) -> None:

@@ -27,10 +27,15 @@ def test_model_flops_are_counted_from_the_shapes() -> None:
 def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the CPU rows only, on any machine
     output = tmp_path / "benchmark_training.json"
-    assert main(["--profiles", "tiny", "--epochs", "2", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
+    assert (
+        main(["--profiles", "tiny", "--epochs", "2", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
+    )
     payload = json.loads(output.read_text())
     rows = payload["results"]
-    assert [(row["profile"], row["device"], row["mode"]) for row in rows] == [("tiny", "cpu", "per_video"), ("tiny", "cpu", "batched")]
+    assert [(row["profile"], row["device"], row["mode"]) for row in rows] == [
+        ("tiny", "cpu", "per_video"),
+        ("tiny", "cpu", "batched"),
+    ]
     for row in rows:
         assert row["seconds_per_epoch"] > 0 and row["epochs_timed"] == len(row["seconds_each_epoch"]) == 2
         assert row["model_gflops_per_epoch"] > 0 and row["gemm_gflops_per_second"] > 0
@@ -41,4 +46,8 @@ def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys, monkeypa
     assert payload["machine"]["threads"] == 1
     assert rows[1]["micro_batch_frames"] == CPU_MICRO_BATCH_FRAMES and rows[0]["micro_batch_frames"] is None
     printed = capsys.readouterr().out
-    assert "speed-up batched vs per_video" in printed and "of the fp32 GEMM limit" in printed and f"saved {output}" in printed
+    assert (
+        "speed-up batched vs per_video" in printed
+        and "of the fp32 GEMM limit" in printed
+        and f"saved {output}" in printed
+    )

@@ -22,7 +22,9 @@ TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64, n
 
 @pytest.fixture(scope="module")
 def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
+    path = make_synthetic_h5(
+        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
+    )
     write_synthetic_splits(path, profile="tiny", seed=0)
     return path
 
@@ -50,19 +52,42 @@ class Payload:
 def test_checkpoint_files_need_no_pickle(finished_run: Path) -> None:
     checkpoint = list_checkpoints(finished_run)[-1]
     names = sorted(path.name for path in checkpoint.iterdir())
-    assert names == ["model.safetensors", "optimizer.json", "optimizer.safetensors", "rng_0.json", "selection.safetensors", "trainer_state.json"]
+    assert names == [
+        "model.safetensors",
+        "optimizer.json",
+        "optimizer.safetensors",
+        "rng_0.json",
+        "selection.safetensors",
+        "trainer_state.json",
+    ]
 
 
 @pytest.mark.parametrize(
-    "planted", ["model.safetensors", "optimizer.json", "optimizer.safetensors", "rng_0.json", "selection.safetensors", "trainer_state.json"]
+    "planted",
+    [
+        "model.safetensors",
+        "optimizer.json",
+        "optimizer.safetensors",
+        "rng_0.json",
+        "selection.safetensors",
+        "trainer_state.json",
+    ],
 )
-def test_a_pickle_payload_in_any_checkpoint_file_never_runs(tiny_h5: Path, finished_run: Path, tmp_path: Path, planted: str) -> None:
+def test_a_pickle_payload_in_any_checkpoint_file_never_runs(
+    tiny_h5: Path, finished_run: Path, tmp_path: Path, planted: str
+) -> None:
     checkpoint = tmp_path / "epoch_0001"
     shutil.copytree(list_checkpoints(finished_run)[0], checkpoint)
     marker = tmp_path / "payload_ran"
     (checkpoint / planted).write_bytes(pickle.dumps(Payload(marker)))
     with pytest.raises(CheckpointError, match=rf"{planted}: not a readable (JSON|safetensors) file"):
-        train(dataset=str(tiny_h5), n_epochs=2, output_dir=str(tmp_path / "out"), resume_from_checkpoint=str(checkpoint), **TINY)
+        train(
+            dataset=str(tiny_h5),
+            n_epochs=2,
+            output_dir=str(tmp_path / "out"),
+            resume_from_checkpoint=str(checkpoint),
+            **TINY,
+        )
     assert not marker.exists()
 
 
@@ -70,9 +95,21 @@ def test_foreign_pickle_files_are_ignored(tiny_h5: Path, finished_run: Path, tmp
     checkpoint = tmp_path / "epoch_0001"
     shutil.copytree(list_checkpoints(finished_run)[0], checkpoint)
     marker = tmp_path / "payload_ran"
-    for name in ("custom_checkpoint_0.pkl", "random_states_0.pkl", "optimizer.bin", "pytorch_model.bin", "scheduler.bin"):
+    for name in (
+        "custom_checkpoint_0.pkl",
+        "random_states_0.pkl",
+        "optimizer.bin",
+        "pytorch_model.bin",
+        "scheduler.bin",
+    ):
         (checkpoint / name).write_bytes(pickle.dumps(Payload(marker)))
-    result = train(dataset=str(tiny_h5), n_epochs=2, output_dir=str(tmp_path / "out"), resume_from_checkpoint=str(checkpoint), **TINY)
+    result = train(
+        dataset=str(tiny_h5),
+        n_epochs=2,
+        output_dir=str(tmp_path / "out"),
+        resume_from_checkpoint=str(checkpoint),
+        **TINY,
+    )
     assert not marker.exists()
     reference = json.loads((finished_run / "metrics.json").read_text())
     assert [r["loss"] for r in result.history] == [r["loss"] for r in reference["epochs"]]
@@ -88,16 +125,22 @@ def test_foreign_pickle_files_are_ignored(tiny_h5: Path, finished_run: Path, tmp
         ({"seed": 1}, ["seed (checkpoint 12345, given 1)"]),
     ],
 )
-def test_a_checkpoint_resumes_only_its_own_run(tiny_h5: Path, finished_run: Path, tmp_path: Path, changes, expected) -> None:
+def test_a_checkpoint_resumes_only_its_own_run(
+    tiny_h5: Path, finished_run: Path, tmp_path: Path, changes, expected
+) -> None:
     options = {**dict(dataset=str(tiny_h5), n_epochs=2, **TINY), **changes}
     with pytest.raises(CheckpointError, match="belongs to another run") as error:
-        train(output_dir=str(tmp_path / "out"), resume_from_checkpoint=str(list_checkpoints(finished_run)[0]), **options)
+        train(
+            output_dir=str(tmp_path / "out"), resume_from_checkpoint=str(list_checkpoints(finished_run)[0]), **options
+        )
     for part in expected:
         assert part in str(error.value)
     assert not (tmp_path / "out").exists(), "refused before anything was written"
 
 
-def test_training_longer_and_other_output_options_may_resume(tiny_h5: Path, finished_run: Path, tmp_path: Path) -> None:
+def test_training_longer_and_other_output_options_may_resume(
+    tiny_h5: Path, finished_run: Path, tmp_path: Path
+) -> None:
     result = train(dataset=str(tiny_h5), n_epochs=3, output_dir=str(tmp_path / "longer"), checkpointing_epochs=5, checkpoints_total_limit=1,
                    resume_from_checkpoint=str(list_checkpoints(finished_run)[-1]), **TINY)  # fmt: skip
     assert [r["epoch"] for r in result.history] == [0, 1, 2]
@@ -144,8 +187,14 @@ def test_resume_latest_continues_its_own_folder(tiny_h5: Path, tmp_path: Path) -
         (["--dropout", "2"], "pglsum train: --dropout: must be a probability in [0, 1], found 2.0"),
         (["--heads", "3"], "pglsum train: --heads: must divide --hidden_size 64"),
         (["--heads", "0"], "pglsum train: --heads: must be an integer >= 1, found 0"),
-        (["--resume_from_checkpoint", "CORRUPT"], "pglsum train: {corrupt}/trainer_state.json: not a readable JSON file"),
-        (["--resume_from_checkpoint", "MISSING"], "pglsum train: --resume_from_checkpoint: {missing}: no such checkpoint folder"),
+        (
+            ["--resume_from_checkpoint", "CORRUPT"],
+            "pglsum train: {corrupt}/trainer_state.json: not a readable JSON file",
+        ),
+        (
+            ["--resume_from_checkpoint", "MISSING"],
+            "pglsum train: --resume_from_checkpoint: {missing}: no such checkpoint folder",
+        ),
         (["--model_name_or_path", "MISSING"], "pglsum train: --model_name_or_path: {missing}: no such folder"),
     ],
 )

@@ -31,7 +31,9 @@ print(faults() - before)
 def test_freed_blocks_are_reused_instead_of_faulted_in_again():
     def faults(mode: str, **env: str) -> int:
         environment = {**os.environ, **env}
-        done = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True, env=environment)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True, env=environment
+        )
         return int(done.stdout)
 
     pages_per_round = 64 * 2**20 // 4096

@@ -22,7 +22,9 @@ ORIGINAL = dict(input_size=1024, output_size=64, heads=4, num_segments=2, local_
 
 @pytest.fixture(scope="module")
 def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
+    path = make_synthetic_h5(
+        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
+    )
     write_synthetic_splits(path, profile="tiny", seed=0)
     return path
 
@@ -33,7 +35,12 @@ def converted(tmp_path_factory) -> tuple[Path, dict[str, torch.Tensor]]:
     folder = tmp_path_factory.mktemp("base")
     reference = ReferencePGLSum(**ORIGINAL).randomize_(torch.Generator().manual_seed(0))
     torch.save(reference.state_dict(), folder / "pgl_sum.pt")
-    assert cli.main(["convert-checkpoint", "--checkpoint", str(folder / "pgl_sum.pt"), "--output_dir", str(folder / "model")]) == 0
+    assert (
+        cli.main(
+            ["convert-checkpoint", "--checkpoint", str(folder / "pgl_sum.pt"), "--output_dir", str(folder / "model")]
+        )
+        == 0
+    )
     return folder / "model", reference.state_dict()
 
 
@@ -60,7 +67,9 @@ def literal_original_loop(state_dict, videos, n_epochs: int) -> list[float]:
     return losses
 
 
-def test_fine_tuning_a_converted_checkpoint_follows_the_original_recipe(tiny_h5: Path, converted, tmp_path: Path) -> None:
+def test_fine_tuning_a_converted_checkpoint_follows_the_original_recipe(
+    tiny_h5: Path, converted, tmp_path: Path
+) -> None:
     folder, state_dict = converted
     result = train(dataset=str(tiny_h5), model_name_or_path=str(folder), batch_size=4, n_epochs=4, dropout=0.0,
                    attention_dropout=0.0, eval_method="max", report_to="none", output_dir=str(tmp_path / "tuned"))  # fmt: skip
@@ -75,7 +84,9 @@ def test_fine_tuning_a_converted_checkpoint_follows_the_original_recipe(tiny_h5:
 
 def test_architecture_options_must_agree_with_the_base_model(tiny_h5: Path, converted, tmp_path: Path) -> None:
     folder, _ = converted
-    with pytest.raises(OptionError, match=r"--model_name_or_path: .*--heads 8 but the model has num_heads=4; --n_segments 4 but"):
+    with pytest.raises(
+        OptionError, match=r"--model_name_or_path: .*--heads 8 but the model has num_heads=4; --n_segments 4 but"
+    ):
         train(dataset=str(tiny_h5), model_name_or_path=str(folder), heads=8, n_segments=4, batch_size=4, n_epochs=1,
               eval_method="max", report_to="none", output_dir=str(tmp_path / "out"))  # fmt: skip
     assert not (tmp_path / "out").exists()

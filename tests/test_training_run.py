@@ -39,7 +39,9 @@ TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64)
 
 @pytest.fixture(scope="module")
 def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
+    path = make_synthetic_h5(
+        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
+    )
     write_synthetic_splits(path, profile="tiny", seed=0)
     return path
 
@@ -51,16 +53,20 @@ def _weights(folder: Path) -> dict[str, torch.Tensor]:
 def _assert_same_weights(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], atol: float) -> None:
     assert a.keys() == b.keys()
     for name in a:
-        torch.testing.assert_close(a[name], b[name], atol=atol, rtol=0, msg=lambda m: f"{name}: {m}")
+        torch.testing.assert_close(a[name], b[name], atol=atol, rtol=0, msg=lambda m, name=name: f"{name}: {m}")
 
 
 def test_batched_training_equals_the_per_video_loop(tiny_h5: Path, tmp_path: Path) -> None:
-    common = dict(dataset=str(tiny_h5), n_epochs=4, dropout=0.0, attention_dropout=0.0, checkpointing_epochs=100, **TINY)
+    common = dict(
+        dataset=str(tiny_h5), n_epochs=4, dropout=0.0, attention_dropout=0.0, checkpointing_epochs=100, **TINY
+    )
     batched = train(output_dir=str(tmp_path / "batched"), **common)
     per_video = train(output_dir=str(tmp_path / "per_video"), per_video=True, **common)
     batched_losses = [record["loss"] for record in batched.history]
     np.testing.assert_allclose(batched_losses, [record["loss"] for record in per_video.history], rtol=0, atol=1e-5)
-    assert len(set(np.round(batched_losses, 6))) == len(batched_losses), "the loss must move, or the test proves nothing"
+    assert len(set(np.round(batched_losses, 6))) == len(batched_losses), (
+        "the loss must move, or the test proves nothing"
+    )
     _assert_same_weights(_weights(batched.output_dir), _weights(per_video.output_dir), atol=1e-5)
 
 
@@ -81,14 +87,23 @@ def test_outputs_card_and_push_to_hub(tiny_h5: Path, tmp_path: Path, hub_repo_id
         dataset=str(tiny_h5), n_epochs=3, output_dir=str(output_dir), push_to_hub=True, hub_model_id=hub_repo_id,
         **{**TINY, "report_to": "tensorboard"},
     )  # fmt: skip
-    for name in ("config.json", "model.safetensors", "README.md", "metrics.json", "metrics.csv", "training_curves.png"):
+    for name in (
+        "config.json",
+        "model.safetensors",
+        "README.md",
+        "metrics.json",
+        "metrics.csv",
+        "training_curves.png",
+    ):
         assert (output_dir / name).is_file(), name
     assert list((output_dir / "logs").rglob("events.out.tfevents.*")), "no tensorboard event file"
     metrics = json.loads((output_dir / "metrics.json").read_text())
     assert [record["epoch"] for record in metrics["epochs"]] == [0, 1, 2]
     assert metrics["selected_epoch"] == result.selected_epoch == 0  # fewer than 17 epochs: no candidate, epoch 0
     assert metrics["best_f_score"] == max(record["f_score"] for record in metrics["epochs"])
-    assert metrics["hyperparameters"]["micro_batch_frames"] == CPU_MICRO_BATCH_FRAMES  # the limit used, not the unset flag
+    assert (
+        metrics["hyperparameters"]["micro_batch_frames"] == CPU_MICRO_BATCH_FRAMES
+    )  # the limit used, not the unset flag
     assert len((output_dir / "metrics.csv").read_text().strip().splitlines()) == 4
 
     card = (output_dir / "README.md").read_text()
@@ -131,7 +146,9 @@ def _interrupt_during(monkeypatch: pytest.MonkeyPatch, forward_call: int, action
     monkeypatch.setattr(PGLSumModel, "forward", forward)
 
 
-def test_interrupt_then_resume_equals_uninterrupted(tiny_h5: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_then_resume_equals_uninterrupted(
+    tiny_h5: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Dropout stays on (0.5): the resumed run must also restore the RNG streams to match. 17 epochs reach the
     # selection's candidate search (e = 15 -> 16), so the kept weights and the candidate must survive the resume too.
     common = dict(dataset=str(tiny_h5), n_epochs=17, checkpointing_epochs=5, **TINY)
@@ -151,7 +168,9 @@ def test_interrupt_then_resume_equals_uninterrupted(tiny_h5: Path, tmp_path: Pat
 
     resumed = train(output_dir=str(tmp_path / "resumed"), resume_from_checkpoint="latest", **common)
     assert resumed.selected_epoch == reference.selected_epoch
-    np.testing.assert_allclose([r["loss"] for r in resumed.history], [r["loss"] for r in reference.history], rtol=0, atol=1e-7)
+    np.testing.assert_allclose(
+        [r["loss"] for r in resumed.history], [r["loss"] for r in reference.history], rtol=0, atol=1e-7
+    )
     _assert_same_weights(_weights(resumed.output_dir), _weights(reference.output_dir), atol=1e-6)
 
 
@@ -164,7 +183,10 @@ def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(
 
     _interrupt_during(monkeypatch, forward_call=2 * 3 + 2, action=poison)  # epoch 3, second group
     output_dir = tmp_path / "run"
-    with pytest.raises(TrainingDiverged, match=r"epoch 3, group 1 \(.*synthetic_tiny.h5, split 0\): the training loss is not finite for video_\d+ \(nan\)") as error:
+    with pytest.raises(
+        TrainingDiverged,
+        match=r"epoch 3, group 1 \(.*synthetic_tiny.h5, split 0\): the training loss is not finite for video_\d+ \(nan\)",
+    ) as error:
         train(dataset=str(tiny_h5), n_epochs=6, output_dir=str(output_dir), checkpointing_epochs=2, **TINY)
     assert "epoch_0002" in str(error.value)
     checkpoints = list_checkpoints(output_dir)
@@ -210,6 +232,8 @@ def test_two_processes_give_the_single_process_loss_curve(tiny_h5: Path, tmp_pat
     assert done.stdout.count("released model") == 1, "only the main process reports"
     one, two = (json.loads((tmp_path / name / "metrics.json").read_text()) for name in ("one", "two"))
     assert two["hyperparameters"]["num_processes"] == 2
-    np.testing.assert_allclose([r["loss"] for r in two["epochs"]], [r["loss"] for r in one["epochs"]], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(
+        [r["loss"] for r in two["epochs"]], [r["loss"] for r in one["epochs"]], rtol=0, atol=1e-5
+    )
     assert two["selected_f_score"] == pytest.approx(one["selected_f_score"], abs=1e-6)
     _assert_same_weights(_weights(tmp_path / "two"), _weights(tmp_path / "one"), atol=1e-5)

@@ -112,6 +112,9 @@ def test_tracker_round_trips_through_json_and_tensors() -> None:
         tracker.update(loss, {"w": torch.tensor([float(epoch)])})
     restored = SelectionTracker()
     restored.load(json.loads(json.dumps(tracker.to_json())), tracker.kept_tensors())
-    assert restored.losses == tracker.losses and restored.candidate == tracker.candidate == (17, pytest.approx(2.94, abs=0.01))
+    assert restored.losses == tracker.losses and restored.candidate == tracker.candidate == (
+        17,
+        pytest.approx(2.94, abs=0.01),
+    )
     assert sorted(restored.states) == sorted(tracker.states)
     assert all(torch.equal(restored.states[e]["w"], tracker.states[e]["w"]) for e in tracker.states)

@@ -23,7 +23,13 @@ def _crafted_results(dataset: str) -> dict:
         "dataset": dataset,
         "data_note": "Data: synthetic_summe.h5, SYNTHETIC features",
         "splits": rows,
-        "mean": {"selected_f_score": 52.0, "best_f_score": 57.0, "kendall_tau": 0.1, "spearman_rho": 0.2, "random_f_score": 40.0},
+        "mean": {
+            "selected_f_score": 52.0,
+            "best_f_score": 57.0,
+            "kendall_tau": 0.1,
+            "spearman_rho": 0.2,
+            "random_f_score": 40.0,
+        },
         "paper": {"selected": 55.6, "best": 57.1},
         "margin_over_random": 12.0,
         "wall_seconds": 600.0,
@@ -47,7 +53,10 @@ def test_markdown_table_has_splits_mean_paper_and_random_baseline() -> None:
 def test_table_falls_back_to_rank_correlations_against_gtscore() -> None:
     results = _crafted_results("data/synthetic_summe.h5")
     for row in [*results["splits"], results["mean"]]:
-        row["kendall_tau_gtscore"], row["spearman_rho_gtscore"] = row.pop("kendall_tau") + 0.5, row.pop("spearman_rho") + 0.5
+        row["kendall_tau_gtscore"], row["spearman_rho_gtscore"] = (
+            row.pop("kendall_tau") + 0.5,
+            row.pop("spearman_rho") + 0.5,
+        )
     lines = markdown_table(results).splitlines()
     assert "| Kendall tau vs gtscore | Spearman rho vs gtscore |" in lines[4]
     assert "| 3 | 53.0 (23) | 58.0 (103) | 0.600 | 0.700 | 40.0 |" in lines
@@ -55,7 +64,10 @@ def test_table_falls_back_to_rank_correlations_against_gtscore() -> None:
     for row in [*results["splits"], results["mean"]]:
         row["kendall_tau"], row["spearman_rho"] = 0.1, 0.2
     lines = markdown_table(results).splitlines()
-    assert "| Kendall tau | Spearman rho |" in lines[4] and "| 3 | 53.0 (23) | 58.0 (103) | 0.100 | 0.200 | 40.0 |" in lines
+    assert (
+        "| Kendall tau | Spearman rho |" in lines[4]
+        and "| 3 | 53.0 (23) | 58.0 (103) | 0.100 | 0.200 | 40.0 |" in lines
+    )
 
 
 def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table(tmp_path: Path) -> None:
@@ -75,7 +87,9 @@ def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table
         metrics = json.loads((output_dir / f"split_{row['split']}" / "metrics.json").read_text())
         assert row["selected_f_score"] == metrics["selected_f_score"]
         assert 0.0 <= row["random_f_score"] <= 100.0
-    assert results["mean"]["selected_f_score"] == pytest.approx(sum(r["selected_f_score"] for r in results["splits"]) / 2)
+    assert results["mean"]["selected_f_score"] == pytest.approx(
+        sum(r["selected_f_score"] for r in results["splits"]) / 2
+    )
     assert results["paper"] is None  # a tiny file is neither SumMe nor TVSum: no paper row
     assert results["training_arguments"]["n_epochs"] == 1
     table = (output_dir / "results.md").read_text()

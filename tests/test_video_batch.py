@@ -38,7 +38,9 @@ def library(tmp_path_factory):
     """A folder with three good clips, a PNG renamed .mp4, and a note that is not a video."""
     folder = tmp_path_factory.mktemp("library")
     for number, scenes in enumerate([[1.0, 2.0, 1.5], [2.0, 1.0], [1.5, 1.5, 1.0]]):
-        make_synthetic_video(folder / f"clip{number}.mp4", scene_seconds=scenes, width=64, height=48, fps=20, seed=number)
+        make_synthetic_video(
+            folder / f"clip{number}.mp4", scene_seconds=scenes, width=64, height=48, fps=20, seed=number
+        )
     imsave(folder / "picture.mp4", np.random.default_rng(0).random((24, 32, 3)), format="png")
     (folder / "notes.txt").write_text("not a video")
     return folder
@@ -56,7 +58,12 @@ def test_a_folder_with_a_bad_file_is_summarized_and_reported(library, model_dir,
     assert "Traceback" not in captured.err
     table = captured.out[captured.out.index("input ") :]
     # These clips' scenes are all longer than 15% of the clip: their summaries are trimmed windows.
-    for name, status in [("clip0.mp4", "trimmed"), ("clip1.mp4", "trimmed"), ("clip2.mp4", "trimmed"), ("picture.mp4", "failed")]:
+    for name, status in [
+        ("clip0.mp4", "trimmed"),
+        ("clip1.mp4", "trimmed"),
+        ("clip2.mp4", "trimmed"),
+        ("picture.mp4", "failed"),
+    ]:
         assert any(name in line and f" {status} " in line for line in table.splitlines())
     assert "0 ok, 3 trimmed, 0 skipped, 1 failed of 4 inputs" in table and "notes.txt" not in table
 
@@ -65,7 +72,9 @@ def test_a_folder_with_a_bad_file_is_summarized_and_reported(library, model_dir,
     )
     report = json.loads((out / "summarize_report.json").read_text())
     assert report["counts"] == {"ok": 0, "trimmed": 3, "skipped": 0, "failed": 1}
-    assert [entry["input"] for entry in report["inputs"]] == [str(library / n) for n in ("clip0.mp4", "clip1.mp4", "clip2.mp4", "picture.mp4")]
+    assert [entry["input"] for entry in report["inputs"]] == [
+        str(library / n) for n in ("clip0.mp4", "clip1.mp4", "clip2.mp4", "picture.mp4")
+    ]
 
     # Running again is refused before any work (nothing is replaced without asking) ...
     before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
@@ -149,7 +158,16 @@ def test_a_run_where_everything_fails_leaves_no_folder(library, model_dir, tmp_p
 def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir, tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, "-m", "pglsum_hf.cli", "summarize", str(library), *map(str, _options(model_dir, out)), "--num_processes", "2"]
+    command = [
+        sys.executable,
+        "-m",
+        "pglsum_hf.cli",
+        "summarize",
+        str(library),
+        *map(str, _options(model_dir, out)),
+        "--num_processes",
+        "2",
+    ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 1, result.stderr[-3000:]  # picture.mp4 fails, the others do not
     report = json.loads((out / "summarize_report.json").read_text())
@@ -161,13 +179,22 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
 
 def test_a_missing_model_folder_is_one_line(library, tmp_path, capsys):
     out = tmp_path / "out"
-    assert cli(library / "clip0.mp4", "--model", tmp_path / "no_model", "--output_dir", out, "--feature_weights", "random") == 2
+    assert (
+        cli(
+            library / "clip0.mp4", "--model", tmp_path / "no_model", "--output_dir", out, "--feature_weights", "random"
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith(f"pglsum summarize: --model: {tmp_path / 'no_model'}: ") and "Traceback" not in "\n".join(err)
+    assert err[-1].startswith(
+        f"pglsum summarize: --model: {tmp_path / 'no_model'}: "
+    ) and "Traceback" not in "\n".join(err)
     assert not out.exists()
 
 
-def test_a_failure_while_writing_removes_the_folders_the_job_created(library, model_dir, tmp_path, monkeypatch, capsys):
+def test_a_failure_while_writing_removes_the_folders_the_job_created(
+    library, model_dir, tmp_path, monkeypatch, capsys
+):
     from pglsum_hf.video import writing
 
     def broken_plot(*args, **kwargs):

@@ -21,7 +21,9 @@ def _decode(path, sample_rate=15, batch_size=8):
     [(97, 61, 29.97, True), (160, 120, 24, False), (98, 62, 25, True)],
 )
 def test_decoding_counts_samples_and_times_every_frame(tmp_path, width, height, fps, audio):
-    video = make_synthetic_video(tmp_path / "v.mp4", scene_seconds=[1.0, 2.2], width=width, height=height, fps=fps, audio=audio)
+    video = make_synthetic_video(
+        tmp_path / "v.mp4", scene_seconds=[1.0, 2.2], width=width, height=height, fps=fps, audio=audio
+    )
     info, batches = _decode(video.path, sample_rate=7, batch_size=8)
 
     assert info.n_frames == video.n_frames
@@ -80,7 +82,9 @@ def test_summary_video_keeps_each_frames_timing(tmp_path, vfr_video):
 
 @pytest.fixture(scope="module")
 def good_video(tmp_path_factory):
-    return make_synthetic_video(tmp_path_factory.mktemp("good") / "good.mp4", scene_seconds=[2.0, 2.0], width=128, height=96, fps=25)
+    return make_synthetic_video(
+        tmp_path_factory.mktemp("good") / "good.mp4", scene_seconds=[2.0, 2.0], width=128, height=96, fps=25
+    )
 
 
 def test_missing_path_and_directory(tmp_path):
@@ -141,7 +145,10 @@ def test_a_file_corrupt_half_way(tmp_path, good_video):
 def test_a_truncated_file(tmp_path, good_video):
     # With the index first ("faststart"), a cut file still opens, but its frames stop early.
     whole = tmp_path / "whole.mp4"
-    with av.open(str(good_video.path)) as source, av.open(str(whole), "w", options={"movflags": "faststart"}) as target:
+    with (
+        av.open(str(good_video.path)) as source,
+        av.open(str(whole), "w", options={"movflags": "faststart"}) as target,
+    ):
         stream = target.add_stream_from_template(source.streams.video[0])
         for packet in source.demux(source.streams.video[0]):
             if packet.dts is not None:
@@ -150,7 +157,9 @@ def test_a_truncated_file(tmp_path, good_video):
     data = whole.read_bytes()
     path = tmp_path / "cut.mp4"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(VideoDecodeError, match=r"cut\.mp4: the file is truncated or corrupt: the container announces 100 frames"):
+    with pytest.raises(
+        VideoDecodeError, match=r"cut\.mp4: the file is truncated or corrupt: the container announces 100 frames"
+    ):
         _decode(path)
 
 
@@ -163,7 +172,9 @@ def test_sample_rate_must_be_positive(good_video):
 def test_seeking_to_the_selected_shots_writes_what_decoding_in_order_writes(tmp_path):
     from pglsum_hf.video import writing
 
-    clip = make_synthetic_video(tmp_path / "clip.mp4", scene_seconds=[2.0, 3.0, 2.0, 3.0], width=64, height=48, fps=20, audio=True)
+    clip = make_synthetic_video(
+        tmp_path / "clip.mp4", scene_seconds=[2.0, 3.0, 2.0, 3.0], width=64, height=48, fps=20, audio=True
+    )
     info, _ = _decode(clip.path, sample_rate=5)
     # Two touching segments (one run), one later segment that starts between keyframes.
     spans = [(40, 59), (60, 69), (143, 171)]

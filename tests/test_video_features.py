@@ -18,7 +18,9 @@ IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
 def torchvision_googlenet():
     """A GoogLeNet built exactly as torchvision builds it for its ImageNet weights (aux heads, transform_input)."""
     torch.manual_seed(1)
-    network = torchvision.models.googlenet(weights=None, aux_logits=True, transform_input=True, init_weights=True).eval()
+    network = torchvision.models.googlenet(
+        weights=None, aux_logits=True, transform_input=True, init_weights=True
+    ).eval()
     # Non-trivial batch-norm statistics, as trained weights have.
     for module in network.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
@@ -62,7 +64,9 @@ def test_local_weights_give_torchvisions_pool5(tmp_path, torchvision_googlenet, 
     assert not extractor.is_random and extractor.weights_description == str(path)
 
 
-def test_torch_cache_is_used_without_any_download(tmp_path, monkeypatch, torchvision_googlenet, frames, reference_pool5):
+def test_torch_cache_is_used_without_any_download(
+    tmp_path, monkeypatch, torchvision_googlenet, frames, reference_pool5
+):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     checkpoints = tmp_path / "hub" / "checkpoints"
     checkpoints.mkdir(parents=True)
@@ -95,7 +99,9 @@ def test_bad_weight_files_are_named(tmp_path):
         GoogLeNetFeatures(tmp_path / "missing.pth")
     wrong = tmp_path / "resnet.pth"
     torch.save({"conv.weight": torch.zeros(1)}, wrong)
-    with pytest.raises(FeatureWeightsError, match=r"resnet\.pth: not a torchvision GoogLeNet state dict: missing \d+ keys"):
+    with pytest.raises(
+        FeatureWeightsError, match=r"resnet\.pth: not a torchvision GoogLeNet state dict: missing \d+ keys"
+    ):
         GoogLeNetFeatures(wrong)
     garbage = tmp_path / "garbage.pth"
     garbage.write_bytes(b"not a checkpoint")
@@ -112,5 +118,7 @@ def test_random_weights_are_seeded_marked_and_leave_the_global_rng_alone(frames)
     assert first.is_random and "SYNTHETIC" in first.weights_description
     second = GoogLeNetFeatures("random", device="cpu")
     np.testing.assert_array_equal(first(frames), second(frames))
-    with pytest.raises(ValueError, match=r"expected uint8 frames of shape \[B, 224, 224, 3\], found \(2, 100, 100, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"expected uint8 frames of shape \[B, 224, 224, 3\], found \(2, 100, 100, 3\)"
+    ):
         second(np.zeros((2, 100, 100, 3), dtype=np.uint8))

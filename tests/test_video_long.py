@@ -55,7 +55,9 @@ def test_shots_and_scores_of_25000_steps_stay_within_8_gb():
     # All cores: scoring 25,000 steps is most of this test's time.
     env = {**os.environ, "OMP_NUM_THREADS": str(os.cpu_count() or 1), "PYTHONPATH": os.pathsep.join(sys.path)}
     argv = [str(N_STEPS), str(ADDRESS_SPACE_CAP_GB), str(PROBE_STEPS), str(PROBE_LIMIT_GB)]
-    result = subprocess.run([sys.executable, "-c", _CHILD, *argv], env=env, capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, *argv], env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     assert figures["probe_growth_gb"] <= PROBE_LIMIT_GB, (

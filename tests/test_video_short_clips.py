@@ -51,7 +51,9 @@ def clips(tmp_path_factory):
     return {
         "single_take_10s": make_synthetic_video(folder / "single_take_10s.mp4", scene_seconds=[10.0], **small).path,
         "still_6s": _still_video(folder / "still_6s.mp4", 6.0),
-        "three_equal_4s": make_synthetic_video(folder / "three_equal_4s.mp4", scene_seconds=[4.0, 4.0, 4.0], seed=3, **small).path,
+        "three_equal_4s": make_synthetic_video(
+            folder / "three_equal_4s.mp4", scene_seconds=[4.0, 4.0, 4.0], seed=3, **small
+        ).path,
         "half_second": make_synthetic_video(folder / "half_second.mp4", scene_seconds=[0.5], **small).path,
         "one_frame": make_synthetic_video(folder / "one_frame.mp4", scene_seconds=[1 / FPS], **small).path,
     }
@@ -121,7 +123,10 @@ def test_max_seconds_beyond_the_video_is_clamped(summarizer, clips):
 
 def test_scores_that_are_not_finite_are_an_error(summarizer):
     features = np.random.default_rng(0).normal(size=(30, 1024)).astype(np.float32) * 1e30
-    with pytest.raises(PGLSumError, match=r"huge\.mp4: the model gave NaN or infinite importance scores; the features reach 4\.\d+e\+30"):
+    with pytest.raises(
+        PGLSumError,
+        match=r"huge\.mp4: the model gave NaN or infinite importance scores; the features reach 4\.\d+e\+30",
+    ):
         summarizer.score(features, "huge.mp4")
     features[3, 5] = np.nan
     with pytest.raises(PGLSumError, match=r"huge\.mp4: the frame features hold NaN"):

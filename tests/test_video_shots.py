@@ -103,7 +103,7 @@ def test_windows_tile_the_sequence_with_context_on_both_sides():
     windows = kts_windows(1000, window=200, overlap=60)
     assert windows[0][0] == windows[0][2] == 0 and windows[-1][1] == windows[-1][3] == 1000
     assert all(end - start == 200 for start, end, _, _ in windows)
-    for (start, end, _, keep_end), (next_start, _, next_keep_start, _) in itertools.pairwise(windows):
+    for (_, end, _, keep_end), (next_start, _, next_keep_start, _) in itertools.pairwise(windows):
         assert keep_end == next_keep_start  # kept parts tile [0, n)
         assert keep_end - next_start >= 30 and end - keep_end >= 30  # overlap / 2 of context either side
     with pytest.raises(ValueError, match="overlap must be an integer in"):
@@ -121,7 +121,14 @@ def test_windowed_kts_finds_every_cut_of_a_long_sequence():
     assert shots[1:, 0].tolist() == [cut * 15 for cut in cuts]
 
 
-@pytest.mark.parametrize(("options", "message"), [({"vmax": float("nan")}, "vmax must be a finite number > 0"), ({"vmax": -1.0}, "vmax must be"), ({"max_change_points": -2}, "max_change_points must be >= 0")])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"vmax": float("nan")}, "vmax must be a finite number > 0"),
+        ({"vmax": -1.0}, "vmax must be"),
+        ({"max_change_points": -2}, "max_change_points must be >= 0"),
+    ],
+)
 def test_bad_kts_settings_are_refused(options, message):
     with pytest.raises(ValueError, match=message):
         windowed_kts(np.ones((5, 4)), **options)

@@ -15,8 +15,7 @@ from transformers import pipeline
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.cli import run
-from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video
-from pglsum_hf.video import writing
+from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video, writing
 from pglsum_hf.video.summarize import main as summarize_main
 
 SAMPLE_RATE = 15
@@ -50,10 +49,21 @@ def videos(workdir):
     """An odd-sized 29.97 fps video with sound, and a 24 fps one without."""
     return {
         "odd_ntsc_audio": make_synthetic_video(
-            workdir / "inputs" / "odd_ntsc_audio.mp4", scene_seconds=[3.0, 1.5, 4.0, 2.0, 5.0, 2.5], width=97, height=61, fps=29.97, audio=True, seed=1
+            workdir / "inputs" / "odd_ntsc_audio.mp4",
+            scene_seconds=[3.0, 1.5, 4.0, 2.0, 5.0, 2.5],
+            width=97,
+            height=61,
+            fps=29.97,
+            audio=True,
+            seed=1,
         ),
         "film_silent": make_synthetic_video(
-            workdir / "inputs" / "film_silent.mp4", scene_seconds=[1.5, 3.0, 1.0, 2.5, 1.5, 2.5], width=160, height=120, fps=24, seed=2
+            workdir / "inputs" / "film_silent.mp4",
+            scene_seconds=[1.5, 3.0, 1.0, 2.5, 1.5, 2.5],
+            width=160,
+            height=120,
+            fps=24,
+            seed=2,
         ),
     }
 
@@ -114,13 +124,21 @@ def test_json_and_plot_describe_the_summary(videos, summaries):
     assert shots[0, 0] == 0 and shots[-1, 1] == video.n_frames - 1 and np.all(shots[1:, 0] == shots[:-1, 1] + 1)
     assert record["picks"] == list(range(0, video.n_frames, SAMPLE_RATE))
     assert len(record["scores"]) == len(record["picks"]) and all(0 <= s <= 1 for s in record["scores"])
-    assert [[s["start_frame"], s["end_frame"]] for s in record["segments"]] == [record["shots"][i] for i in record["selected_shots"]]
+    assert [[s["start_frame"], s["end_frame"]] for s in record["segments"]] == [
+        record["shots"][i] for i in record["selected_shots"]
+    ]
     for segment in record["segments"]:
         assert segment["start_time"] == pytest.approx(segment["start_frame"] / fps, abs=1e-3)
         assert segment["end_time"] == pytest.approx((segment["end_frame"] + 1) / fps, abs=1e-3)
-        assert segment["score"] == pytest.approx(record["shot_scores"][record["shots"].index([segment["start_frame"], segment["end_frame"]])])
+        assert segment["score"] == pytest.approx(
+            record["shot_scores"][record["shots"].index([segment["start_frame"], segment["end_frame"]])]
+        )
     frames, _, _ = _decode_all(record["outputs"]["video"])
-    assert record["summary_frames"] == len(frames) == sum(s["end_frame"] - s["start_frame"] + 1 for s in record["segments"])
+    assert (
+        record["summary_frames"]
+        == len(frames)
+        == sum(s["end_frame"] - s["start_frame"] + 1 for s in record["segments"])
+    )
     assert record["n_frames"] == video.n_frames and record["has_audio"] is True
     # Random feature weights are declared.
     assert record["feature_extractor"]["random"] is True and "SYNTHETIC" in record["note"]
@@ -137,7 +155,9 @@ def test_max_seconds_budget(summarizer, summaries):
     assert limited.budget is None and limited.max_seconds == 4.0
 
 
-def test_pipeline_cli_and_api_give_the_same_segments(model_dir, extractor, summarizer, videos, summaries, workdir, capsys):
+def test_pipeline_cli_and_api_give_the_same_segments(
+    model_dir, extractor, summarizer, videos, summaries, workdir, capsys
+):
     path = videos["film_silent"].path
     api = summaries["film_silent"].to_dict()
 
@@ -147,7 +167,10 @@ def test_pipeline_cli_and_api_give_the_same_segments(model_dir, extractor, summa
     assert from_pipeline["outputs"] == {}  # no output_dir: nothing written
 
     out = workdir / "cli"
-    assert summarize_main([str(path), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"]) == 0
+    assert (
+        summarize_main([str(path), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"])
+        == 0
+    )
     from_cli = json.loads((out / "film_silent.json").read_text())
     assert from_cli["segments"] == api["segments"] and from_cli["shots"] == api["shots"]
     assert (out / "film_silent.mp4").is_file() and (out / "film_silent.png").is_file()
@@ -166,7 +189,9 @@ def _files(folder):
 def test_cli_errors_name_the_file_and_leave_nothing(model_dir, videos, workdir, capsys):
     out = workdir / "errors"
     missing = str(workdir / "missing.mp4")
-    assert run("summarize", lambda: summarize_main([missing, "--model", str(model_dir), "--output_dir", str(out)])) == 2
+    assert (
+        run("summarize", lambda: summarize_main([missing, "--model", str(model_dir), "--output_dir", str(out)])) == 2
+    )
     assert f"pglsum summarize: INPUT: {missing}: video file not found" in capsys.readouterr().err and not out.exists()
 
     damaged = workdir / "inputs" / "damaged.mp4"
@@ -176,7 +201,9 @@ def test_cli_errors_name_the_file_and_leave_nothing(model_dir, videos, workdir, 
     data = bytearray(source.read_bytes())
     data[positions[len(positions) // 2] : positions[-1]] = bytes(positions[-1] - positions[len(positions) // 2])
     damaged.write_bytes(bytes(data))
-    code = summarize_main([str(source), str(damaged), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"])
+    code = summarize_main(
+        [str(source), str(damaged), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"]
+    )
     assert code == 1
     assert "damaged.mp4: the file is corrupt" in capsys.readouterr().err
     assert _files(out) == ["film_silent.json", "film_silent.mp4", "film_silent.png", "summarize_report.json"]
@@ -203,7 +230,9 @@ def test_overwriting_the_input_is_refused(summaries):
 
 def test_model_input_size_must_match_the_features(extractor, summarizer, summaries):
     model = PGLSumModel(PGLSumConfig(input_size=512))
-    with pytest.raises(ValueError, match=r"the feature extractor: the model small-model expects 512-d frame features .* gets 1024-d"):
+    with pytest.raises(
+        ValueError, match=r"the feature extractor: the model small-model expects 512-d frame features .* gets 1024-d"
+    ):
         VideoSummarizer(model, extractor, model_name="small-model")
     # Features from elsewhere are checked too, naming their video.
     with pytest.raises(ValueError, match=r"clip\.mp4: the model .* expects 1024-d frame features .* gets 512-d"):

@@ -37,14 +37,42 @@ def build_parser() -> argparse.ArgumentParser:
         help="GoogLeNet weights as for `pglsum summarize`: a local state dict, or `random` (SYNTHETIC, said on the page); "
         "default: torchvision's ImageNet weights (cache or download)",
     )
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to serve on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to serve on (default {DEFAULT_HOST}; 0.0.0.0 for every interface)",
+    )
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--max_minutes", type=float, default=DEFAULT_MAX_MINUTES, help="longest video accepted, in minutes (default 30)")
-    parser.add_argument("--concurrency", type=int, default=1, help="videos summarized at once; the others wait in the queue (default 1)")
+    parser.add_argument(
+        "--max_minutes",
+        type=float,
+        default=DEFAULT_MAX_MINUTES,
+        help="longest video accepted, in minutes (default 30)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="videos summarized at once; the others wait in the queue (default 1)",
+    )
     parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
-    parser.add_argument("--examples_dir", default=None, help="cache folder of the SYNTHETIC example videos (default: in the temporary folder)")
-    parser.add_argument("--export_space", metavar="DIR", default=None, help="write a Hugging Face Space folder running this page, instead of serving it")
-    parser.add_argument("--push_to_hub", metavar="OWNER/NAME", default=None, help="upload the Space (with --export_space DIR: that folder) to this Space repository")
+    parser.add_argument(
+        "--examples_dir",
+        default=None,
+        help="cache folder of the SYNTHETIC example videos (default: in the temporary folder)",
+    )
+    parser.add_argument(
+        "--export_space",
+        metavar="DIR",
+        default=None,
+        help="write a Hugging Face Space folder running this page, instead of serving it",
+    )
+    parser.add_argument(
+        "--push_to_hub",
+        metavar="OWNER/NAME",
+        default=None,
+        help="upload the Space (with --export_space DIR: that folder) to this Space repository",
+    )
     parser.add_argument("--private", action="store_true", help="with --push_to_hub: create the Space private")
     parser.add_argument("--overwrite", action="store_true", help="with --export_space: replace a non-empty DIR")
     return parser
@@ -100,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     loaded = load_summarizer(args.model, args.feature_weights, args.device)
     for note in loaded.notes:
         print(f"NOTE: {note}", file=sys.stderr)
-    demo = build_demo(max_minutes=args.max_minutes, examples_dir=args.examples_dir, concurrency_limit=args.concurrency, loaded=loaded)
+    demo = build_demo(
+        max_minutes=args.max_minutes, examples_dir=args.examples_dir, concurrency_limit=args.concurrency, loaded=loaded
+    )
     serve(demo, host=args.host, port=args.port, allowed_paths=[args.examples_dir] if args.examples_dir else None)
     return 0
 

@@ -14,10 +14,19 @@ from pathlib import Path
 # name -> make_synthetic_video arguments. Uneven scenes, so the knapsack has real choices to make.
 EXAMPLE_VIDEOS: dict[str, dict] = {
     "synthetic_six_scenes_with_sound.mp4": {
-        "scene_seconds": [4.0, 2.0, 6.0, 3.0, 5.0, 4.0], "width": 320, "height": 180, "fps": 25, "audio": True, "seed": 3
+        "scene_seconds": [4.0, 2.0, 6.0, 3.0, 5.0, 4.0],
+        "width": 320,
+        "height": 180,
+        "fps": 25,
+        "audio": True,
+        "seed": 3,
     },
     "synthetic_ten_short_scenes.mp4": {
-        "scene_seconds": [1.5, 3.0, 1.0, 2.5, 2.0, 1.0, 3.5, 1.5, 2.0, 2.0], "width": 320, "height": 240, "fps": 30, "seed": 4
+        "scene_seconds": [1.5, 3.0, 1.0, 2.5, 2.0, 1.0, 3.5, 1.5, 2.0, 2.0],
+        "width": 320,
+        "height": 240,
+        "fps": 30,
+        "seed": 4,
     },
 }
 

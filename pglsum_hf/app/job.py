@@ -104,7 +104,14 @@ def _short_paths(message: str, path: Path) -> str:
 def segment_rows(summary) -> list[list]:
     """The selected segments as table rows: number, frames, times (s, 2 decimals), score (4 decimals)."""
     return [
-        [number, segment.start_frame, segment.end_frame, round(segment.start_time, 2), round(segment.end_time, 2), round(segment.score, 4)]
+        [
+            number,
+            segment.start_frame,
+            segment.end_frame,
+            round(segment.start_time, 2),
+            round(segment.end_time, 2),
+            round(segment.score, 4),
+        ]
         for number, segment in enumerate(summary.segments, start=1)
     ]
 
@@ -112,7 +119,11 @@ def segment_rows(summary) -> list[list]:
 def describe(summary) -> str:
     """One Markdown line about the result: shots, selected segments, lengths, budget."""
     info = summary.info
-    budget = f"at most {summary.max_seconds:g} s" if summary.max_seconds is not None else f"{summary.budget:.0%} of the video"
+    budget = (
+        f"at most {summary.max_seconds:g} s"
+        if summary.max_seconds is not None
+        else f"{summary.budget:.0%} of the video"
+    )
     line = (
         f"**{len(summary.segments)} of {len(summary.shots)} shots selected**: a summary of "
         f"{summary.summary_duration:.1f} s from {info.duration:.1f} s of video (budget: {budget})."

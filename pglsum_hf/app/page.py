@@ -144,21 +144,49 @@ def build_demo(
         with gr.Row():
             with gr.Column(scale=1):
                 video = gr.Video(label="Video", sources=["upload"], elem_id="input_video")
-                budget_mode = gr.Radio(list(BUDGET_MODES), value=BUDGET_PROPORTION, label="Budget", elem_id="budget_mode")
+                budget_mode = gr.Radio(
+                    list(BUDGET_MODES), value=BUDGET_PROPORTION, label="Budget", elem_id="budget_mode"
+                )
                 proportion = gr.Slider(
-                    0.01, 1.0, value=DEFAULT_PROPORTION, step=0.01, label="Summary length (proportion of the video)", elem_id="proportion"
+                    0.01,
+                    1.0,
+                    value=DEFAULT_PROPORTION,
+                    step=0.01,
+                    label="Summary length (proportion of the video)",
+                    elem_id="proportion",
                 )
                 max_seconds = gr.Number(
-                    value=DEFAULT_MAX_SECONDS, minimum=0, label="Summary length (maximum seconds)", visible=False, elem_id="max_seconds"
+                    value=DEFAULT_MAX_SECONDS,
+                    minimum=0,
+                    label="Summary length (maximum seconds)",
+                    visible=False,
+                    elem_id="max_seconds",
                 )
                 button = gr.Button("Summarize", variant="primary", elem_id="summarize")
-                gr.Examples([[str(path)] for path in examples], inputs=[video], label="SYNTHETIC example videos (known scene cuts)")
+                gr.Examples(
+                    [[str(path)] for path in examples],
+                    inputs=[video],
+                    label="SYNTHETIC example videos (known scene cuts)",
+                )
             with gr.Column(scale=2):
                 status = gr.Markdown(elem_id="status")
                 summary_video = gr.Video(label="Summary video", interactive=False, height=360, elem_id="summary_video")
-                plot = gr.Image(label="Importance scores and selected shots", show_label=False, type="filepath", interactive=False, elem_id="plot")
-                table = gr.Dataframe(value=_empty_table(), label="Selected segments", interactive=False, elem_id="segments")
-                downloads = gr.File(label="Downloads: JSON and summary video", file_count="multiple", interactive=False, elem_id="downloads")
+                plot = gr.Image(
+                    label="Importance scores and selected shots",
+                    show_label=False,
+                    type="filepath",
+                    interactive=False,
+                    elem_id="plot",
+                )
+                table = gr.Dataframe(
+                    value=_empty_table(), label="Selected segments", interactive=False, elem_id="segments"
+                )
+                downloads = gr.File(
+                    label="Downloads: JSON and summary video",
+                    file_count="multiple",
+                    interactive=False,
+                    elem_id="downloads",
+                )
         budget_mode.change(show_budget, budget_mode, [proportion, max_seconds], queue=False)
         button.click(
             summarize,

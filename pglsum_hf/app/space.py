@@ -50,7 +50,9 @@ def space_requirements() -> list[str]:
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as error:
-        raise OptionError("--export_space", f"cannot list the dependencies of {DISTRIBUTION}: it is not installed") from error
+        raise OptionError(
+            "--export_space", f"cannot list the dependencies of {DISTRIBUTION}: it is not installed"
+        ) from error
     needed = []
     for line in declared:
         requirement, _, marker = line.partition(";")
@@ -118,7 +120,9 @@ def check_space_inputs(model: str | None, feature_weights: str | None) -> None:
     if is_local(model) and not (Path(model) / "config.json").is_file():
         raise OptionError("--model", f"{model} is not a model folder: expected a config.json in it")
     if feature_weights is not None and str(feature_weights) != "random" and not Path(feature_weights).is_file():
-        raise OptionError("--feature_weights", f"file not found: {feature_weights} (expected a GoogLeNet state dict, or `random`)")
+        raise OptionError(
+            "--feature_weights", f"file not found: {feature_weights} (expected a GoogLeNet state dict, or `random`)"
+        )
 
 
 def export_space(

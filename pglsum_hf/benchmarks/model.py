@@ -221,7 +221,9 @@ def length_rows(lengths: list[int], args: argparse.Namespace) -> list[dict]:
 
 
 def _print_lengths(rows: list[dict]) -> None:
-    print(f"{'device':<34} {'precision':<9} {'compiled':<8} {'T':>7} {'seconds':>9} {'peak RSS GB':>12} {'CUDA GB':>8}")
+    print(
+        f"{'device':<34} {'precision':<9} {'compiled':<8} {'T':>7} {'seconds':>9} {'peak RSS GB':>12} {'CUDA GB':>8}"
+    )
     for row in rows:
         where = f"{row['device']} ({row.get('hardware', '?')})"
         if "error" in row:
@@ -236,7 +238,9 @@ def _lengths(value: str) -> list[int]:
     try:
         lengths = [int(part) for part in value.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated frame counts like 1000,5000; got {value!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated frame counts like 1000,5000; got {value!r}"
+        ) from None
     if not lengths or min(lengths) < 1:
         raise argparse.ArgumentTypeError(f"expected positive frame counts; got {value!r}")
     return lengths
@@ -247,13 +251,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pglsum benchmark model",
         description="Seconds and peak memory of one video per length; optionally a SumMe batch, batched vs looped.",
     )
-    parser.add_argument("--lengths", type=_lengths, default=[1000, 5000, 10000, 30000], help="frames per video, comma-separated")
-    parser.add_argument("--summe_batch", action="store_true", help="also time a SumMe-sized batch, batched vs one at a time")
+    parser.add_argument(
+        "--lengths", type=_lengths, default=[1000, 5000, 10000, 30000], help="frames per video, comma-separated"
+    )
+    parser.add_argument(
+        "--summe_batch", action="store_true", help="also time a SumMe-sized batch, batched vs one at a time"
+    )
     parser.add_argument("--output", type=Path, default=Path("benchmark_model.json"), help="JSON file to write")
     parser.add_argument("--repeats", type=int, default=1, help="timed runs per figure (median reported)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed runs first (SumMe batch)")
     parser.add_argument("--compile_max_length", type=int, default=10000, help="longest video timed with torch.compile")
-    parser.add_argument("--devices", nargs="+", default=None, help="devices to time (default: cpu, and cuda when available)")
+    parser.add_argument(
+        "--devices", nargs="+", default=None, help="devices to time (default: cpu, and cuda when available)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--_one", help=argparse.SUPPRESS)  # one length, in a subprocess
@@ -310,14 +320,21 @@ def summe_batch(args: argparse.Namespace) -> dict[str, Any]:
     import torch
 
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    runs = [(torch.device(name), precision) for name in devices for precision in ("fp32", "bf16") if name != "cpu" or precision == "fp32"]
+    runs = [
+        (torch.device(name), precision)
+        for name in devices
+        for precision in ("fp32", "bf16")
+        if name != "cpu" or precision == "fp32"
+    ]
     lengths = summe_lengths()
     results = []
     for device, precision in tqdm(runs, desc="SumMe batch", unit="configuration"):
         result = benchmark_device(device, precision, max(args.repeats, 3), args.warmup, args.seed)
         result["hardware"] = _describe(device)
         results.append(result)
-    print(f"PGL-SUM, {len(lengths)} SumMe-length videos ({min(lengths)}..{max(lengths)} frames, {sum(lengths)} in all)")
+    print(
+        f"PGL-SUM, {len(lengths)} SumMe-length videos ({min(lengths)}..{max(lengths)} frames, {sum(lengths)} in all)"
+    )
     print(f"{'device':<28} {'precision':<9} {'step':<10} {'batched s':>10} {'loop s':>10} {'speed-up':>9}")
     for result in results:
         for kind in ("train", "inference"):

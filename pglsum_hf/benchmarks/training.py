@@ -91,7 +91,9 @@ def epoch_flops(run: Any) -> float:
     return model_flops(lengths, model.config) * trained / len(lengths)
 
 
-def time_modes(h5_path: Path, profile: str, device: str, precision: str, epochs: int, warmup: int) -> list[dict[str, Any]]:
+def time_modes(
+    h5_path: Path, profile: str, device: str, precision: str, epochs: int, warmup: int
+) -> list[dict[str, Any]]:
     """Median seconds per training epoch of ``profile``'s data, per-video and batched, on one device and precision.
 
     The two modes take turns epoch by epoch (``warmup`` untimed rounds, then ``epochs`` timed ones), so a change in
@@ -155,10 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", default="benchmark_training.json", help="Where the JSON results go.")
     parser.add_argument("--profiles", nargs="+", default=["summe", "tvsum"], choices=["tiny", "summe", "tvsum"])
     parser.add_argument("--epochs", type=int, default=5, help="Timed epochs per mode (the median is reported).")
-    parser.add_argument("--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels, cached batches).")
-    parser.add_argument("--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder).")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice).")
-    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file and synthetic files in --data_dir.")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels, cached batches)."
+    )
+    parser.add_argument(
+        "--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder)."
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice)."
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="Replace an existing --output file and synthetic files in --data_dir."
+    )
     return parser
 
 
@@ -178,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch  # after the checks: --help stays light
 
     from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     configurations = [("cpu", "no")]
@@ -202,13 +213,20 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 seconds = {row["mode"]: row["seconds_per_epoch"] for row in rows}
                 speed_up = seconds["per_video"] / seconds["batched"]
-                print(f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {speed_up:.2f}x", flush=True)
+                print(
+                    f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {speed_up:.2f}x",
+                    flush=True,
+                )
     payload = {
         "benchmark": "training seconds per epoch, batched vs per_video",
-        "machine": {"platform": platform.platform(), "torch": torch.__version__, "threads": torch.get_num_threads(),
-                    "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-                    # Other work on the machine slows every figure alike; the load says how busy it was.
-                    "load_average_at_end": os.getloadavg()},  # fmt: skip
+        "machine": {
+            "platform": platform.platform(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            # Other work on the machine slows every figure alike; the load says how busy it was.
+            "load_average_at_end": os.getloadavg(),
+        },  # fmt: skip
         "results": results,
     }
     write_json(args.output, payload)

@@ -118,7 +118,12 @@ def _flop_fraction(extractor, frames: int) -> dict[str, float]:
     flops = googlenet_flops(extractor.network)
     achieved = frames * flops / extractor.seconds
     limit = gemm_rate(extractor.device.type)
-    return {"gflop_per_frame": flops / 1e9, "achieved_gflops": achieved / 1e9, "gemm_gflops": limit / 1e9, "fraction": achieved / limit}
+    return {
+        "gflop_per_frame": flops / 1e9,
+        "achieved_gflops": achieved / 1e9,
+        "gemm_gflops": limit / 1e9,
+        "fraction": achieved / limit,
+    }
 
 
 def time_kts(n: int = 1200, seed: int = 0) -> dict[str, float]:
@@ -146,7 +151,7 @@ def time_kts(n: int = 1200, seed: int = 0) -> dict[str, float]:
     return seconds
 
 
-def googlenet_flops(network: "torch.nn.Module", size: int = 224) -> float:
+def googlenet_flops(network: torch.nn.Module, size: int = 224) -> float:
     """Floating-point operations (multiply + add = 2) of one frame through ``network``'s convolutions and linear layers."""
     import torch
 
@@ -160,7 +165,9 @@ def googlenet_flops(network: "torch.nn.Module", size: int = 224) -> float:
         elif isinstance(module, torch.nn.Linear):
             total += 2.0 * output.numel() * module.in_features
 
-    handles = [m.register_forward_hook(count) for m in network.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    handles = [
+        m.register_forward_hook(count) for m in network.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))
+    ]
     try:
         with torch.inference_mode():
             network(torch.zeros(1, 3, size, size, device=next(network.parameters()).device))
@@ -254,7 +261,12 @@ def run_long(address_space_gb: float = LONG_ADDRESS_SPACE_GB) -> dict[str, Any]:
     runs = {}
     for n in LONG_STEPS:
         print(f"shots + scores on {n} steps ...", flush=True)
-        result = subprocess.run([sys.executable, "-c", _LONG_CHILD, str(n), str(address_space_gb)], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, "-c", _LONG_CHILD, str(n), str(address_space_gb)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode == 0:
             runs[str(n)] = json.loads(result.stdout.strip().splitlines()[-1])
         else:
@@ -287,7 +299,9 @@ def main_long(output: str) -> int:
         )
     if ratio is not None:
         verdict = "meets" if ratio <= LONG_TARGET_RATIO else "misses"
-        print(f"time({LONG_STEPS[1]}) / time({LONG_STEPS[0]}) = {ratio:.2f} ({verdict} the <= {LONG_TARGET_RATIO:g} target)")
+        print(
+            f"time({LONG_STEPS[1]}) / time({LONG_STEPS[0]}) = {ratio:.2f} ({verdict} the <= {LONG_TARGET_RATIO:g} target)"
+        )
         # Global attention over all T steps costs T^2 operations whatever its memory, so the parts are shown apart.
         for part in ("shots", "scores"):
             results[f"time_ratio_{part}"] = last["seconds"][part] / first["seconds"][part]
@@ -312,13 +326,25 @@ def _environment() -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pglsum benchmark video", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", default=None, help="Where the JSON results go (default benchmark_video.json, or benchmark_video_long.json with --long).")
-    parser.add_argument("--long", action="store_true", help="Time shots + scores on 6,000 and 24,000 steps, with peak memory, instead.")
-    parser.add_argument("--seconds", type=float, default=300.0, help="Length of the synthetic video (default: 5 minutes).")
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="Where the JSON results go (default benchmark_video.json, or benchmark_video_long.json with --long).",
+    )
+    parser.add_argument(
+        "--long", action="store_true", help="Time shots + scores on 6,000 and 24,000 steps, with peak memory, instead."
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=300.0, help="Length of the synthetic video (default: 5 minutes)."
+    )
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument("--video", default=None, help="Keep the synthetic video here and reuse it when it exists (default: a temporary file).")
+    parser.add_argument(
+        "--video",
+        default=None,
+        help="Keep the synthetic video here and reuse it when it exists (default: a temporary file).",
+    )
     parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file.")
     return parser
 
@@ -359,8 +385,13 @@ def main(argv: list[str] | None = None) -> int:
             n_scenes = int(args.seconds // (sum(scene_seconds) / len(scene_seconds))) + 1
             lengths = (scene_seconds * (n_scenes // len(scene_seconds) + 1))[:n_scenes]
             lengths[-1] -= sum(lengths) - args.seconds  # exactly args.seconds long
-            print(f"making a SYNTHETIC {args.seconds:.0f} s {args.width}x{args.height} {args.fps:g} fps video ...", flush=True)
-            make_synthetic_video(video, scene_seconds=lengths, width=args.width, height=args.height, fps=args.fps, audio=True)
+            print(
+                f"making a SYNTHETIC {args.seconds:.0f} s {args.width}x{args.height} {args.fps:g} fps video ...",
+                flush=True,
+            )
+            make_synthetic_video(
+                video, scene_seconds=lengths, width=args.width, height=args.height, fps=args.fps, audio=True
+            )
         devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
         load_before = os.getloadavg()[0]
         runs = {device: time_stages(video, device, Path(workdir) / f"out_{device}") for device in devices}
@@ -368,7 +399,14 @@ def main(argv: list[str] | None = None) -> int:
 
     results = {
         "benchmark": "video",
-        "video": {"seconds": args.seconds, "width": args.width, "height": args.height, "fps": args.fps, "audio": True, "synthetic": True},
+        "video": {
+            "seconds": args.seconds,
+            "width": args.width,
+            "height": args.height,
+            "fps": args.fps,
+            "audio": True,
+            "synthetic": True,
+        },
         "target_fraction": TARGET_FRACTION,
         "runs": runs,
         "kts_1200_sampled_frames_seconds": kts,
@@ -397,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in kts.items():
         print(f"  {name:<32} {value:8.2f} s")
     load = results["environment"]["load_average_1min"]
-    print(f"\nload average (1 min) before / after: {load['before']:.1f} / {load['after']:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"\nload average (1 min) before / after: {load['before']:.1f} / {load['after']:.1f} on {os.cpu_count()} CPUs"
+    )
     print(f"saved {output}")
     return 0

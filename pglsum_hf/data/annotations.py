@@ -55,7 +55,11 @@ def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
             lengths = {len(row) for row in rows}
             if len(lengths) > 1:
                 raise DataFormatError(
-                    path, videos[-1].video_name, "user_scores", "every annotator row of a video to have the same length", sorted(lengths)
+                    path,
+                    videos[-1].video_name,
+                    "user_scores",
+                    "every annotator row of a video to have the same length",
+                    sorted(lengths),
                 )
             videos[-1].user_scores = np.stack(rows)
             rows.clear()
@@ -63,21 +67,41 @@ def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
     try:
         text_lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as error:
-        raise DataFormatError(path, None, None, "UTF-8 text (tab-separated id, category, scores)", f"undecodable byte at offset {error.start}") from None
+        raise DataFormatError(
+            path,
+            None,
+            None,
+            "UTF-8 text (tab-separated id, category, scores)",
+            f"undecodable byte at offset {error.start}",
+        ) from None
     for line_number, line in enumerate(text_lines, start=1):
         if not line.strip():
             continue
         columns = line.rstrip("\r\n").split("\t")
         if len(columns) != 3:
-            raise DataFormatError(path, None, f"line {line_number}", "3 tab-separated columns (id, category, scores)", f"{len(columns)} columns")
+            raise DataFormatError(
+                path,
+                None,
+                f"line {line_number}",
+                "3 tab-separated columns (id, category, scores)",
+                f"{len(columns)} columns",
+            )
         name, category, text = columns
         if not videos or videos[-1].video_name != name:
             close_block()
             videos.append(VideoAnnotation(name, category, np.empty((0, 0), np.uint8)))
         scores = _parse_scores(text)
         if scores is None or scores.size == 0 or scores.min() < low or scores.max() > high:
-            found = "non-integer values" if scores is None else f"values in [{scores.min()}, {scores.max()}]" if scores.size else "no scores"
-            raise DataFormatError(path, name, f"user_scores (line {line_number})", f"integer scores {low}..{high}", found)
+            found = (
+                "non-integer values"
+                if scores is None
+                else f"values in [{scores.min()}, {scores.max()}]"
+                if scores.size
+                else "no scores"
+            )
+            raise DataFormatError(
+                path, name, f"user_scores (line {line_number})", f"integer scores {low}..{high}", found
+            )
         rows.append(scores)
     close_block()
     if not videos:
@@ -86,18 +110,35 @@ def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
 
 
 def assign_to_videos(
-    annotations: Sequence[VideoAnnotation], video_ids: Sequence[str], path: str | os.PathLike, data_file: str | os.PathLike
+    annotations: Sequence[VideoAnnotation],
+    video_ids: Sequence[str],
+    path: str | os.PathLike,
+    data_file: str | os.PathLike,
 ) -> dict[str, VideoAnnotation]:
     """``{video_id: annotation}``: the i-th block belongs to ``video_i``, one block per video of ``data_file``."""
     expected = [f"video_{index}" for index in range(1, len(video_ids) + 1)]
     if list(video_ids) != expected:
-        raise DataFormatError(data_file, None, None, f"videos video_1..video_{len(expected)} (annotation blocks match them by position)", list(video_ids)[:5])
+        raise DataFormatError(
+            data_file,
+            None,
+            None,
+            f"videos video_1..video_{len(expected)} (annotation blocks match them by position)",
+            list(video_ids)[:5],
+        )
     if len(annotations) != len(video_ids):
-        raise DataFormatError(path, None, None, f"{len(video_ids)} annotated videos (as in {Path(data_file).name})", f"{len(annotations)} videos")
+        raise DataFormatError(
+            path,
+            None,
+            None,
+            f"{len(video_ids)} annotated videos (as in {Path(data_file).name})",
+            f"{len(annotations)} videos",
+        )
     return dict(zip(expected, annotations))
 
 
-def check_length(annotation: VideoAnnotation, video_id: str, n_frames: int, path: str | os.PathLike, data_file: str | os.PathLike) -> None:
+def check_length(
+    annotation: VideoAnnotation, video_id: str, n_frames: int, path: str | os.PathLike, data_file: str | os.PathLike
+) -> None:
     """Every annotator must score each of the video's ``n_frames`` frames."""
     found = annotation.user_scores.shape[1]
     if found != n_frames:

@@ -72,7 +72,11 @@ class PaddedVideos:
             row = rows[position]
             video = str(row.get("video_id", position))
             features = np.asarray(row["features"], dtype=np.float32)
-            if features.ndim != 2 or features.shape[0] == 0 or (self.features and features.shape[1] != self.input_size):
+            if (
+                features.ndim != 2
+                or features.shape[0] == 0
+                or (self.features and features.shape[1] != self.input_size)
+            ):
                 width = self.input_size if self.features else "D"
                 raise DataFormatError(source, video, "features", f"[n_steps >= 1, {width}]", list(features.shape))
             labels = np.asarray(row["gtscore"], dtype=np.float32)

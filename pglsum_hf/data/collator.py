@@ -62,7 +62,9 @@ class VideoCollator:
             for index, (row, length) in enumerate(zip(rows, lengths)):
                 gtscore = np.asarray(row["gtscore"], dtype=np.float32)
                 if gtscore.shape != (length,):
-                    raise ValueError(f"video {row.get('video_id')!r}: gtscore must be [n_steps={length}], found {list(gtscore.shape)}")
+                    raise ValueError(
+                        f"video {row.get('video_id')!r}: gtscore must be [n_steps={length}], found {list(gtscore.shape)}"
+                    )
                 labels.numpy()[index, :length] = gtscore
             batch["labels"] = labels
 

@@ -125,20 +125,30 @@ def convert_h5_to_dataset(
     if not video_ids:
         raise DataFormatError(h5_path, None, None, "video groups (video_1, ...)", "no groups")
     validate_splits(split_list, video_ids, splits_source(splits), h5_path.name)
-    by_video = assign_to_videos(read_tvsum_annotations(annotation_path), video_ids, annotation_path, h5_path) if annotation_path else {}
+    by_video = (
+        assign_to_videos(read_tvsum_annotations(annotation_path), video_ids, annotation_path, h5_path)
+        if annotation_path
+        else {}
+    )
 
     n_users, n_frames, n_steps, shard_bytes, shard_paths = [], [], [], {}, {}
     features = None
     with atomic_directory(output_dir, overwrite=overwrite, inputs=inputs) as folder:
         (folder / DATA_FOLDER).mkdir()
-        progress = tqdm(iter_videos(h5_path), total=len(video_ids), desc=f"converting {name}", disable=not show_progress)
+        progress = tqdm(
+            iter_videos(h5_path), total=len(video_ids), desc=f"converting {name}", disable=not show_progress
+        )
         for video_id, arrays in progress:
             row = {"video_id": video_id, **arrays}
             if annotation_path:
                 annotation = by_video[video_id]
                 check_length(annotation, video_id, arrays["n_frames"], annotation_path, h5_path)
-                row.update(video_name=annotation.video_name, category=annotation.category, user_scores=annotation.user_scores)
-            features = features or dataset_features(arrays["features"].shape[1], with_annotations=annotation_path is not None)
+                row.update(
+                    video_name=annotation.video_name, category=annotation.category, user_scores=annotation.user_scores
+                )
+            features = features or dataset_features(
+                arrays["features"].shape[1], with_annotations=annotation_path is not None
+            )
             shard_paths[video_id] = f"{DATA_FOLDER}/{video_id}.parquet"
             shard_bytes[video_id] = _write_shard(row, features, folder / shard_paths[video_id])
             n_users.append(arrays["user_summary"].shape[0])
@@ -164,13 +174,17 @@ def convert_h5_to_dataset(
         )
         (folder / "README.md").write_text(render_dataset_card(card), encoding="utf-8")
     kind = "SYNTHETIC " if synthetic else ""
-    logger.info("converted %s%s: %d videos, %d splits -> %s", kind, h5_path.name, len(video_ids), len(split_list), output_dir)
+    logger.info(
+        "converted %s%s: %d videos, %d splits -> %s", kind, h5_path.name, len(video_ids), len(split_list), output_dir
+    )
     if push_to_hub:
         push_folder_to_hub(output_dir, push_to_hub, private=private, token=token)
     return output_dir
 
 
-def push_folder_to_hub(folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None) -> str:
+def push_folder_to_hub(
+    folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None
+) -> str:
     """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return the commit URL."""
     from ..hub import upload_folder
 
@@ -196,11 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Convert a standard SumMe/TVSum h5 feature file and its splits JSON into a Hugging Face dataset "
         "folder with configs split_0..split_4 and all (loadable with datasets.load_dataset, pushable to the Hub).",
     )
-    parser.add_argument("--h5", required=True, type=Path, help="feature file, e.g. eccv16_dataset_summe_google_pool5.h5")
+    parser.add_argument(
+        "--h5", required=True, type=Path, help="feature file, e.g. eccv16_dataset_summe_google_pool5.h5"
+    )
     parser.add_argument("--splits", required=True, type=Path, help="splits JSON (list of {train_keys, test_keys})")
     parser.add_argument("--output_dir", required=True, type=Path, help="dataset folder to create")
     parser.add_argument("--name", help="dataset name for the card (default: from the h5 file name)")
-    parser.add_argument("--annotations", type=Path, help="TVSum ydata-anno.tsv: adds YouTube id, category and raw user_scores")
+    parser.add_argument(
+        "--annotations", type=Path, help="TVSum ydata-anno.tsv: adds YouTube id, category and raw user_scores"
+    )
     parser.add_argument("--push_to_hub", metavar="ORG/NAME", help="also upload the folder as this dataset repository")
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")

@@ -93,7 +93,9 @@ def read_provenance(h5, path: str | os.PathLike) -> dict[str, Any] | None:
     try:
         value = json.loads(text.decode() if isinstance(text, bytes) else str(text))
     except json.JSONDecodeError as error:
-        raise DataFormatError(path, None, "attribute 'provenance'", "a JSON object", f"invalid JSON ({error.msg})") from None
+        raise DataFormatError(
+            path, None, "attribute 'provenance'", "a JSON object", f"invalid JSON ({error.msg})"
+        ) from None
     if not isinstance(value, dict):
         raise DataFormatError(path, None, "attribute 'provenance'", "a JSON object", type(value).__name__)
     return value
@@ -111,9 +113,15 @@ def _provenance_section(provenance: dict[str, Any] | None) -> str:
         ("feature weights", p.get("feature_weights")),
         ("weights SHA-256 (parameters, in name order)", f"`{p.get('feature_weights_sha256')}`"),
         ("sampling", f"every {p.get('sample_rate')}th frame from frame 0 (picks = 0, {p.get('sample_rate')}, ...)"),
-        ("shots", f"{p.get('shot_detection')}; vmax = {p.get('kts_vmax')}, max change points = {limit if limit else 'no limit'}"),
+        (
+            "shots",
+            f"{p.get('shot_detection')}; vmax = {p.get('kts_vmax')}, max change points = {limit if limit else 'no limit'}",
+        ),
         ("annotations", f"`{p.get('annotation_source')}` ({p.get('annotation_format')} format)"),
-        ("frame-count tolerance", f"{p.get('frame_tolerance')} frames; fitted: {'; '.join(p.get('frame_count_fits') or []) or 'none'}"),
+        (
+            "frame-count tolerance",
+            f"{p.get('frame_tolerance')} frames; fitted: {'; '.join(p.get('frame_count_fits') or []) or 'none'}",
+        ),
         ("splits", p.get("splits")),
         ("left out (--skip_bad)", "; ".join(p.get("left_out") or []) or "none"),
     ]
@@ -143,12 +151,16 @@ def _range(values: Sequence[int]) -> str:
 def _config_info(info: CardInfo, config: str, splits: dict[str, list[str]]) -> dict:
     split_dict = datasets.SplitDict(
         {
-            name: datasets.SplitInfo(name, num_bytes=sum(info.shard_bytes[key] for key in keys), num_examples=len(keys))
+            name: datasets.SplitInfo(
+                name, num_bytes=sum(info.shard_bytes[key] for key in keys), num_examples=len(keys)
+            )
             for name, keys in splits.items()
         }
     )
     size = sum(split.num_bytes for split in split_dict.values())
-    dataset_info = datasets.DatasetInfo(features=info.features, splits=split_dict, config_name=config, download_size=size, dataset_size=size)
+    dataset_info = datasets.DatasetInfo(
+        features=info.features, splits=split_dict, config_name=config, download_size=size, dataset_size=size
+    )
     return dataset_info._to_yaml_dict()
 
 
@@ -158,7 +170,12 @@ def card_metadata(info: CardInfo) -> dict:
     configs = {"all": {"full": all_videos}}
     for index, split in enumerate(info.splits):
         configs[f"split_{index}"] = {"train": split["train_keys"], "test": split["test_keys"]}
-    tags = ["video-summarization", "pglsum", *([info.benchmark] if info.benchmark else []), *(["synthetic"] if info.synthetic else [])]
+    tags = [
+        "video-summarization",
+        "pglsum",
+        *([info.benchmark] if info.benchmark else []),
+        *(["synthetic"] if info.synthetic else []),
+    ]
     return {
         "pretty_name": _title(info),
         "license": "mit" if info.synthetic else "other",
@@ -167,7 +184,9 @@ def card_metadata(info: CardInfo) -> dict:
         "configs": [
             {
                 "config_name": config,
-                "data_files": [{"split": split, "path": [info.shard_paths[key] for key in keys]} for split, keys in splits.items()],
+                "data_files": [
+                    {"split": split, "path": [info.shard_paths[key] for key in keys]} for split, keys in splits.items()
+                ],
             }
             for config, splits in configs.items()
         ],
@@ -178,19 +197,30 @@ def card_metadata(info: CardInfo) -> dict:
 def _title(info: CardInfo) -> str:
     benchmark = {"summe": "SumMe", "tvsum": "TVSum"}.get(info.benchmark or "")
     if info.synthetic:
-        return f"Synthetic {benchmark}-like video summarization data" if benchmark else f"Synthetic video summarization data ({info.name})"
+        return (
+            f"Synthetic {benchmark}-like video summarization data"
+            if benchmark
+            else f"Synthetic video summarization data ({info.name})"
+        )
     return f"{benchmark or info.name} video summarization features"
 
 
 def render_dataset_card(info: CardInfo) -> str:
     """README.md of the dataset folder, from ``model_cards/dataset_card.md``."""
     split_rows = [
-        f"| split_{index} | {len(split['train_keys'])} videos | {', '.join(split['test_keys'])} |" for index, split in enumerate(info.splits)
+        f"| split_{index} | {len(split['train_keys'])} videos | {', '.join(split['test_keys'])} |"
+        for index, split in enumerate(info.splits)
     ]
-    feature_rows = [f"| `{name}` | {_type_text(kind)} | {COLUMN_DESCRIPTIONS[name]} |" for name, kind in info.features.items()]
+    feature_rows = [
+        f"| `{name}` | {_type_text(kind)} | {COLUMN_DESCRIPTIONS[name]} |" for name, kind in info.features.items()
+    ]
     citations = [PAPER_CITATION, FEATURES_CITATION]
-    citations += {"summe": [SUMME_CITATION], "tvsum": [TVSUM_CITATION]}.get(info.benchmark or "", [SUMME_CITATION, TVSUM_CITATION])
-    description = DESCRIPTIONS.get(info.benchmark or "", f"Video summarization features `{info.name}` in the standard SumMe/TVSum layout.")
+    citations += {"summe": [SUMME_CITATION], "tvsum": [TVSUM_CITATION]}.get(
+        info.benchmark or "", [SUMME_CITATION, TVSUM_CITATION]
+    )
+    description = DESCRIPTIONS.get(
+        info.benchmark or "", f"Video summarization features `{info.name}` in the standard SumMe/TVSum layout."
+    )
     if info.synthetic:
         description = f"Imitates: {description}"
     size_mb = sum(info.shard_bytes.values()) / 1e6
@@ -212,7 +242,9 @@ def render_dataset_card(info: CardInfo) -> str:
         repo_id=info.repo_id or f"<org>/{info.name}",
         source_file=info.source_file,
         splits_file=info.splits_file,
-        splits_origin=" (random 80/20 splits written with the synthetic file)" if info.synthetic else " (for SumMe and TVSum: the 5 random 80/20 splits of the PGL-SUM paper)",
+        splits_origin=" (random 80/20 splits written with the synthetic file)"
+        if info.synthetic
+        else " (for SumMe and TVSum: the 5 random 80/20 splits of the PGL-SUM paper)",
         annotations_sentence=f" and the annotations `{info.annotations_file}`" if info.annotations_file else "",
         provenance_section=_provenance_section(info.provenance),
         license_note=SYNTHETIC_LICENSE if info.synthetic else REAL_LICENSE,

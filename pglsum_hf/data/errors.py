@@ -36,7 +36,11 @@ class DataFormatError(PGLSumError, ValueError):
 def describe_array(value: Any) -> str:
     """Short description of an array for error messages: ``float64 [120, 1024]``."""
     array = np.asarray(value)
-    return f"{array.dtype} [{', '.join(str(n) for n in array.shape)}]" if array.ndim else f"{array.dtype} scalar {array.item()!r}"
+    return (
+        f"{array.dtype} [{', '.join(str(n) for n in array.shape)}]"
+        if array.ndim
+        else f"{array.dtype} scalar {array.item()!r}"
+    )
 
 
 def require_file(path: str | PathLike, what: str) -> Path:

@@ -85,7 +85,16 @@ class ExtractionSettings:
     def cache_key(self, video: Path) -> str:
         stat = video.stat()
         text = json.dumps(
-            [_CACHE_VERSION, str(video.resolve()), stat.st_size, stat.st_mtime_ns, self.weights_sha256, self.sample_rate, self.kts_vmax, self.max_change_points]
+            [
+                _CACHE_VERSION,
+                str(video.resolve()),
+                stat.st_size,
+                stat.st_mtime_ns,
+                self.weights_sha256,
+                self.sample_rate,
+                self.kts_vmax,
+                self.max_change_points,
+            ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -133,7 +142,10 @@ def find_videos(inputs: Sequence[str | os.PathLike]) -> list[Path]:
     stems: dict[str, Path] = {}
     for video in unique:
         if video.stem in stems:
-            raise OptionError("VIDEOS", f"{stems[video.stem]} and {video} have the same name {video.stem!r}; annotations match videos by name")
+            raise OptionError(
+                "VIDEOS",
+                f"{stems[video.stem]} and {video} have the same name {video.stem!r}; annotations match videos by name",
+            )
         stems[video.stem] = video
     return unique
 
@@ -173,7 +185,9 @@ def load_cached(cache_dir: Path, video: Path, settings: ExtractionSettings) -> d
         return None
 
 
-def extract_video(video: Path, extractor, settings: ExtractionSettings, cache_dir: Path, progress: bool = False) -> dict[str, np.ndarray]:
+def extract_video(
+    video: Path, extractor, settings: ExtractionSettings, cache_dir: Path, progress: bool = False
+) -> dict[str, np.ndarray]:
     """Features, picks, frame times and shots of one video, computed with the ``summarize`` code and cached atomically.
 
     Raises:
@@ -185,10 +199,18 @@ def extract_video(video: Path, extractor, settings: ExtractionSettings, cache_di
 
     try:
         decoder = VideoDecoder(video, settings.sample_rate, (extractor.input_size,) * 2)
-        with tqdm(total=decoder.expected_frames, desc=f"{video.name}: decode + features", unit="frame", leave=False, disable=not progress) as bar:
+        with tqdm(
+            total=decoder.expected_frames,
+            desc=f"{video.name}: decode + features",
+            unit="frame",
+            leave=False,
+            disable=not progress,
+        ) as bar:
             features = extractor.encode(decoder.batches(extractor.batch_size, progress=bar))
         info = decoder.info
-        shots = detect_shots(features, info.picks, info.n_frames, max_change_points=settings.max_change_points, vmax=settings.kts_vmax)
+        shots = detect_shots(
+            features, info.picks, info.n_frames, max_change_points=settings.max_change_points, vmax=settings.kts_vmax
+        )
     except (OSError, ValueError, RuntimeError) as error:
         message = str(error)
         raise DatasetBuildError(message if str(video) in message else f"{video}: {message}") from error
@@ -234,7 +256,9 @@ def _cached_extractor(weights: str | None, device: str | None, stamp):
         raise OptionError("--feature_weights", str(error)) from error
 
 
-def extraction_settings(extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None) -> ExtractionSettings:
+def extraction_settings(
+    extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None
+) -> ExtractionSettings:
     from pglsum_hf.video.shots import DEFAULT_VMAX
     from pglsum_hf.video.summarize import RANDOM_FEATURES_VMAX
 
@@ -271,7 +295,12 @@ def _work(video: str) -> tuple[str, str | None]:
 
 
 def extract_all(
-    videos: Sequence[Path], settings: ExtractionSettings, cache_dir: Path, extractor=None, num_processes: int = 1, progress: bool = True
+    videos: Sequence[Path],
+    settings: ExtractionSettings,
+    cache_dir: Path,
+    extractor=None,
+    num_processes: int = 1,
+    progress: bool = True,
 ) -> tuple[list[Path], dict[str, str]]:
     """Make sure every video's features and shots are in the cache.
 
@@ -302,7 +331,9 @@ def extract_all(
         workers = min(num_processes, len(todo))
         threads = max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")  # torch and fork do not mix
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(settings, str(cache_dir), threads)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_worker, initargs=(settings, str(cache_dir), threads)
+        ) as pool:
             for future in as_completed([pool.submit(_work, str(video)) for video in todo]):
                 video, error = future.result()
                 if error is not None:
@@ -346,7 +377,9 @@ def launched_world() -> LaunchedWorld | None:
 
     if not torch.distributed.is_initialized():
         # A process may wait for the slowest one's whole share of the videos: allow a day, not the default 30 min.
-        torch.distributed.init_process_group("gloo", rank=int(os.environ["RANK"]), world_size=size, timeout=datetime.timedelta(days=1))
+        torch.distributed.init_process_group(
+            "gloo", rank=int(os.environ["RANK"]), world_size=size, timeout=datetime.timedelta(days=1)
+        )
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     device = f"cuda:{local_rank}" if torch.cuda.is_available() else None
     return LaunchedWorld(torch.distributed.get_rank(), torch.distributed.get_world_size(), device)
@@ -355,20 +388,26 @@ def launched_world() -> LaunchedWorld | None:
 # ----- assembling the benchmark ------------------------------------------------------------------------------------
 
 
-def _video_order(pairs: dict[Path, RawAnnotation], annotations: Sequence[RawAnnotation], annotation_format: str) -> list[Path]:
+def _video_order(
+    pairs: dict[Path, RawAnnotation], annotations: Sequence[RawAnnotation], annotation_format: str
+) -> list[Path]:
     if annotation_format == "tvsum":
         position = {annotation.name: index for index, annotation in enumerate(annotations)}
         return sorted(pairs, key=lambda video: position[pairs[video].name])
     return sorted(pairs, key=lambda video: video_sort_key(video.stem))
 
 
-def assemble_video(video: Path, annotation: RawAnnotation, cached: dict[str, np.ndarray], frame_tolerance: int) -> tuple[dict[str, Any], str | None]:
+def assemble_video(
+    video: Path, annotation: RawAnnotation, cached: dict[str, np.ndarray], frame_tolerance: int
+) -> tuple[dict[str, Any], str | None]:
     """The h5 fields of one video (standard layout, plus ``user_scores`` for TVSum) and a frame-count note."""
     n_frames = int(cached["n_frames"])
     fitted, note = fit_frame_count(annotation, str(video), n_frames, frame_tolerance)
     note = note and note.replace(str(video), video.name)  # the card names files, not this machine's paths
     shots, picks = cached["shots"], cached["picks"]
-    fields = annotation_fields(fitted, str(video), picks, n_frames, shots, cached["timestamps"], float(cached["duration"]))
+    fields = annotation_fields(
+        fitted, str(video), picks, n_frames, shots, cached["timestamps"], float(cached["duration"])
+    )
     arrays = {
         "video_name": annotation.name,
         "features": cached["features"],
@@ -397,7 +436,9 @@ def _write_h5(path: Path, rows: list[tuple[str, dict[str, Any]]], provenance: di
                 h5[video_id].create_dataset("user_scores", data=arrays["user_scores"])
 
 
-def _splits(video_ids: list[str], splits: str | None, n_splits: int, test_fraction: float, seed: int) -> tuple[list[dict], str]:
+def _splits(
+    video_ids: list[str], splits: str | None, n_splits: int, test_fraction: float, seed: int
+) -> tuple[list[dict], str]:
     from .splits import make_random_splits, read_splits, validate_splits
 
     if splits is not None:
@@ -405,12 +446,18 @@ def _splits(video_ids: list[str], splits: str | None, n_splits: int, test_fracti
         validate_splits(split_list, video_ids, str(splits), "the videos being built")
         return split_list, f"given: {Path(splits).name}"
     if len(video_ids) < 2:
-        raise DatasetBuildError(f"only {len(video_ids)} video to build: random train/test splits need at least 2 (or pass --splits)")
-    return make_random_splits(video_ids, n_splits, test_fraction, seed), f"random: {n_splits} splits, test_fraction {test_fraction}, seed {seed}"
+        raise DatasetBuildError(
+            f"only {len(video_ids)} video to build: random train/test splits need at least 2 (or pass --splits)"
+        )
+    return make_random_splits(
+        video_ids, n_splits, test_fraction, seed
+    ), f"random: {n_splits} splits, test_fraction {test_fraction}, seed {seed}"
 
 
 def _problem_line(problems: dict[str, str], what: str) -> str:
-    listed = "; ".join(list(problems.values())[:5]) + (f"; ... and {len(problems) - 5} more" if len(problems) > 5 else "")
+    listed = "; ".join(list(problems.values())[:5]) + (
+        f"; ... and {len(problems) - 5} more" if len(problems) > 5 else ""
+    )
     return f"{len(problems)} {what}: {listed}"
 
 
@@ -446,13 +493,25 @@ def build_dataset(
         DataFormatError: an annotation file that cannot be read.
         DatasetBuildError: bad videos or annotations (all of them named), unless ``skip_bad``.
     """
-    _check_options(annotation_format, n_splits, test_fraction, sample_rate, kts_vmax, max_change_points, frame_tolerance, num_processes, splits)
+    _check_options(
+        annotation_format,
+        n_splits,
+        test_fraction,
+        sample_rate,
+        kts_vmax,
+        max_change_points,
+        frame_tolerance,
+        num_processes,
+        splits,
+    )
     video_paths = find_videos(videos)
     annotations = Path(annotations)
     if not annotations.exists():
         raise OptionError("--annotations", f"{annotations}: no such file or folder")
     output_dir = Path(output_dir).expanduser()
-    output_dir = check_output_dir(output_dir, overwrite=overwrite, inputs=[*video_paths, annotations], owned=_output_is_resumable(output_dir))
+    output_dir = check_output_dir(
+        output_dir, overwrite=overwrite, inputs=[*video_paths, annotations], owned=_output_is_resumable(output_dir)
+    )
     name = name or output_dir.name
     if not name or "/" in name or name.startswith("."):
         raise OptionError("--name", f"a plain file name for NAME.h5, got {name!r}")
@@ -461,16 +520,23 @@ def build_dataset(
     pairs, match_problems = match_videos(video_paths, raw, annotation_format, annotations)
     problems = {**{f"annotation {key}": message for key, message in problems.items()}, **match_problems}
     if problems and not skip_bad:
-        raise DatasetBuildError(_problem_line(problems, "bad inputs (pass --skip_bad to leave them out)") + "; nothing was written")
+        raise DatasetBuildError(
+            _problem_line(problems, "bad inputs (pass --skip_bad to leave them out)") + "; nothing was written"
+        )
     if not pairs:
         raise DatasetBuildError(_problem_line(problems, "bad inputs, and no video left to build"))
     ordered = _video_order(pairs, raw, annotation_format)
 
     world = launched_world()
-    extractor = make_extractor(None if feature_weights is None else str(feature_weights), device=world.device if world else device)
+    extractor = make_extractor(
+        None if feature_weights is None else str(feature_weights), device=world.device if world else device
+    )
     settings = extraction_settings(extractor, feature_weights, sample_rate, kts_vmax, max_change_points)
     if extractor.is_random and (world is None or world.is_main_process):
-        print("NOTE: --feature_weights random: SYNTHETIC features from an untrained GoogLeNet, for tests and demos only", file=sys.stderr)
+        print(
+            "NOTE: --feature_weights random: SYNTHETIC features from an untrained GoogLeNet, for tests and demos only",
+            file=sys.stderr,
+        )
     cache_dir = output_dir / CACHE_FOLDER
     if world is None or world.is_main_process:
         _remove_partial_files(cache_dir)
@@ -484,7 +550,11 @@ def build_dataset(
             return None
         # Failures of the other processes: their videos are simply missing from the cache.
         failures.update(
-            {str(v): f"{v}: failed in another process (see its output)" for v in ordered if str(v) not in failures and load_cached(cache_dir, v, settings) is None}
+            {
+                str(v): f"{v}: failed in another process (see its output)"
+                for v in ordered
+                if str(v) not in failures and load_cached(cache_dir, v, settings) is None
+            }
         )
     else:
         _, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
@@ -495,7 +565,9 @@ def build_dataset(
         if str(video) in failures:
             continue
         try:
-            arrays, note = assemble_video(video, pairs[video], load_cached(cache_dir, video, settings), frame_tolerance)
+            arrays, note = assemble_video(
+                video, pairs[video], load_cached(cache_dir, video, settings), frame_tolerance
+            )
         except AnnotationMismatchError as error:
             failures[str(video)] = str(error)
             continue
@@ -518,15 +590,23 @@ def build_dataset(
         print(f"skipped: {_problem_line(problems, 'bad inputs left out')}", file=sys.stderr)
 
     video_ids = [video_id for video_id, _ in rows]
-    split_list, splits_text = _splits(video_ids, None if splits is None else str(splits), n_splits, test_fraction, seed)
-    provenance = _provenance(settings, annotation_format, annotations, splits_text, notes, problems, extractor.is_random, frame_tolerance)
-    result = _write_outputs(output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress)
+    split_list, splits_text = _splits(
+        video_ids, None if splits is None else str(splits), n_splits, test_fraction, seed
+    )
+    provenance = _provenance(
+        settings, annotation_format, annotations, splits_text, notes, problems, extractor.is_random, frame_tolerance
+    )
+    result = _write_outputs(
+        output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
+    )
     result.video_ids, result.skipped, result.notes = included, problems, notes
     result.computed = [str(video) for video in computed]
     return result
 
 
-def _provenance(settings, annotation_format, annotations, splits_text, notes, problems, random_features, frame_tolerance) -> dict[str, Any]:
+def _provenance(
+    settings, annotation_format, annotations, splits_text, notes, problems, random_features, frame_tolerance
+) -> dict[str, Any]:
     from pglsum_hf import __version__
 
     return {
@@ -548,13 +628,19 @@ def _provenance(settings, annotation_format, annotations, splits_text, notes, pr
     }
 
 
-def _write_outputs(output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress) -> BuildResult:
+def _write_outputs(
+    output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
+) -> BuildResult:
     """Write everything into a staging folder, then move the three outputs into place."""
     from .annotations import VideoAnnotation, write_tvsum_annotations
     from .convert import convert_h5_to_dataset, push_folder_to_hub
     from .splits import write_splits
 
-    h5_path, splits_path, dataset_dir = output_dir / f"{name}.h5", output_dir / f"{name}_splits.json", output_dir / f"{name}_dataset"
+    h5_path, splits_path, dataset_dir = (
+        output_dir / f"{name}.h5",
+        output_dir / f"{name}_splits.json",
+        output_dir / f"{name}_dataset",
+    )
     for leftover in output_dir.glob(f"{STAGING_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
@@ -565,7 +651,8 @@ def _write_outputs(output_dir, name, rows, split_list, provenance, annotation_fo
         if annotation_format == "tvsum":  # convert adds the raw scores from a ydata-anno.tsv of exactly these videos
             tvsum_annotations = staging / annotations.name
             write_tvsum_annotations(
-                [VideoAnnotation(a["video_name"], a.get("category", ""), a["user_scores"]) for _, a in rows], tvsum_annotations
+                [VideoAnnotation(a["video_name"], a.get("category", ""), a["user_scores"]) for _, a in rows],
+                tvsum_annotations,
             )
         convert_h5_to_dataset(staging / h5_path.name, staging / splits_path.name, staging / dataset_dir.name, name=name,
                               annotations=tvsum_annotations, show_progress=progress)  # fmt: skip
@@ -584,14 +671,39 @@ def _write_outputs(output_dir, name, rows, split_list, provenance, annotation_fo
     return BuildResult(h5=h5_path, splits=splits_path, dataset_dir=dataset_dir, video_ids={})
 
 
-def _check_options(annotation_format, n_splits, test_fraction, sample_rate, kts_vmax, max_change_points, frame_tolerance, num_processes, splits) -> None:
+def _check_options(
+    annotation_format,
+    n_splits,
+    test_fraction,
+    sample_rate,
+    kts_vmax,
+    max_change_points,
+    frame_tolerance,
+    num_processes,
+    splits,
+) -> None:
     checks = [
-        ("--annotation_format", annotation_format in ANNOTATION_FORMATS, f"one of {', '.join(ANNOTATION_FORMATS)}", annotation_format),
+        (
+            "--annotation_format",
+            annotation_format in ANNOTATION_FORMATS,
+            f"one of {', '.join(ANNOTATION_FORMATS)}",
+            annotation_format,
+        ),
         ("--n_splits", isinstance(n_splits, int) and n_splits >= 1, "an integer >= 1", n_splits),
         ("--test_fraction", 0 < test_fraction < 1, "a number in (0, 1)", test_fraction),
-        ("--sample_rate", isinstance(sample_rate, int) and sample_rate >= 1, "an integer >= 1 (keep every N-th frame)", sample_rate),
+        (
+            "--sample_rate",
+            isinstance(sample_rate, int) and sample_rate >= 1,
+            "an integer >= 1 (keep every N-th frame)",
+            sample_rate,
+        ),
         ("--kts_vmax", kts_vmax is None or (np.isfinite(kts_vmax) and kts_vmax > 0), "a finite number > 0", kts_vmax),
-        ("--max_change_points", max_change_points is None or max_change_points >= 1, "an integer >= 1", max_change_points),
+        (
+            "--max_change_points",
+            max_change_points is None or max_change_points >= 1,
+            "an integer >= 1",
+            max_change_points,
+        ),
         ("--frame_tolerance", frame_tolerance >= 0, "an integer >= 0", frame_tolerance),
         ("--num_processes", num_processes >= 1, "an integer >= 1", num_processes),
     ]
@@ -612,30 +724,52 @@ def build_parser() -> argparse.ArgumentParser:
         "from raw videos and their annotations, with the same features and shots as `pglsum summarize`.",
     )
     parser.add_argument("videos", nargs="+", metavar="VIDEOS", help="video files, folders of videos, or glob patterns")
-    parser.add_argument("--annotations", required=True, help="tvsum: ydata-anno.tsv; summe: the folder of <video>.mat files; intervals: the CSV")
-    parser.add_argument("--annotation_format", required=True, choices=ANNOTATION_FORMATS, help="how --annotations is written")
-    parser.add_argument("--output_dir", required=True, help="folder for NAME.h5, NAME_splits.json, NAME_dataset/ and the cache")
+    parser.add_argument(
+        "--annotations",
+        required=True,
+        help="tvsum: ydata-anno.tsv; summe: the folder of <video>.mat files; intervals: the CSV",
+    )
+    parser.add_argument(
+        "--annotation_format", required=True, choices=ANNOTATION_FORMATS, help="how --annotations is written"
+    )
+    parser.add_argument(
+        "--output_dir", required=True, help="folder for NAME.h5, NAME_splits.json, NAME_dataset/ and the cache"
+    )
     parser.add_argument("--name", help="dataset name (default: the output folder's name)")
     parser.add_argument("--splits", help="splits JSON over the keys video_1..video_N (default: random splits)")
     parser.add_argument("--n_splits", type=int, default=5, help="random splits to make (default 5)")
-    parser.add_argument("--test_fraction", type=float, default=0.2, help="share of test videos per random split (default 0.2)")
+    parser.add_argument(
+        "--test_fraction", type=float, default=0.2, help="share of test videos per random split (default 0.2)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the random splits (default 0)")
     parser.add_argument(
         "--feature_weights",
         help="GoogLeNet weights: a local state dict (googlenet-1378be20.pth), or `random` (SYNTHETIC features, for tests); "
         "default: torchvision's ImageNet weights",
     )
-    parser.add_argument("--sample_rate", type=int, default=DEFAULT_SAMPLE_RATE, help="keep every N-th frame from frame 0 (default 15)")
-    parser.add_argument("--kts_vmax", type=float, help="KTS penalty weight (default 1.0; 0.05 with random weights, as summarize)")
+    parser.add_argument(
+        "--sample_rate", type=int, default=DEFAULT_SAMPLE_RATE, help="keep every N-th frame from frame 0 (default 15)"
+    )
+    parser.add_argument(
+        "--kts_vmax", type=float, help="KTS penalty weight (default 1.0; 0.05 with random weights, as summarize)"
+    )
     parser.add_argument("--max_change_points", type=int, help="most shot boundaries KTS considers (default: no limit)")
     parser.add_argument(
         "--frame_tolerance", type=int, default=DEFAULT_FRAME_TOLERANCE,
         help=f"frames an annotation may count more or fewer than the decoded video; fitted and reported (default {DEFAULT_FRAME_TOLERANCE})",
     )  # fmt: skip
-    parser.add_argument("--num_processes", type=int, default=1, help="worker processes for feature extraction (default 1)")
-    parser.add_argument("--skip_bad", action="store_true", help="leave out (and list) bad videos and annotations instead of failing")
-    parser.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in --output_dir")
-    parser.add_argument("--push_to_hub", metavar="ORG/NAME", help="also upload the dataset folder as this dataset repository")
+    parser.add_argument(
+        "--num_processes", type=int, default=1, help="worker processes for feature extraction (default 1)"
+    )
+    parser.add_argument(
+        "--skip_bad", action="store_true", help="leave out (and list) bad videos and annotations instead of failing"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the outputs of an earlier run in --output_dir"
+    )
+    parser.add_argument(
+        "--push_to_hub", metavar="ORG/NAME", help="also upload the dataset folder as this dataset repository"
+    )
     parser.add_argument("--device", help="torch device of the feature network (default: cuda when available)")
     return parser
 
@@ -670,7 +804,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(result.video_ids)} videos ({len(result.computed)} computed now, the rest from the cache)")
     print(f"  {result.h5}\n  {result.splits}\n  {result.dataset_dir}")
     method = "max" if args.annotation_format == "summe" else "avg"  # the SumMe / TVSum protocols' reduction over users
-    print(f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}")
+    print(
+        f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}"
+    )
     if args.push_to_hub:
         print(f'pushed: datasets.load_dataset("{args.push_to_hub}", "split_0")')
     return 0

@@ -53,7 +53,9 @@ def open_h5(path: str | os.PathLike) -> Iterator[h5py.File]:
     except OSError as error:
         # h5py says "Unable to synchronously open file (<reason>)" without the file name; keep the reason.
         reason = re.search(r"\((.*)\)", str(error))
-        found = f"a file HDF5 cannot open ({reason.group(1) if reason else error}); truncated, half-written or not HDF5"
+        found = (
+            f"a file HDF5 cannot open ({reason.group(1) if reason else error}); truncated, half-written or not HDF5"
+        )
         raise DataFormatError(path, None, None, "an HDF5 feature file", found) from None
     with handle:
         yield handle
@@ -74,7 +76,9 @@ class _VideoChecker:
         return DataFormatError(self.file, self.video, field, expected, found)
 
     def missing(self, field: str) -> DataFormatError:
-        return self.fail(field, f"a dataset named {field!r} (required by the standard layout)", f"only {sorted(self.group)}")
+        return self.fail(
+            field, f"a dataset named {field!r} (required by the standard layout)", f"only {sorted(self.group)}"
+        )
 
     def read(self, field: str) -> np.ndarray:
         if field not in self.group:
@@ -98,7 +102,9 @@ class _VideoChecker:
             value.dtype.kind == "f" and np.isfinite(value).all() and (value == np.round(value)).all()
         )
         if not is_integral or not _shape_matches(value.shape, shape):
-            raise self.fail(field, f"integer array [{shape_text}]" if shape else "an integer scalar", describe_array(value))
+            raise self.fail(
+                field, f"integer array [{shape_text}]" if shape else "an integer scalar", describe_array(value)
+            )
         return value.astype(np.int64)
 
     def binary(self, field: str, shape: tuple[int | None, ...], shape_text: str) -> np.ndarray:
@@ -118,7 +124,9 @@ def _shape_matches(shape: tuple[int, ...], expected: tuple[int | None, ...]) -> 
     return len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
 
 
-def read_video(h5: h5py.File, video: str, file: str | os.PathLike | None = None, feature_dim: int | None = None) -> VideoArrays:
+def read_video(
+    h5: h5py.File, video: str, file: str | os.PathLike | None = None, feature_dim: int | None = None
+) -> VideoArrays:
     """Read and validate one video group of an open h5 file.
 
     Args:
@@ -157,10 +165,14 @@ def read_video(h5: h5py.File, video: str, file: str | os.PathLike | None = None,
 
     picks = check.integers("picks", (n_steps,), f"n_steps={n_steps}")
     if picks.min() < 0 or picks.max() >= n_frames:
-        raise check.fail("picks", f"frame indices in [0, n_frames={n_frames})", f"range [{picks.min()}, {picks.max()}]")
+        raise check.fail(
+            "picks", f"frame indices in [0, n_frames={n_frames})", f"range [{picks.min()}, {picks.max()}]"
+        )
     if n_steps > 1 and (np.diff(picks) <= 0).any():
         at = int(np.argmax(np.diff(picks) <= 0))
-        raise check.fail("picks", "strictly increasing frame indices", f"picks[{at}]={picks[at]}, picks[{at + 1}]={picks[at + 1]}")
+        raise check.fail(
+            "picks", "strictly increasing frame indices", f"picks[{at}]={picks[at]}, picks[{at + 1}]={picks[at + 1]}"
+        )
 
     change_points = check.integers("change_points", (None, 2), "n_segments, 2")
     _check_segments(check, change_points, n_frames)
@@ -168,7 +180,11 @@ def read_video(h5: h5py.File, video: str, file: str | os.PathLike | None = None,
     lengths = change_points[:, 1] - change_points[:, 0] + 1
     if not np.array_equal(n_frame_per_seg, lengths):
         at = int(np.argmax(n_frame_per_seg != lengths))
-        raise check.fail("n_frame_per_seg", f"end - start + 1 of each change point (segment {at}: {lengths[at]})", n_frame_per_seg[at])
+        raise check.fail(
+            "n_frame_per_seg",
+            f"end - start + 1 of each change point (segment {at}: {lengths[at]})",
+            n_frame_per_seg[at],
+        )
 
     video_name = _read_name(check) if "video_name" in check.group else None
     return {
@@ -192,12 +208,16 @@ def _check_segments(check: _VideoChecker, change_points: np.ndarray, n_frames: i
     starts, ends = change_points[:, 0], change_points[:, 1]
     if (ends < starts).any():
         at = int(np.argmax(ends < starts))
-        raise check.fail("change_points", "start <= end in every segment", f"segment {at} = {change_points[at].tolist()}")
+        raise check.fail(
+            "change_points", "start <= end in every segment", f"segment {at} = {change_points[at].tolist()}"
+        )
     # The last shot may end up to one sampling step before or after the last frame: shot boundaries were
     # found on the 2 fps grid, and the standard evaluation code pads or trims summaries to n_frames.
     if starts[0] != 0 or abs(ends[-1] - (n_frames - 1)) > FRAME_STRIDE:
         raise check.fail(
-            "change_points", f"segments covering frames 0..{n_frames - 1} (last end within {FRAME_STRIDE} frames)", f"{starts[0]}..{ends[-1]}"
+            "change_points",
+            f"segments covering frames 0..{n_frames - 1} (last end within {FRAME_STRIDE} frames)",
+            f"{starts[0]}..{ends[-1]}",
         )
     step = starts[1:] - ends[:-1]
     if (step != 1).any():
@@ -235,7 +255,9 @@ def iter_videos(path: str | os.PathLike) -> Iterator[tuple[str, VideoArrays]]:
             yield video, arrays
 
 
-def write_videos(path: str | os.PathLike, videos: Iterable[tuple[str, VideoArrays]], attrs: dict[str, Any] | None = None) -> Path:
+def write_videos(
+    path: str | os.PathLike, videos: Iterable[tuple[str, VideoArrays]], attrs: dict[str, Any] | None = None
+) -> Path:
     """Write videos in the standard layout (atomically: a temporary file renamed on success).
 
     ``videos`` yields ``(video_id, arrays)`` with the fields of the layout; ``user_summary`` and

@@ -21,7 +21,9 @@ logger = logging.getLogger(__name__)
 H5_SUFFIXES = (".h5", ".hdf5")
 
 
-def _converted_cache_folder(h5_path: Path, splits: list[dict], annotations: Path | None, cache_dir: str | os.PathLike | None) -> Path:
+def _converted_cache_folder(
+    h5_path: Path, splits: list[dict], annotations: Path | None, cache_dir: str | os.PathLike | None
+) -> Path:
     """Cache folder keyed by the h5 file's identity (path, size, mtime) and the splits' content."""
     stat = h5_path.stat()
     identity = [str(h5_path.resolve()), stat.st_size, stat.st_mtime_ns, splits]
@@ -29,7 +31,9 @@ def _converted_cache_folder(h5_path: Path, splits: list[dict], annotations: Path
         annotation_stat = annotations.stat()
         identity += [str(annotations.resolve()), annotation_stat.st_size, annotation_stat.st_mtime_ns]
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    root = Path(cache_dir) if cache_dir is not None else Path(datasets.config.HF_DATASETS_CACHE) / "pglsum_hf_converted"
+    root = (
+        Path(cache_dir) if cache_dir is not None else Path(datasets.config.HF_DATASETS_CACHE) / "pglsum_hf_converted"
+    )
     return root / f"{h5_path.stem}-{digest}"
 
 
@@ -55,7 +59,9 @@ def convert_cached(
     if not (folder / "README.md").is_file():
         logger.info("converting %s into the dataset cache %s", h5_path, folder)
         try:
-            convert_h5_to_dataset(h5_path, splits, folder, annotations=annotation_path, overwrite=True, show_progress=show_progress)
+            convert_h5_to_dataset(
+                h5_path, splits, folder, annotations=annotation_path, overwrite=True, show_progress=show_progress
+            )
         except OSError:
             # Another process converted the same file into the same folder first: use its result.
             if not (folder / "README.md").is_file():
@@ -107,9 +113,13 @@ def load_split(
     elif not path.exists():
         _require_hub_id(source)
     elif not path.is_dir():
-        raise UsageError(f"{source} is a file, but not a .h5 feature file; give a dataset folder, a Hub id or a .h5 file")
+        raise UsageError(
+            f"{source} is a file, but not a .h5 feature file; give a dataset folder, a Hub id or a .h5 file"
+        )
     elif annotations is not None:
-        raise UsageError(f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)")
+        raise UsageError(
+            f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)"
+        )
     load_kwargs = {"revision": revision, "streaming": streaming, **load_kwargs}
 
     if splits is None:
@@ -132,7 +142,9 @@ def _require_hub_id(source: str) -> None:
     try:
         validate_repo_id(source)
     except HFValidationError:
-        raise FileNotFoundError(f"dataset folder not found: {source} (nor is it a Hub dataset id like org/name)") from None
+        raise FileNotFoundError(
+            f"dataset folder not found: {source} (nor is it a Hub dataset id like org/name)"
+        ) from None
 
 
 def _custom_split(source: str, split_index: int, splits: SplitsLike, load_kwargs: dict) -> datasets.DatasetDict:

@@ -35,14 +35,18 @@ def read_splits(splits: SplitsLike) -> list[Split]:
         except json.JSONDecodeError as error:
             raise DataFormatError(source, None, None, "valid JSON", f"{error.msg} at line {error.lineno}") from None
         except UnicodeDecodeError as error:
-            raise DataFormatError(source, None, None, "UTF-8 JSON text", f"undecodable byte at offset {error.start}") from None
+            raise DataFormatError(
+                source, None, None, "UTF-8 JSON text", f"undecodable byte at offset {error.start}"
+            ) from None
     if not isinstance(splits, list) or not splits:
         raise DataFormatError(source, None, None, "a non-empty list of splits", type(splits).__name__)
     for index, split in enumerate(splits):
         for field in ("train_keys", "test_keys"):
             keys = split.get(field) if isinstance(split, dict) else None
             if not isinstance(keys, list) or not keys or not all(isinstance(key, str) for key in keys):
-                raise DataFormatError(source, None, f"[{index}].{field}", "a non-empty list of video keys", repr(keys)[:80])
+                raise DataFormatError(
+                    source, None, f"[{index}].{field}", "a non-empty list of video keys", repr(keys)[:80]
+                )
     return [{"train_keys": list(split["train_keys"]), "test_keys": list(split["test_keys"])} for split in splits]
 
 
@@ -54,17 +58,25 @@ def validate_splits(splits: Sequence[Split], video_ids: Sequence[str], source: s
             unknown = [key for key in split[field] if key not in known]
             if unknown:
                 raise DataFormatError(
-                    source, unknown[0], f"[{index}].{field}", f"a video of {data_file} ({len(known)} videos)", "a key not in that file"
+                    source,
+                    unknown[0],
+                    f"[{index}].{field}",
+                    f"a video of {data_file} ({len(known)} videos)",
+                    "a key not in that file",
                 )
             if len(set(split[field])) != len(split[field]):
                 duplicate = next(key for key in split[field] if split[field].count(key) > 1)
                 raise DataFormatError(source, duplicate, f"[{index}].{field}", "each video once", "it twice")
         both = sorted(set(split["train_keys"]) & set(split["test_keys"]), key=video_sort_key)
         if both:
-            raise DataFormatError(source, both[0], f"[{index}]", "a video in train_keys or test_keys, not both", "it in both")
+            raise DataFormatError(
+                source, both[0], f"[{index}]", "a video in train_keys or test_keys, not both", "it in both"
+            )
 
 
-def make_random_splits(video_ids: Sequence[str], n_splits: int = 5, test_fraction: float = 0.2, seed: int = 0) -> list[Split]:
+def make_random_splits(
+    video_ids: Sequence[str], n_splits: int = 5, test_fraction: float = 0.2, seed: int = 0
+) -> list[Split]:
     """``n_splits`` random train/test splits; the test sets are consecutive chunks of one shuffled order,
     so with 5 splits of 20% every video is tested exactly once (few videos wrap around)."""
     order = [video_ids[i] for i in np.random.default_rng(seed).permutation(len(video_ids))]

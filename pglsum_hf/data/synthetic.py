@@ -75,7 +75,9 @@ class SyntheticProfile:
 
 PROFILES: dict[str, SyntheticProfile] = {
     "summe": SyntheticProfile("summe", SUMME_N_FRAMES, SUMME_N_USERS, "keyshots"),
-    "tvsum": SyntheticProfile("tvsum", TVSUM_N_FRAMES, (TVSUM_N_USERS,) * len(TVSUM_N_FRAMES), "scores", TVSUM_VIDEO_CATEGORIES),
+    "tvsum": SyntheticProfile(
+        "tvsum", TVSUM_N_FRAMES, (TVSUM_N_USERS,) * len(TVSUM_N_FRAMES), "scores", TVSUM_VIDEO_CATEGORIES
+    ),
     # Short, yet long enough that a 15% summary holds several 1.5-5 s shots.
     "tiny": SyntheticProfile("tiny", (1350, 1500, 1650, 1800, 1440), (5,) * 5, "keyshots"),
 }
@@ -123,7 +125,9 @@ def _keyshot_summary(frame_values: np.ndarray, change_points: np.ndarray) -> np.
     return np.repeat(_greedy_keyshots(shot_values, lengths, SUMMARY_PROPORTION * len(frame_values)), lengths)
 
 
-def _features(shot_of_step: np.ndarray, shot_importance: np.ndarray, direction: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _features(
+    shot_of_step: np.ndarray, shot_importance: np.ndarray, direction: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Pool5-like non-negative features [n_steps, D]: scene + shot content + noise, shifted by importance."""
     n_shots, dim = len(shot_importance), direction.shape[0]
     n_scenes = int(rng.integers(3, 7))
@@ -153,7 +157,9 @@ def _importance_direction(seed: int, dim: int = FEATURE_DIM) -> np.ndarray:
     return direction
 
 
-def _keyshot_users(change_points: np.ndarray, shot_importance: np.ndarray, n_users: int, n_frames: int, rng: np.random.Generator) -> np.ndarray:
+def _keyshot_users(
+    change_points: np.ndarray, shot_importance: np.ndarray, n_users: int, n_frames: int, rng: np.random.Generator
+) -> np.ndarray:
     """SumMe-style user summaries bool [n_users, n_frames]: each user's ~15% of shots, own boundaries."""
     lengths = change_points[:, 1] - change_points[:, 0] + 1
     summaries = np.zeros((n_users, n_frames), dtype=bool)
@@ -267,7 +273,9 @@ def make_synthetic_h5(
     if profile not in PROFILES:
         raise ValueError(f"unknown synthetic profile {profile!r}; expected one of {sorted(PROFILES)}")
     if annotations_path is not None and PROFILES[profile].annotation_style != "scores":
-        raise ValueError(f"profile {profile!r} has SumMe-style keyshot annotators; raw 1..5 scores exist only for 'tvsum'")
+        raise ValueError(
+            f"profile {profile!r} has SumMe-style keyshot annotators; raw 1..5 scores exist only for 'tvsum'"
+        )
     videos = generate_videos(profile, seed, show_progress)
     attrs = {"synthetic": True, "description": SYNTHETIC_NOTE, "profile": profile, "seed": seed}
     path = write_videos(path, ((video.video_id, video.arrays) for video in videos), attrs)
@@ -290,9 +298,13 @@ def main(argv: list[str] | None = None) -> int:
         "(and, for tvsum, raw 1..5 annotator scores in ydata-anno.tsv format).",
     )
     parser.add_argument("--profile", choices=sorted(PROFILES), default="tiny", help="what to imitate (default: tiny)")
-    parser.add_argument("--output_dir", required=True, type=Path, help="folder for synthetic_<profile>.h5 and its splits")
+    parser.add_argument(
+        "--output_dir", required=True, type=Path, help="folder for synthetic_<profile>.h5 and its splits"
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
-    parser.add_argument("--overwrite", action="store_true", help="replace files of the same names already in --output_dir")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace files of the same names already in --output_dir"
+    )
     args = parser.parse_args(argv)
 
     if args.seed < 0:
@@ -300,7 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     # The folder may hold other files (they are left alone); the files written here must be new or --overwrite.
     check_output_dir(args.output_dir, owned=True)
     h5_path = args.output_dir / f"synthetic_{args.profile}.h5"
-    annotations_path = args.output_dir / f"synthetic_{args.profile}_anno.tsv" if PROFILES[args.profile].annotation_style == "scores" else None
+    annotations_path = (
+        args.output_dir / f"synthetic_{args.profile}_anno.tsv"
+        if PROFILES[args.profile].annotation_style == "scores"
+        else None
+    )
     for target in (h5_path, default_splits_path(h5_path), annotations_path):
         if target is not None:
             check_output_file(target, overwrite=args.overwrite, option="--output_dir")

@@ -114,23 +114,37 @@ def _read_tvsum(path: Path) -> list[RawAnnotation]:
     names = [annotation.video_name for annotation in annotations]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
-        raise DataFormatError(path, repeated[0], None, "the rows of one video consecutive (one block per YouTube id)", "two blocks")
-    return [RawAnnotation(a.video_name, str(path), "tvsum", user_scores=a.user_scores, category=a.category) for a in annotations]
+        raise DataFormatError(
+            path, repeated[0], None, "the rows of one video consecutive (one block per YouTube id)", "two blocks"
+        )
+    return [
+        RawAnnotation(a.video_name, str(path), "tvsum", user_scores=a.user_scores, category=a.category)
+        for a in annotations
+    ]
 
 
 def _read_summe(folder: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
     from scipy.io import loadmat  # lazily: only this format needs scipy
 
     if not folder.is_dir():
-        raise FileNotFoundError(f"--annotations: SumMe ground-truth folder not found: {folder} (expected a folder of <video>.mat files)")
+        raise FileNotFoundError(
+            f"--annotations: SumMe ground-truth folder not found: {folder} (expected a folder of <video>.mat files)"
+        )
     files = sorted(folder.glob("*.mat"))
     if not files:
-        raise DataFormatError(folder, None, None, "SumMe ground-truth files <video name>.mat in this folder", "no .mat file")
+        raise DataFormatError(
+            folder, None, None, "SumMe ground-truth files <video name>.mat in this folder", "no .mat file"
+        )
     annotations, problems = [], {}
     for file in files:
         try:
             content = loadmat(str(file), variable_names=["user_score", "nFrames", "FPS"])
-        except (OSError, ValueError, TypeError, NotImplementedError) as error:  # scipy.io: damaged or not MATLAB 5/7 files
+        except (
+            OSError,
+            ValueError,
+            TypeError,
+            NotImplementedError,
+        ) as error:  # scipy.io: damaged or not MATLAB 5/7 files
             problems[file.stem] = f"{file}: not a readable MATLAB .mat file ({error})"
             continue
         try:
@@ -143,10 +157,22 @@ def _read_summe(folder: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
 def _summe_annotation(file: Path, content: dict) -> RawAnnotation:
     for name in ("user_score", "nFrames"):
         if name not in content:
-            raise DataFormatError(file, file.stem, name, "a variable of the SumMe ground truth", f"only {sorted(k for k in content if not k.startswith('__'))}")
+            raise DataFormatError(
+                file,
+                file.stem,
+                name,
+                "a variable of the SumMe ground truth",
+                f"only {sorted(k for k in content if not k.startswith('__'))}",
+            )
     scores = np.asarray(content["user_score"])
     if scores.ndim != 2 or scores.shape[0] < 1 or scores.shape[1] < 1 or scores.dtype.kind not in "biuf":
-        raise DataFormatError(file, file.stem, "user_score", "a numeric matrix [n_frames, n_users]", f"{scores.dtype} {list(scores.shape)}")
+        raise DataFormatError(
+            file,
+            file.stem,
+            "user_score",
+            "a numeric matrix [n_frames, n_users]",
+            f"{scores.dtype} {list(scores.shape)}",
+        )
     if not np.isfinite(scores).all() or (scores < 0).any():
         raise DataFormatError(file, file.stem, "user_score", "finite values >= 0", "NaN, inf or negative values")
     n_frames = int(np.asarray(content["nFrames"]).reshape(-1)[0])
@@ -166,7 +192,13 @@ def _read_intervals(path: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
         header = [name.strip() for name in reader.fieldnames or []]
         missing = [column for column in INTERVAL_COLUMNS if column not in header]
         if missing:
-            raise DataFormatError(path, None, "header", f"the columns {','.join(INTERVAL_COLUMNS)}", f"columns {header} (missing {missing})")
+            raise DataFormatError(
+                path,
+                None,
+                "header",
+                f"the columns {','.join(INTERVAL_COLUMNS)}",
+                f"columns {header} (missing {missing})",
+            )
         reader.fieldnames = header
         for line, row in enumerate(reader, start=2):
             video, user = (row.get("video") or "").strip(), (row.get("user") or "").strip()
@@ -175,16 +207,36 @@ def _read_intervals(path: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
             try:
                 start, end = float(row["start_seconds"]), float(row["end_seconds"])
             except (TypeError, ValueError):
-                problems.setdefault(video, str(DataFormatError(path, video, f"line {line}", "numbers start_seconds,end_seconds", f"{row['start_seconds']!r},{row['end_seconds']!r}")))
+                problems.setdefault(
+                    video,
+                    str(
+                        DataFormatError(
+                            path,
+                            video,
+                            f"line {line}",
+                            "numbers start_seconds,end_seconds",
+                            f"{row['start_seconds']!r},{row['end_seconds']!r}",
+                        )
+                    ),
+                )
                 continue
             if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end <= start:
-                problems.setdefault(video, str(DataFormatError(path, video, f"line {line}", "0 <= start_seconds < end_seconds", f"{start}, {end}")))
+                problems.setdefault(
+                    video,
+                    str(
+                        DataFormatError(
+                            path, video, f"line {line}", "0 <= start_seconds < end_seconds", f"{start}, {end}"
+                        )
+                    ),
+                )
                 continue
             by_video.setdefault(video, {}).setdefault(user, []).append((start, end))
     if not by_video and not problems:
         raise DataFormatError(path, None, None, "interval rows", "only a header (or an empty file)")
     annotations = [
-        RawAnnotation(video, str(path), "intervals", intervals=[sorted(spans) for spans in users.values()], users=list(users))
+        RawAnnotation(
+            video, str(path), "intervals", intervals=[sorted(spans) for spans in users.values()], users=list(users)
+        )
         for video, users in by_video.items()
         if video not in problems
     ]
@@ -194,7 +246,9 @@ def _read_intervals(path: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
 # ----- matching videos and annotations -----------------------------------------------------------------------------
 
 
-def match_videos(videos: Sequence[Path], annotations: Sequence[RawAnnotation], annotation_format: str, source: str | os.PathLike) -> tuple[dict[Path, RawAnnotation], dict[str, str]]:
+def match_videos(
+    videos: Sequence[Path], annotations: Sequence[RawAnnotation], annotation_format: str, source: str | os.PathLike
+) -> tuple[dict[Path, RawAnnotation], dict[str, str]]:
     """Pair every video file with its annotation.
 
     ``tvsum`` matches the YouTube id in the file name (the stem itself, or the one id the stem contains);
@@ -211,15 +265,21 @@ def match_videos(videos: Sequence[Path], annotations: Sequence[RawAnnotation], a
     for video in videos:
         name = _annotation_name(video, by_name, annotation_format)
         if name is None:
-            problems[str(video)] = f"video {video}: no annotation for it in {source} (looked for {_match_rule(annotation_format, video)})"
+            problems[str(video)] = (
+                f"video {video}: no annotation for it in {source} (looked for {_match_rule(annotation_format, video)})"
+            )
         elif name in claimed:
-            problems[str(video)] = f"video {video}: its annotation {name!r} in {source} is already matched by {claimed[name]}"
+            problems[str(video)] = (
+                f"video {video}: its annotation {name!r} in {source} is already matched by {claimed[name]}"
+            )
         else:
             claimed[name] = video
             pairs[video] = by_name[name]
     for annotation in annotations:
         if annotation.name not in claimed:
-            problems[f"annotation {annotation.name}"] = f"annotation {annotation.name!r} in {source}: no video among the inputs matches it"
+            problems[f"annotation {annotation.name}"] = (
+                f"annotation {annotation.name!r} in {source}: no video among the inputs matches it"
+            )
     return pairs, problems
 
 
@@ -246,7 +306,9 @@ def _match_rule(annotation_format: str, video: Path) -> str:
 # ----- fitting to the decoded video and making the benchmark fields ------------------------------------------------
 
 
-def fit_frame_count(annotation: RawAnnotation, video: str, n_frames: int, tolerance: int = DEFAULT_FRAME_TOLERANCE) -> tuple[RawAnnotation, str | None]:
+def fit_frame_count(
+    annotation: RawAnnotation, video: str, n_frames: int, tolerance: int = DEFAULT_FRAME_TOLERANCE
+) -> tuple[RawAnnotation, str | None]:
     """The annotation fitted to the decoded ``n_frames``, and a note when it had to be fitted (None otherwise).
 
     Raises:
@@ -263,7 +325,9 @@ def fit_frame_count(annotation: RawAnnotation, video: str, n_frames: int, tolera
     scores = annotation.user_scores
     if found > n_frames:
         fitted = scores[:, :n_frames]
-        note = f"{video}: annotation {found} frames, video {n_frames}: last {found - n_frames} annotated frame(s) dropped"
+        note = (
+            f"{video}: annotation {found} frames, video {n_frames}: last {found - n_frames} annotated frame(s) dropped"
+        )
     else:
         fitted = np.concatenate([scores, np.repeat(scores[:, -1:], n_frames - found, axis=1)], axis=1)
         note = f"{video}: annotation {found} frames, video {n_frames}: last annotated frame repeated {n_frames - found} time(s)"
@@ -283,10 +347,14 @@ def interval_mask(annotation: RawAnnotation, video: str, timestamps: np.ndarray,
                 raise AnnotationMismatchError(
                     f"video {video}: user {user!r} in {annotation.source} keeps [{start}, {end}) s but the video lasts {duration:.3f} s"
                 )
-            mask[row, np.searchsorted(timestamps, start, side="left") : np.searchsorted(timestamps, end, side="left")] = True
+            mask[
+                row, np.searchsorted(timestamps, start, side="left") : np.searchsorted(timestamps, end, side="left")
+            ] = True
     empty = [user for user, row in zip(annotation.users, mask) if not row.any()]
     if empty:
-        raise AnnotationMismatchError(f"video {video}: user {empty[0]!r} in {annotation.source} keeps intervals that hold no frame")
+        raise AnnotationMismatchError(
+            f"video {video}: user {empty[0]!r} in {annotation.source} keeps intervals that hold no frame"
+        )
     return mask
 
 
@@ -317,7 +385,10 @@ def annotation_fields(
         per_frame = (annotation.user_scores.astype(np.float64) - low) / (high - low)
         every_frame = np.arange(n_frames)
         user_summary = np.stack(
-            [generate_summary(scores, every_frame, n_frames, shots, SUMMARY_PROPORTION) for scores in annotation.user_scores.astype(np.float64)]
+            [
+                generate_summary(scores, every_frame, n_frames, shots, SUMMARY_PROPORTION)
+                for scores in annotation.user_scores.astype(np.float64)
+            ]
         ).astype(bool)
     gtscore = per_frame[:, picks].mean(axis=0).astype(np.float32)
     gtsummary = generate_summary(gtscore, picks, n_frames, shots, SUMMARY_PROPORTION)[picks].astype(np.float32)

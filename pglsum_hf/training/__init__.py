@@ -18,4 +18,11 @@ __getattr__, __dir__ = lazy_exports(
     },
 )
 
-__all__ = ["PGLSumTrainingArguments", "TrainingDiverged", "TrainingInterrupted", "TrainingResult", "select_epoch", "train"]
+__all__ = [
+    "PGLSumTrainingArguments",
+    "TrainingDiverged",
+    "TrainingInterrupted",
+    "TrainingResult",
+    "select_epoch",
+    "train",
+]

@@ -45,12 +45,15 @@ class PGLSumTrainingArguments:
     )
     split_index: int = field(default=0, metadata={"help": "Which of the 5 train/test splits to use (0..4)."})
     splits: str | None = field(
-        default=None, metadata={"help": "Splits JSON for an .h5 dataset (default: the file beside it, see `pglsum convert`)."}
+        default=None,
+        metadata={"help": "Splits JSON for an .h5 dataset (default: the file beside it, see `pglsum convert`)."},
     )
     n_epochs: int = field(default=200, metadata={"help": "Number of training epochs."})
     batch_size: int | None = field(
         default=None,
-        metadata={"help": "Videos per optimizer step (default 20 for SumMe, 40 for TVSum). A smaller leftover group is dropped."},
+        metadata={
+            "help": "Videos per optimizer step (default 20 for SumMe, 40 for TVSum). A smaller leftover group is dropped."
+        },
     )
     lr: float = field(default=5e-5, metadata={"help": "Adam learning rate."})
     l2_req: float = field(default=1e-5, metadata={"help": "Adam weight decay (L2 regularisation)."})
@@ -59,12 +62,18 @@ class PGLSumTrainingArguments:
     init_type: Literal["xavier", "normal", "kaiming", "orthogonal"] | None = field(
         default=None, metadata={"help": "Weight initialisation of the model (default xavier)."}
     )
-    init_gain: float | None = field(default=None, metadata={"help": "Gain of the initialisation (model default when unset)."})
+    init_gain: float | None = field(
+        default=None, metadata={"help": "Gain of the initialisation (model default when unset)."}
+    )
     hidden_size: int | None = field(
         default=None,
-        metadata={"help": "Size of the attention projections (the original's output_size; PGLSumConfig.hidden_size; default 1024)."},
+        metadata={
+            "help": "Size of the attention projections (the original's output_size; PGLSumConfig.hidden_size; default 1024)."
+        },
     )
-    heads: int | None = field(default=None, metadata={"help": "Heads of the global attention (PGLSumConfig.num_heads; default 8)."})
+    heads: int | None = field(
+        default=None, metadata={"help": "Heads of the global attention (PGLSumConfig.num_heads; default 8)."}
+    )
     n_segments: int | None = field(
         default=None, metadata={"help": "Number of local segments (PGLSumConfig.num_segments; default 4)."}
     )
@@ -72,7 +81,8 @@ class PGLSumTrainingArguments:
         default=None, metadata={"help": "How global and local attention are fused (default add)."}
     )
     pos_enc: Literal["absolute", "relative", "none"] | None = field(
-        default=None, metadata={"help": "Positional encoding added to the attention energies (default absolute; none: without)."}
+        default=None,
+        metadata={"help": "Positional encoding added to the attention energies (default absolute; none: without)."},
     )
     model_name_or_path: str | None = field(
         default=None,
@@ -88,21 +98,28 @@ class PGLSumTrainingArguments:
         default=None, metadata={"help": "Dropout on the attention weights (model default 0.5 when unset)."}
     )
     eval_method: Literal["max", "avg"] | None = field(
-        default=None, metadata={"help": "F-score over users: max (SumMe) or avg (TVSum); default from the dataset name."}
+        default=None,
+        metadata={"help": "F-score over users: max (SumMe) or avg (TVSum); default from the dataset name."},
     )
     output_dir: str | None = field(
-        default=None, metadata={"help": "Where the model, metrics, logs and checkpoints go (default: pglsum-<dataset>-split<k>)."}
+        default=None,
+        metadata={"help": "Where the model, metrics, logs and checkpoints go (default: pglsum-<dataset>-split<k>)."},
     )
     overwrite: bool = field(
         default=False,
-        metadata={"help": "Replace an existing non-empty --output_dir (its old content is removed only once training succeeds)."},
+        metadata={
+            "help": "Replace an existing non-empty --output_dir (its old content is removed only once training succeeds)."
+        },
     )
     per_video: bool = field(
-        default=False, metadata={"help": "Run the original one-video-at-a-time loop instead of padded batches (for checking)."}
+        default=False,
+        metadata={"help": "Run the original one-video-at-a-time loop instead of padded batches (for checking)."},
     )
     micro_batch_size: int | None = field(
         default=None,
-        metadata={"help": "Videos per padded forward pass (default: the whole group). Gradients still add up over the group."},
+        metadata={
+            "help": "Videos per padded forward pass (default: the whole group). Gradients still add up over the group."
+        },
     )
     micro_batch_frames: int | None = field(
         default=None,
@@ -113,17 +130,28 @@ class PGLSumTrainingArguments:
         },
     )
     mixed_precision: Literal["no", "fp16", "bf16"] | None = field(
-        default=None, metadata={"help": "Mixed precision (default: what `accelerate config` / `accelerate launch` set)."}
+        default=None,
+        metadata={"help": "Mixed precision (default: what `accelerate config` / `accelerate launch` set)."},
     )
-    report_to: str = field(default="tensorboard", metadata={"help": "Trackers for Accelerate: tensorboard, wandb, all or none."})
-    checkpointing_epochs: int = field(default=10, metadata={"help": "Save the full training state every N epochs (and at the end)."})
+    report_to: str = field(
+        default="tensorboard", metadata={"help": "Trackers for Accelerate: tensorboard, wandb, all or none."}
+    )
+    checkpointing_epochs: int = field(
+        default=10, metadata={"help": "Save the full training state every N epochs (and at the end)."}
+    )
     checkpoints_total_limit: int = field(default=2, metadata={"help": "How many checkpoints to keep (the newest)."})
     resume_from_checkpoint: str | None = field(
         default=None, metadata={"help": "A checkpoint folder, or 'latest' for the newest in <output_dir>/checkpoints."}
     )
-    push_to_hub: bool = field(default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."})
-    hub_model_id: str | None = field(default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."})
-    hub_private_repo: bool = field(default=False, metadata={"help": "Create the --hub_model_id repository as private."})
+    push_to_hub: bool = field(
+        default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."}
+    )
+    hub_model_id: str | None = field(
+        default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."}
+    )
+    hub_private_repo: bool = field(
+        default=False, metadata={"help": "Create the --hub_model_id repository as private."}
+    )
 
     def __post_init__(self) -> None:
         family = dataset_family(self.dataset)
@@ -162,13 +190,26 @@ class PGLSumTrainingArguments:
             "lr": (number(self.lr) and self.lr > 0, "a finite number > 0"),
             "l2_req": (number(self.l2_req) and self.l2_req >= 0, "a finite number >= 0"),
             "clip": (number(self.clip) and self.clip > 0, "a finite number > 0"),
-            "init_gain": (self.init_gain is None or (number(self.init_gain) and self.init_gain > 0), "a finite number > 0"),
-            "hidden_size": (self.hidden_size is None or (integer(self.hidden_size) and self.hidden_size >= 1), "an integer >= 1"),
+            "init_gain": (
+                self.init_gain is None or (number(self.init_gain) and self.init_gain > 0),
+                "a finite number > 0",
+            ),
+            "hidden_size": (
+                self.hidden_size is None or (integer(self.hidden_size) and self.hidden_size >= 1),
+                "an integer >= 1",
+            ),
             "heads": (self.heads is None or (integer(self.heads) and self.heads >= 1), "an integer >= 1"),
-            "n_segments": (self.n_segments is None or (integer(self.n_segments) and self.n_segments >= 2), "an integer >= 2"),
-            "dropout": (self.dropout is None or (number(self.dropout) and 0 <= self.dropout <= 1), "a probability in [0, 1]"),
+            "n_segments": (
+                self.n_segments is None or (integer(self.n_segments) and self.n_segments >= 2),
+                "an integer >= 2",
+            ),
+            "dropout": (
+                self.dropout is None or (number(self.dropout) and 0 <= self.dropout <= 1),
+                "a probability in [0, 1]",
+            ),
             "attention_dropout": (
-                self.attention_dropout is None or (number(self.attention_dropout) and 0 <= self.attention_dropout <= 1),
+                self.attention_dropout is None
+                or (number(self.attention_dropout) and 0 <= self.attention_dropout <= 1),
                 "a probability in [0, 1]",
             ),
             "micro_batch_size": (self.micro_batch_size is None or self.micro_batch_size >= 1, "an integer >= 1"),
@@ -182,7 +223,10 @@ class PGLSumTrainingArguments:
         if self.model_name_or_path is None:
             hidden, heads = self.architecture()["hidden_size"], self.architecture()["heads"]
             if hidden % heads:
-                raise OptionError("--heads", f"must divide --hidden_size {hidden} (each head gets hidden_size / heads), found {heads}")
+                raise OptionError(
+                    "--heads",
+                    f"must divide --hidden_size {hidden} (each head gets hidden_size / heads), found {heads}",
+                )
         if self.init_type == "normal" and self.init_gain is None:
             raise OptionError("--init_gain", "is needed with --init_type normal (the standard deviation)")
         if self.push_to_hub and not self.hub_model_id:
@@ -190,7 +234,10 @@ class PGLSumTrainingArguments:
 
     def architecture(self) -> dict[str, Any]:
         """The architecture options with the paper's defaults filled in where unset (no base model)."""
-        return {name: default if getattr(self, name) is None else getattr(self, name) for name, default in ARCHITECTURE_DEFAULTS.items()}
+        return {
+            name: default if getattr(self, name) is None else getattr(self, name)
+            for name, default in ARCHITECTURE_DEFAULTS.items()
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

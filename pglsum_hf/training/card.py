@@ -38,7 +38,11 @@ def _number(value: Any) -> str:
 def training_section(summary: dict[str, Any]) -> str:
     """The "Weights" section of the card: where the weights come from and how well they do."""
     selected = summary["selected_metrics"]
-    rank = [f"{name.replace('_', ' ')}: {selected[name]:.3f}" for name in ("kendall_tau", "spearman_rho") if name in selected]
+    rank = [
+        f"{name.replace('_', ' ')}: {selected[name]:.3f}"
+        for name in ("kendall_tau", "spearman_rho")
+        if name in selected
+    ]
     hyperparameters = summary["hyperparameters"]
     return Template(load_template(SECTION_TEMPLATE)).substitute(
         dataset_name=Path(str(summary["dataset"]).rstrip("/")).name,
@@ -52,7 +56,9 @@ def training_section(summary: dict[str, Any]) -> str:
         best_f_score=_number(summary["best_f_score"]),
         best_epoch=summary["best_epoch"],
         initial_f_score=_number((summary.get("before_training") or {}).get("f_score", "–")),
-        rank_metrics=f"Rank correlation of the released model with the annotators ({', '.join(rank)})." if rank else "",
+        rank_metrics=f"Rank correlation of the released model with the annotators ({', '.join(rank)})."
+        if rank
+        else "",
         hyperparameters_table="\n".join(f"| `{key}` | `{value}` |" for key, value in hyperparameters.items()),
     )
 
@@ -76,7 +82,12 @@ def eval_results(summary: dict[str, Any]) -> list[EvalResult]:
     ]  # fmt: skip
     names = {"kendall_tau": "Kendall's tau", "spearman_rho": "Spearman's rho"}
     results += [
-        EvalResult(metric_type=metric, metric_value=round(value, 4), metric_name=f"{names[metric]}, loss-selected epoch", **common)
+        EvalResult(
+            metric_type=metric,
+            metric_value=round(value, 4),
+            metric_name=f"{names[metric]}, loss-selected epoch",
+            **common,
+        )
         for metric, value in summary["selected_metrics"].items()
         if metric in names
     ]

@@ -115,7 +115,11 @@ def list_checkpoints(output_dir: str | Path) -> list[Path]:
     root = Path(output_dir) / CHECKPOINTS_DIR
     if not root.is_dir():
         return []
-    found = [(tuple(int(g or 0) for g in m.groups()), p) for p in root.iterdir() if p.is_dir() and (m := _NAME.match(p.name))]
+    found = [
+        (tuple(int(g or 0) for g in m.groups()), p)
+        for p in root.iterdir()
+        if p.is_dir() and (m := _NAME.match(p.name))
+    ]
     return [path for _, path in sorted(found)]
 
 
@@ -128,7 +132,9 @@ def resolve_checkpoint(resume_from: str, output_dir: str | Path) -> Path | None:
     if not path.is_dir():
         raise OptionError("--resume_from_checkpoint", f"{resume_from}: no such checkpoint folder")
     if not (path / STATE_FILE).is_file():
-        raise OptionError("--resume_from_checkpoint", f"{resume_from}: not a pglsum training checkpoint (no {STATE_FILE})")
+        raise OptionError(
+            "--resume_from_checkpoint", f"{resume_from}: not a pglsum training checkpoint (no {STATE_FILE})"
+        )
     return path
 
 
@@ -177,7 +183,9 @@ def _optimizer_to_files(state_dict: dict[str, Any]) -> tuple[dict[str, torch.Ten
     return tensors, settings
 
 
-def _optimizer_from_files(tensors: dict[str, torch.Tensor], settings: dict[str, Any], like: dict[str, Any]) -> dict[str, Any]:
+def _optimizer_from_files(
+    tensors: dict[str, torch.Tensor], settings: dict[str, Any], like: dict[str, Any]
+) -> dict[str, Any]:
     state: dict[int, dict[str, Any]] = {int(index): dict(plain) for index, plain in settings["state"].items()}
     for key, tensor in tensors.items():
         index, name = key.split("/", 1)
@@ -196,7 +204,11 @@ def rng_states() -> dict[str, Any]:
     python_state = random.getstate()
     states = {
         "torch": torch.get_rng_state().tolist(),
-        "numpy": [numpy_state[0], numpy_state[1].tolist(), *(v.item() if hasattr(v, "item") else v for v in numpy_state[2:])],
+        "numpy": [
+            numpy_state[0],
+            numpy_state[1].tolist(),
+            *(v.item() if hasattr(v, "item") else v for v in numpy_state[2:]),
+        ],
         "python": [python_state[0], list(python_state[1]), python_state[2]],
     }
     if torch.cuda.is_available():
@@ -216,7 +228,16 @@ def set_rng_states(states: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------------------------------- save / load
 def save_checkpoint(
-    accelerator, output_dir: str | Path, name: str, total_limit: int, *, model, optimizer, state: TrainingState, selection, run: dict
+    accelerator,
+    output_dir: str | Path,
+    name: str,
+    total_limit: int,
+    *,
+    model,
+    optimizer,
+    state: TrainingState,
+    selection,
+    run: dict,
 ) -> Path:
     """Write the checkpoint ``checkpoints/<name>`` atomically, then drop all but the newest ``total_limit``."""
     from safetensors.torch import save_file
@@ -229,7 +250,10 @@ def save_checkpoint(
     accelerator.wait_for_everyone()
     write_json(partial / f"rng_{accelerator.process_index}.json", rng_states())
     if accelerator.is_main_process:
-        weights = {key: value.detach().cpu().contiguous() for key, value in accelerator.unwrap_model(model).state_dict().items()}
+        weights = {
+            key: value.detach().cpu().contiguous()
+            for key, value in accelerator.unwrap_model(model).state_dict().items()
+        }
         save_file(weights, str(partial / MODEL_FILE))
         tensors, settings = _optimizer_to_files(optimizer.state_dict())
         save_file(tensors, str(partial / OPTIMIZER_TENSORS))
@@ -271,7 +295,9 @@ def load_checkpoint(checkpoint: Path, accelerator, *, model, optimizer, state: T
             accelerator.scaler.load_state_dict(saved["grad_scaler"])
         set_rng_states(rng)
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{checkpoint}: its state does not fit this run's model and optimizer ({error})") from None
+        raise CheckpointError(
+            f"{checkpoint}: its state does not fit this run's model and optimizer ({error})"
+        ) from None
 
 
 # ---------------------------------------------------------------------------------------------- run identity
@@ -320,7 +346,10 @@ class InterruptFlag:
             signal.raise_signal(signum)
             return
         self.requested = signal.Signals(signum).name
-        print(f"\n{self.requested} received: saving a checkpoint after the current step (send again to stop at once)", flush=True)
+        print(
+            f"\n{self.requested} received: saving a checkpoint after the current step (send again to stop at once)",
+            flush=True,
+        )
 
     def _restore(self) -> None:
         for signum, handler in self._previous.items():

@@ -26,7 +26,9 @@ def _config_value(option: str, value: Any) -> Any:
 
 def build_model(args, input_size: int) -> PGLSumModel:
     """A new model of the options' architecture, or the base model of ``--model_name_or_path`` (checked against them)."""
-    dropouts = {name: getattr(args, name) for name in ("dropout", "attention_dropout") if getattr(args, name) is not None}
+    dropouts = {
+        name: getattr(args, name) for name in ("dropout", "attention_dropout") if getattr(args, name) is not None
+    }
     if args.model_name_or_path is None:
         fields = {CONFIG_NAMES[name]: _config_value(name, value) for name, value in args.architecture().items()}
         return PGLSumModel(PGLSumConfig(input_size=input_size, **fields, **dropouts))
@@ -35,12 +37,15 @@ def build_model(args, input_size: int) -> PGLSumModel:
     mismatches = [
         f"--{name} {value} but the model has {CONFIG_NAMES[name]}={getattr(config, CONFIG_NAMES[name])!r}"
         for name in CONFIG_NAMES
-        if (value := getattr(args, name)) is not None and _config_value(name, value) != getattr(config, CONFIG_NAMES[name])
+        if (value := getattr(args, name)) is not None
+        and _config_value(name, value) != getattr(config, CONFIG_NAMES[name])
     ]
     if config.input_size != input_size:
         mismatches.append(f"the model takes input_size={config.input_size} features, the dataset has {input_size}")
     if mismatches:
-        raise OptionError(OPTION, f"{source}: {'; '.join(mismatches)} (leave architecture options out to take the model's)")
+        raise OptionError(
+            OPTION, f"{source}: {'; '.join(mismatches)} (leave architecture options out to take the model's)"
+        )
     return load_model(source, option=OPTION, **dropouts)
 
 
@@ -52,7 +57,9 @@ def load_base_config(source: str) -> PGLSumConfig:
     except (OSError, ValueError) as error:
         raise OptionError(OPTION, f"{source}: cannot read the model's config ({str(error).splitlines()[0]})") from None
     if values.get("model_type") != PGLSumConfig.model_type:
-        raise OptionError(OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')")
+        raise OptionError(
+            OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
+        )
     try:
         return PGLSumConfig.from_dict(values)
     except (TypeError, ValueError) as error:

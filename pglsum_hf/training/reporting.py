@@ -48,7 +48,13 @@ def plot_training_curves(
     f_axis.plot(f_epochs, f_values, color="tab:orange", label="test F-score (%)")
     f_axis.set_ylabel("test F-score (%)", color="tab:orange")
     loss_axis.axvline(selected_epoch, color="tab:green", linestyle="--", label=f"loss-selected epoch {selected_epoch}")
-    f_axis.scatter([best_epoch], [history[best_epoch]["f_score"]], color="tab:red", zorder=3, label=f"best test epoch {best_epoch}")
+    f_axis.scatter(
+        [best_epoch],
+        [history[best_epoch]["f_score"]],
+        color="tab:red",
+        zorder=3,
+        label=f"best test epoch {best_epoch}",
+    )
     handles = [h for axis in (loss_axis, f_axis) for h in axis.get_legend_handles_labels()[0]]
     loss_axis.legend(handles=handles, loc="lower right", fontsize="small")
     loss_axis.set_title(title)

@@ -20,7 +20,17 @@ OUTPUT_OPTIONS = ("dataset", "splits", "output_dir", "overwrite", "report_to", "
 # The architecture as the model's config states it (the command line's names differ and may be unset).
 CONFIG_FIELDS = ("input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
                  "dropout", "attention_dropout", "layer_norm_eps", "init_type", "init_gain")  # fmt: skip
-ARCHITECTURE_OPTIONS = ("hidden_size", "heads", "n_segments", "fusion", "pos_enc", "init_type", "init_gain", "dropout", "attention_dropout")
+ARCHITECTURE_OPTIONS = (
+    "hidden_size",
+    "heads",
+    "n_segments",
+    "fusion",
+    "pos_enc",
+    "init_type",
+    "init_gain",
+    "dropout",
+    "attention_dropout",
+)
 
 
 def dataset_fingerprint(splits) -> str:
@@ -43,7 +53,11 @@ def dataset_fingerprint(splits) -> str:
 
 def run_record(args, config, accelerator, micro_batch_frames: int | None, fingerprint: str) -> dict[str, Any]:
     """The run's defining values: JSON-ready, compared field by field on resume (see ``check_same_run``)."""
-    record = {key: value for key, value in args.to_dict().items() if key not in OUTPUT_OPTIONS and key not in ARCHITECTURE_OPTIONS}
+    record = {
+        key: value
+        for key, value in args.to_dict().items()
+        if key not in OUTPUT_OPTIONS and key not in ARCHITECTURE_OPTIONS
+    }
     record.update({f"config.{name}": getattr(config, name) for name in CONFIG_FIELDS})
     record.update(
         dataset=fingerprint,

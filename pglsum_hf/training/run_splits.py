@@ -42,7 +42,10 @@ PAPER_F_SCORES = {"summe": {"selected": 55.6, "best": 57.1}, "tvsum": {"selected
 # Rank correlations of the loss-selected model and their column titles: against each user's scores (Otani et al.)
 # where the data has raw user scores (TVSum), else against the gtscore curve (not comparable with the former).
 RANK_COLUMNS = {"kendall_tau": "Kendall tau", "spearman_rho": "Spearman rho"}
-GTSCORE_RANK_COLUMNS = {"kendall_tau_gtscore": "Kendall tau vs gtscore", "spearman_rho_gtscore": "Spearman rho vs gtscore"}
+GTSCORE_RANK_COLUMNS = {
+    "kendall_tau_gtscore": "Kendall tau vs gtscore",
+    "spearman_rho_gtscore": "Spearman rho vs gtscore",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,13 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train PGL-SUM on all 5 splits and write a results table; other options go to `pglsum train`.",
     )
     parser.add_argument("--dataset", "--video_type", required=True, help="As for `pglsum train`.")
-    parser.add_argument("--output_dir", required=True, help="Split k trains into <output_dir>/split_<k>; the table goes here.")
     parser.add_argument(
-        "--overwrite", action="store_true", help="Replace an existing non-empty --output_dir (removed only once every split succeeded)."
+        "--output_dir", required=True, help="Split k trains into <output_dir>/split_<k>; the table goes here."
     )
-    parser.add_argument("--split_indices", type=int, nargs="+", default=list(range(N_SPLITS)), help="Which splits (default: all 5).")
-    parser.add_argument("--num_processes", type=int, default=1, help="Splits trained at once in parallel processes (default 1: in turn).")
-    parser.add_argument("--random_trials", type=int, default=100, help="Draws of random scores per split for the chance baseline.")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="Replace an existing non-empty --output_dir (removed only once every split succeeded).",
+    )
+    parser.add_argument(
+        "--split_indices", type=int, nargs="+", default=list(range(N_SPLITS)), help="Which splits (default: all 5)."
+    )
+    parser.add_argument(
+        "--num_processes",
+        type=int,
+        default=1,
+        help="Splits trained at once in parallel processes (default 1: in turn).",
+    )
+    parser.add_argument(
+        "--random_trials", type=int, default=100, help="Draws of random scores per split for the chance baseline."
+    )
     parser.add_argument(
         "--data_note",
         default=None,
@@ -67,7 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def split_arguments(dataset: str, split: int, output_dir: Path, train_argv: list[str]) -> list[str]:
-    return ["--dataset", dataset, "--split_index", str(split), "--output_dir", str(output_dir / f"split_{split}"), *train_argv]
+    return [
+        "--dataset",
+        dataset,
+        "--split_index",
+        str(split),
+        "--output_dir",
+        str(output_dir / f"split_{split}"),
+        *train_argv,
+    ]
 
 
 def run_in_turn(dataset: str, splits: list[int], output_dir: Path, train_argv: list[str]) -> None:
@@ -78,7 +102,9 @@ def run_in_turn(dataset: str, splits: list[int], output_dir: Path, train_argv: l
         train(parse_args(split_arguments(dataset, split, output_dir, train_argv)))
 
 
-def run_in_parallel(dataset: str, splits: list[int], output_dir: Path, train_argv: list[str], num_processes: int) -> None:
+def run_in_parallel(
+    dataset: str, splits: list[int], output_dir: Path, train_argv: list[str], num_processes: int
+) -> None:
     """``num_processes`` ``pglsum train`` processes at a time, the CPU threads split evenly between them."""
     threads = max(1, (os.cpu_count() or 1) // num_processes)
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
@@ -88,7 +114,12 @@ def run_in_parallel(dataset: str, splits: list[int], output_dir: Path, train_arg
             split = pending.pop(0)
             log_path = output_dir / f"split_{split}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
-            command = [sys.executable, "-m", "pglsum_hf.training.train", *split_arguments(dataset, split, output_dir, train_argv)]
+            command = [
+                sys.executable,
+                "-m",
+                "pglsum_hf.training.train",
+                *split_arguments(dataset, split, output_dir, train_argv),
+            ]
             with open(log_path, "w") as log:
                 running[split] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env), log_path)
             print(f"split {split}: started (pid {running[split][0].pid}, log {log_path})", flush=True)
@@ -124,7 +155,9 @@ def describe_data(dataset: str) -> str:
     return f"Data: {dataset}."
 
 
-def results_table(dataset: str, output_dir: Path, splits: list[int], random_f: dict[int, float], data_note: str) -> dict[str, Any]:
+def results_table(
+    dataset: str, output_dir: Path, splits: list[int], random_f: dict[int, float], data_note: str
+) -> dict[str, Any]:
     """Collect each split's ``metrics.json`` into the table's rows and their mean."""
 
     rows = []
@@ -164,7 +197,11 @@ def markdown_table(results: dict[str, Any]) -> str:
     lines = [f"# PGL-SUM results: {Path(results['dataset']).name}", "", results["data_note"], ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in results["splits"]:
-        cells = [str(row["split"]), f"{row['selected_f_score']:.1f} ({row['selected_epoch']})", f"{row['best_f_score']:.1f} ({row['best_epoch']})"]
+        cells = [
+            str(row["split"]),
+            f"{row['selected_f_score']:.1f} ({row['selected_epoch']})",
+            f"{row['best_f_score']:.1f} ({row['best_epoch']})",
+        ]
         cells += [f"{row[name]:.3f}" for name in rank] + [f"{row['random_f_score']:.1f}"]
         lines.append("| " + " | ".join(cells) + " |")
     cells = ["**mean**", f"**{mean['selected_f_score']:.1f}**", f"**{mean['best_f_score']:.1f}**"]
@@ -172,7 +209,13 @@ def markdown_table(results: dict[str, Any]) -> str:
     lines.append("| " + " | ".join(cells) + " |")
     if results["paper"]:
         paper = results["paper"]
-        lines.append("| paper (PGL-SUM, ISM 2021) | " + f"{paper['selected']:.1f} | {paper['best']:.1f} | " + " | ".join("–" for _ in rank) + (" | " if rank else "") + "– |")
+        lines.append(
+            "| paper (PGL-SUM, ISM 2021) | "
+            + f"{paper['selected']:.1f} | {paper['best']:.1f} | "
+            + " | ".join("–" for _ in rank)
+            + (" | " if rank else "")
+            + "– |"
+        )
     lines += [
         "",
         "Loss-selected: the epoch PGL-SUM's criterion picks from the training loss alone (the released model). "
@@ -195,13 +238,17 @@ def main(argv: list[str] | None = None) -> int:
         raise OptionError("--random_trials", f"must be an integer >= 1, found {args.random_trials}")
     bad = [k for k in args.split_indices if not 0 <= k < N_SPLITS]
     if bad or len(set(args.split_indices)) != len(args.split_indices):
-        raise OptionError("--split_indices", f"must be distinct values in 0..{N_SPLITS - 1}, found {args.split_indices}")
+        raise OptionError(
+            "--split_indices", f"must be distinct values in 0..{N_SPLITS - 1}, found {args.split_indices}"
+        )
     if "--overwrite" in train_argv:
         raise OptionError("--overwrite", "belongs to run-splits here (the split folders inside --output_dir are new)")
     # Validate the pass-through options once, up front, with split 0 standing in.
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv))
     resuming = template.resume_from_checkpoint == "latest"
-    owned = check_run_output_dir(output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER)
+    owned = check_run_output_dir(
+        output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER
+    )
     from ..data.loading import load_split
 
     load_split(args.dataset, args.split_indices[0], splits=template.splits)  # a bad dataset stops before any output
@@ -217,9 +264,13 @@ def main(argv: list[str] | None = None) -> int:
         split: split_random_baseline(args.dataset, split, template.splits, template.eval_method, args.random_trials)
         for split in args.split_indices
     }
-    results = results_table(args.dataset, output_dir, args.split_indices, random_f, args.data_note or describe_data(args.dataset))
+    results = results_table(
+        args.dataset, output_dir, args.split_indices, random_f, args.data_note or describe_data(args.dataset)
+    )
     results["wall_seconds"] = wall
-    results["training_arguments"] = {k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")}
+    results["training_arguments"] = {
+        k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")
+    }
     write_json(output_dir / "results.json", results)
     markdown = markdown_table(results)
     write_atomic(output_dir / "results.md", markdown)

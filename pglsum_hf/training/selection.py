@@ -123,7 +123,11 @@ class SelectionTracker:
 
     def kept_tensors(self) -> dict[str, Any]:
         """The kept weights as one flat dict ``{"<epoch>/<name>": tensor}`` (for a safetensors file)."""
-        return {f"{epoch}/{name}": tensor.contiguous() for epoch, state in self.states.items() for name, tensor in state.items()}
+        return {
+            f"{epoch}/{name}": tensor.contiguous()
+            for epoch, state in self.states.items()
+            for name, tensor in state.items()
+        }
 
     def load(self, values: dict[str, Any], kept: dict[str, Any]) -> None:
         """Restore what ``to_json`` and ``kept_tensors`` returned."""

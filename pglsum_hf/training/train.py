@@ -140,7 +140,9 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
     if state.initial is None:
         state.initial = evaluate(run)
         log(run, state.initial, step=0)
-    progress = tqdm(range(args.n_epochs), desc="epochs", initial=state.epoch, disable=not accelerator.is_local_main_process)
+    progress = tqdm(
+        range(args.n_epochs), desc="epochs", initial=state.epoch, disable=not accelerator.is_local_main_process
+    )
     with InterruptFlag() as interrupt:
         for epoch in range(state.epoch, until_epoch):
             started = time.perf_counter()
@@ -155,7 +157,9 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
                 batches = length_sorted_batches(run.train_videos.lengths, share, max_videos, run.micro_batch_frames)
                 losses: dict[int, float] = {}
                 for position, indices in enumerate(batches):
-                    inputs = {key: value.to(accelerator.device) for key, value in run.train_videos.batch(indices).items()}
+                    inputs = {
+                        key: value.to(accelerator.device) for key, value in run.train_videos.batch(indices).items()
+                    }
                     # Gradients add up locally over the group's batches and are exchanged once, after its last one.
                     last = position == len(batches) - 1
                     with nullcontext() if last or world == 1 else accelerator.no_sync(model):
@@ -165,13 +169,21 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
                     losses.update(zip(indices, video_losses.detach().float().cpu().tolist()))
                 gathered = dict(gather_object(list(losses.items())))  # every process's share, in group order below
                 group_losses = [gathered[i] for i in group]
-                bad = [f"{run.train_videos.video_ids[i]} ({v})" for i, v in zip(group, group_losses) if not math.isfinite(v)]
+                bad = [
+                    f"{run.train_videos.video_ids[i]} ({v})"
+                    for i, v in zip(group, group_losses)
+                    if not math.isfinite(v)
+                ]
                 if bad:
-                    raise run.diverged(f"epoch {epoch}, group {g}", f"the training loss is not finite for {', '.join(bad)}")
+                    raise run.diverged(
+                        f"epoch {epoch}, group {g}", f"the training loss is not finite for {', '.join(bad)}"
+                    )
                 grad_norm = accelerator.clip_grad_norm_(model.parameters(), args.clip)
                 if not torch.isfinite(torch.as_tensor(grad_norm)):
                     videos = ", ".join(run.train_videos.video_ids[i] for i in group)
-                    raise run.diverged(f"epoch {epoch}, group {g}", f"the gradient norm is {float(grad_norm)} (videos {videos})")
+                    raise run.diverged(
+                        f"epoch {epoch}, group {g}", f"the gradient norm is {float(grad_norm)} (videos {videos})"
+                    )
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
                 state.epoch_losses.extend(group_losses)
@@ -206,12 +218,17 @@ def evaluate(run: Run, epoch: int | None = None) -> dict[str, Any]:
     predictions, references = [], []
     for batch in run.test_batches:
         with run.accelerator.autocast():
-            scores = model(batch["features"].to(run.accelerator.device), attention_mask=batch["attention_mask"].to(run.accelerator.device)).scores
+            scores = model(
+                batch["features"].to(run.accelerator.device),
+                attention_mask=batch["attention_mask"].to(run.accelerator.device),
+            ).scores
         for row, length in enumerate(batch["attention_mask"].sum(dim=1).tolist()):
             prediction = scores[row, :length].float().cpu().numpy()
             if not np.all(np.isfinite(prediction)):
                 moment = "the evaluation before training" if epoch is None else f"epoch {epoch} evaluation"
-                raise run.diverged(moment, f"the predicted scores of test video {batch['video_id'][row]} are not finite")
+                raise run.diverged(
+                    moment, f"the predicted scores of test video {batch['video_id'][row]} are not finite"
+                )
             predictions.append(prediction)
         references.extend(batch["references"])
     model.train()
@@ -220,7 +237,9 @@ def evaluate(run: Run, epoch: int | None = None) -> dict[str, Any]:
 
 
 def log(run: Run, values: dict[str, float], step: int) -> None:
-    run.accelerator.log({f"test/{k}" if k in SCALAR_METRICS else f"train/{k}": v for k, v in values.items()}, step=step)
+    run.accelerator.log(
+        {f"test/{k}" if k in SCALAR_METRICS else f"train/{k}": v for k, v in values.items()}, step=step
+    )
 
 
 # ================================================================================================ before the loop
@@ -229,13 +248,17 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
         log_with=None if args.report_to == "none" else args.report_to,
-        project_config=ProjectConfiguration(project_dir=str(args.output_dir), logging_dir=str(Path(args.output_dir) / "logs")),
+        project_config=ProjectConfiguration(
+            project_dir=str(args.output_dir), logging_dir=str(Path(args.output_dir) / "logs")
+        ),
     )
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
     resuming = checkpoint is not None and args.resume_from_checkpoint == "latest"
-    owned = check_run_output_dir(output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER)
+    owned = check_run_output_dir(
+        output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER
+    )
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
 
     set_seed(args.seed)
@@ -249,11 +272,16 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
             "every group would be dropped and no step taken",
         )
     if args.batch_size < world:
-        raise OptionError("--batch_size", f"{args.batch_size} is smaller than the {world} processes; each needs a video per group")
+        raise OptionError(
+            "--batch_size", f"{args.batch_size} is smaller than the {world} processes; each needs a video per group"
+        )
     test = splits["test"]
     test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
     collator = VideoCollator()  # the test batches keep the metric's references
-    test_batches = [collator([test[i] for i in indices]) for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)]
+    test_batches = [
+        collator([test[i] for i in indices])
+        for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)
+    ]
 
     model = build_model(args, train_videos.input_size)
     frames = args.micro_batch_frames
@@ -268,9 +296,13 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, record,
               TrainingState(seed=args.seed))  # fmt: skip
     if checkpoint is not None:
-        load_checkpoint(checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection)
+        load_checkpoint(
+            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
+        )
         run.last_checkpoint = checkpoint
-        accelerator.print(f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)")
+        accelerator.print(
+            f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
+        )
     if accelerator.is_main_process:
         run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
     accelerator.wait_for_everyone()
@@ -281,10 +313,15 @@ def _resolve_resume(args: PGLSumTrainingArguments) -> Path | None:
     if not args.resume_from_checkpoint:
         return None
     if args.resume_from_checkpoint == "latest" and args.overwrite:
-        raise OptionError("--overwrite", "cannot be combined with --resume_from_checkpoint latest, which continues the run in --output_dir")
+        raise OptionError(
+            "--overwrite",
+            "cannot be combined with --resume_from_checkpoint latest, which continues the run in --output_dir",
+        )
     checkpoint = resolve_checkpoint(args.resume_from_checkpoint, args.output_dir)
     if checkpoint is None:
-        logger.warning("--resume_from_checkpoint latest: no checkpoint in %s yet, starting from scratch", args.output_dir)
+        logger.warning(
+            "--resume_from_checkpoint latest: no checkpoint in %s yet, starting from scratch", args.output_dir
+        )
     return checkpoint
 
 
@@ -331,7 +368,9 @@ def write_outputs(run: Run) -> TrainingResult:
             )
         finish_run_output_dir(run.replaced)
     accelerator.wait_for_everyone()
-    return TrainingResult(run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary)
+    return TrainingResult(
+        run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary
+    )
 
 
 def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> TrainingResult:

@@ -23,7 +23,26 @@ from .writing import output_paths
 
 # What a folder given as INPUT contributes: the usual video container extensions (case-insensitive).
 VIDEO_EXTENSIONS = frozenset(
-    [".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts", ".3gp", ".ogv", ".gif", ".dv", ".vob"]
+    [
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".wmv",
+        ".flv",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".3gp",
+        ".ogv",
+        ".gif",
+        ".dv",
+        ".vob",
+    ]
 )
 REPORT_NAME = "summarize_report.json"
 _GLOB_CHARACTERS = frozenset("*?[")
@@ -95,24 +114,34 @@ def plan_outputs(
             target = path.resolve()
             if target in resolved_inputs:
                 raise OptionError(
-                    "--output_dir", f"the summary of {video} would replace the input {resolved_inputs[target]}; choose another folder"
+                    "--output_dir",
+                    f"the summary of {video} would replace the input {resolved_inputs[target]}; choose another folder",
                 )
             if target in claimed:
-                raise OptionError("INPUT", f"{video} and {claimed[target]} would both write {path}; summarize them into different --output_dir")
+                raise OptionError(
+                    "INPUT",
+                    f"{video} and {claimed[target]} would both write {path}; summarize them into different --output_dir",
+                )
             claimed[target] = video
         existing = [path for path in paths.values() if path.exists()]
         if skip_existing and outputs_complete(paths["json"], paths):
             plan.skipped.append(video)
             continue
         if existing and not overwrite:
-            blocked.append(f"{existing[0]}" + (" (incomplete: an earlier run stopped half way)" if skip_existing else ""))
+            blocked.append(
+                f"{existing[0]}" + (" (incomplete: an earlier run stopped half way)" if skip_existing else "")
+            )
         plan.todo.append(video)
     if blocked:
         more = f" and {len(blocked) - 1} more" if len(blocked) > 1 else ""
-        advice = "pass --overwrite to replace them" + ("" if skip_existing else ", or --skip_existing to keep complete ones")
+        advice = "pass --overwrite to replace them" + (
+            "" if skip_existing else ", or --skip_existing to keep complete ones"
+        )
         raise OutputExistsError(f"--output_dir: {blocked[0]}{more} already exist(s); {advice}")
     if report is not None and report.exists() and not (overwrite or skip_existing):
-        raise OutputExistsError(f"--report: {report} already exists; pass --overwrite or --skip_existing to replace it, or another --report")
+        raise OutputExistsError(
+            f"--report: {report} already exists; pass --overwrite or --skip_existing to replace it, or another --report"
+        )
     return plan
 
 
@@ -144,6 +173,8 @@ def format_table(records: list[Record]) -> str:
         shots = f"{record.shots:5d}" if record.shots is not None else f"{'-':>5}"
         summary = f"{record.summary_seconds:8.1f}s" if record.summary_seconds is not None else f"{'-':>9}"
         lines.append(f"{name:<{width}}  {record.status:<8}  {duration}  {shots}  {summary}  {record.message}")
-    counts = {status: sum(record.status == status for record in records) for status in ("ok", "trimmed", "skipped", "failed")}
+    counts = {
+        status: sum(record.status == status for record in records) for status in ("ok", "trimmed", "skipped", "failed")
+    }
     lines.append(", ".join(f"{count} {status}" for status, count in counts.items()) + f" of {len(records)} inputs")
     return "\n".join(lines)

@@ -153,7 +153,9 @@ def prefetch(batches: Iterator, depth: int = 2) -> Iterator:
 
 def _is_image_format(name: str) -> bool:
     """ffmpeg's demuxers for image files (``png_pipe``, ``jpeg_pipe``, ``image2``, ...); animated GIF counts as video."""
-    return any(part in ("image2", "image2pipe") or (part.endswith("_pipe") and part != "gif_pipe") for part in name.split(","))
+    return any(
+        part in ("image2", "image2pipe") or (part.endswith("_pipe") and part != "gif_pipe") for part in name.split(",")
+    )
 
 
 def nominal_fps(stream) -> float | None:
@@ -174,7 +176,9 @@ class VideoDecoder:
         frame_size: ``(width, height)`` the kept frames are scaled to (the whole frame, no crop).
     """
 
-    def __init__(self, path: str | os.PathLike, sample_rate: int = DEFAULT_SAMPLE_RATE, frame_size: tuple[int, int] = (224, 224)):
+    def __init__(
+        self, path: str | os.PathLike, sample_rate: int = DEFAULT_SAMPLE_RATE, frame_size: tuple[int, int] = (224, 224)
+    ):
         if sample_rate < 1:
             raise ValueError(f"sample_rate must be a positive number of frames, got {sample_rate}")
         self.path = Path(path)
@@ -223,7 +227,9 @@ class VideoDecoder:
                     if first_time is None:
                         first_time = time
                     timestamps.append(time - first_time)
-                    last_duration = float(frame.duration * frame.time_base) if frame.duration and frame.time_base else None
+                    last_duration = (
+                        float(frame.duration * frame.time_base) if frame.duration and frame.time_base else None
+                    )
                     if index % self.sample_rate == 0:
                         batch.append(frame.to_ndarray(width=width, height=height, format="rgb24"))
                         if len(batch) == batch_size:

@@ -63,7 +63,9 @@ def _imagenet_state_dict() -> dict[str, torch.Tensor]:
 
 def _local_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
-        raise FeatureWeightsError(f"feature weights file not found: {path} (expected a GoogLeNet state dict, .pth or .safetensors)")
+        raise FeatureWeightsError(
+            f"feature weights file not found: {path} (expected a GoogLeNet state dict, .pth or .safetensors)"
+        )
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
@@ -155,8 +157,14 @@ class GoogLeNetFeatures:
     feature_size = FEATURE_SIZE
     input_size = INPUT_SIZE
 
-    def __init__(self, weights: str | os.PathLike | None = None, device: str | torch.device | None = None, batch_size: int = 32):
-        self.device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    def __init__(
+        self, weights: str | os.PathLike | None = None, device: str | torch.device | None = None, batch_size: int = 32
+    ):
+        self.device = (
+            torch.device(device)
+            if device is not None
+            else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        )
         self.batch_size = batch_size
         network, self.weights_description = build_googlenet_pool5(weights)
         # channels_last lets the CPU and GPU convolution kernels avoid layout copies.
@@ -176,7 +184,9 @@ class GoogLeNetFeatures:
             float32 [B, 1024], every row of unit L2 norm.
         """
         if frames.ndim != 4 or frames.shape[1:] != (INPUT_SIZE, INPUT_SIZE, 3):
-            raise ValueError(f"expected uint8 frames of shape [B, {INPUT_SIZE}, {INPUT_SIZE}, 3], found {tuple(frames.shape)}")
+            raise ValueError(
+                f"expected uint8 frames of shape [B, {INPUT_SIZE}, {INPUT_SIZE}, 3], found {tuple(frames.shape)}"
+            )
         pixels = torch.from_numpy(frames).to(self.device).permute(0, 3, 1, 2)
         pixels = pixels.float().div_(127.5).sub_(1.0).contiguous(memory_format=torch.channels_last)
         features = self.network(pixels)

@@ -95,7 +95,9 @@ def select_segments(
     frame_scores = frame_scores_from_steps(scores, info.picks, info.n_frames)
     values = shot_scores(frame_scores, shots)
     budget_frames = None if max_seconds is None else budget_in_frames(info, max_seconds)
-    selected = select_keyshots(scores, info.picks, info.n_frames, shots, proportion=budget, budget_frames=budget_frames)
+    selected = select_keyshots(
+        scores, info.picks, info.n_frames, shots, proportion=budget, budget_frames=budget_frames
+    )
     segments = [
         Segment(
             start_frame=int(start),
@@ -128,6 +130,12 @@ def _trimmed_segment(frame_scores, info, shots, values, selected, budget, budget
     logger.info(
         "%s: no whole shot fits the budget of %d frames; the summary is the best %d-frame window (%.2f-%.2f s) of "
         "shot %d (%d frames), trimmed",
-        info.path, length, segment.n_frames, segment.start_time, segment.end_time, best, shots[best, 1] - shots[best, 0] + 1,
+        info.path,
+        length,
+        segment.n_frames,
+        segment.start_time,
+        segment.end_time,
+        best,
+        shots[best, 1] - shots[best, 0] + 1,
     )
     return segment

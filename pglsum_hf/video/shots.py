@@ -156,7 +156,9 @@ def shots_from_change_points(change_points: np.ndarray, picks: np.ndarray, n_fra
     return np.stack([starts, ends], axis=1)
 
 
-def kts_windows(n: int, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP) -> list[tuple[int, int, int, int]]:
+def kts_windows(
+    n: int, window: int = DEFAULT_WINDOW, overlap: int = DEFAULT_OVERLAP
+) -> list[tuple[int, int, int, int]]:
     """The windows of windowed KTS over ``n`` steps.
 
     Returns:
@@ -208,7 +210,9 @@ def windowed_kts(
         raise ValueError(f"KTS max_change_points must be >= 0 (None: no limit), got {max_change_points}")
     found = []
     for start, end, keep_start, keep_end in kts_windows(len(features), window, overlap):
-        local = kernel_temporal_segmentation(features[start:end], max_change_points=max_change_points, vmax=vmax) + start
+        local = (
+            kernel_temporal_segmentation(features[start:end], max_change_points=max_change_points, vmax=vmax) + start
+        )
         found.append(local[(local >= keep_start) & (local < keep_end)])
     return np.concatenate(found).astype(np.int64)
 
@@ -238,5 +242,7 @@ def detect_shots(
     """
     if len(features) != len(picks):
         raise ValueError(f"got features for {len(features)} sampled frames but {len(picks)} picks")
-    change_points = windowed_kts(features, max_change_points=max_change_points, vmax=vmax, window=window, overlap=overlap)
+    change_points = windowed_kts(
+        features, max_change_points=max_change_points, vmax=vmax, window=window, overlap=overlap
+    )
     return shots_from_change_points(change_points, picks, n_frames)

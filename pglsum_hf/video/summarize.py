@@ -123,9 +123,13 @@ class VideoSummarizer:
         """
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
         decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
-        with tqdm(total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress) as bar:
+        with tqdm(
+            total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress
+        ) as bar:
             # Decoding runs in a thread, a batch ahead of the network.
-            features = self.feature_extractor.encode(prefetch(decoder.batches(self.feature_extractor.batch_size, progress=bar)))
+            features = self.feature_extractor.encode(
+                prefetch(decoder.batches(self.feature_extractor.batch_size, progress=bar))
+            )
         return features, decoder.info
 
     def shot_parameters(self, kts_vmax: float | None = None, max_change_points: int | None = None) -> dict:
@@ -139,7 +143,11 @@ class VideoSummarizer:
         }
 
     def detect_shots(
-        self, features: np.ndarray, info: VideoInfo, kts_vmax: float | None = None, max_change_points: int | None = None
+        self,
+        features: np.ndarray,
+        info: VideoInfo,
+        kts_vmax: float | None = None,
+        max_change_points: int | None = None,
     ) -> np.ndarray:
         """int64 [S, 2] inclusive shots covering the video, by windowed KTS on the sampled-frame features.
 
@@ -220,10 +228,14 @@ class VideoSummarizer:
             kts=kts,
         )
 
-    def save(self, summary: VideoSummary, output_dir: str | os.PathLike, write_video: bool = True, progress: bool = False) -> dict[str, Path]:
+    def save(
+        self, summary: VideoSummary, output_dir: str | os.PathLike, write_video: bool = True, progress: bool = False
+    ) -> dict[str, Path]:
         """Write ``DIR/IN.mp4`` (unless ``write_video`` is False), ``DIR/IN.json`` and ``DIR/IN.png``."""
         total = summary.summary_frames if write_video else 0
-        with tqdm(total=total, desc="summary video", unit="frame", leave=False, disable=not progress or not total) as bar:
+        with tqdm(
+            total=total, desc="summary video", unit="frame", leave=False, disable=not progress or not total
+        ) as bar:
             return save_summary(summary, output_dir, write_video=write_video, progress=bar)
 
     # ----- all of it -------------------------------------------------------------------------------------
@@ -271,7 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
         "A failed input never stops the others; a final table lists every input, the exit status is 1 when any "
         "failed, and DIR/summarize_report.json records the job.",
     )
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders of videos, or glob patterns (quote them)")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="video files, folders of videos, or glob patterns (quote them)"
+    )
     parser.add_argument("--model", required=True, help="PGL-SUM model: a local folder or a Hub id")
     parser.add_argument("--output_dir", required=True, help="folder for the outputs (created if missing)")
     parser.add_argument(
@@ -280,17 +294,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="GoogLeNet weights: a local state dict (e.g. googlenet-1378be20.pth), or `random` for tests/demos "
         "(SYNTHETIC, marked in every output); default: torchvision's ImageNet weights (cache or download)",
     )
-    parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET, help="summary length as a fraction of the video, in (0, 1] (default 0.15)")
-    parser.add_argument("--max_seconds", type=float, default=None, help="summary length in seconds (replaces --budget)")
-    parser.add_argument("--sample_rate", type=int, default=DEFAULT_SAMPLE_RATE, help="keep every N-th frame (default 15)")
-    parser.add_argument("--kts_vmax", type=float, default=None, help="KTS penalty weight, > 0 (default 1.0; 0.05 with random weights)")
-    parser.add_argument("--max_change_points", type=int, default=None, help="most shot boundaries KTS considers per window, >= 1 (default: no limit)")
-    parser.add_argument("--kts_window", type=int, default=DEFAULT_WINDOW, help=f"KTS window in sampled frames (default {DEFAULT_WINDOW}; exact KTS below it)")
-    parser.add_argument("--kts_overlap", type=int, default=DEFAULT_OVERLAP, help=f"sampled frames shared by neighbouring KTS windows (default {DEFAULT_OVERLAP})")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=DEFAULT_BUDGET,
+        help="summary length as a fraction of the video, in (0, 1] (default 0.15)",
+    )
+    parser.add_argument(
+        "--max_seconds", type=float, default=None, help="summary length in seconds (replaces --budget)"
+    )
+    parser.add_argument(
+        "--sample_rate", type=int, default=DEFAULT_SAMPLE_RATE, help="keep every N-th frame (default 15)"
+    )
+    parser.add_argument(
+        "--kts_vmax", type=float, default=None, help="KTS penalty weight, > 0 (default 1.0; 0.05 with random weights)"
+    )
+    parser.add_argument(
+        "--max_change_points",
+        type=int,
+        default=None,
+        help="most shot boundaries KTS considers per window, >= 1 (default: no limit)",
+    )
+    parser.add_argument(
+        "--kts_window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        help=f"KTS window in sampled frames (default {DEFAULT_WINDOW}; exact KTS below it)",
+    )
+    parser.add_argument(
+        "--kts_overlap",
+        type=int,
+        default=DEFAULT_OVERLAP,
+        help=f"sampled frames shared by neighbouring KTS windows (default {DEFAULT_OVERLAP})",
+    )
     parser.add_argument("--no_video", action="store_true", help="write only the JSON and the plot")
-    parser.add_argument("--recursive", action="store_true", help="a folder INPUT contributes the videos of its sub-folders too")
-    parser.add_argument("--overwrite", action="store_true", help="replace existing output files of these inputs (never anything else)")
-    parser.add_argument("--skip_existing", action="store_true", help="skip inputs whose outputs are complete (resume a job)")
+    parser.add_argument(
+        "--recursive", action="store_true", help="a folder INPUT contributes the videos of its sub-folders too"
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace existing output files of these inputs (never anything else)"
+    )
+    parser.add_argument(
+        "--skip_existing", action="store_true", help="skip inputs whose outputs are complete (resume a job)"
+    )
     parser.add_argument("--report", default=None, help=f"the job's JSON report (default DIR/{batch.REPORT_NAME})")
     parser.add_argument(
         "--num_processes",
@@ -318,7 +364,9 @@ def validate_args(args: argparse.Namespace) -> None:
     if args.kts_window < 2:
         raise OptionError("--kts_window", f"must be >= 2 sampled frames, got {args.kts_window}")
     if not 0 <= args.kts_overlap < args.kts_window:
-        raise OptionError("--kts_overlap", f"must be in [0, --kts_window) = [0, {args.kts_window}), got {args.kts_overlap}")
+        raise OptionError(
+            "--kts_overlap", f"must be in [0, --kts_window) = [0, {args.kts_window}), got {args.kts_overlap}"
+        )
     if args.num_processes < 1:
         raise OptionError("--num_processes", f"must be >= 1, got {args.num_processes}")
     if args.device is not None:
@@ -329,7 +377,10 @@ def validate_args(args: argparse.Namespace) -> None:
         if device.type == "cuda" and not torch.cuda.is_available():
             raise OptionError("--device", f"{args.device}: CUDA is not available on this machine")
     if args.feature_weights not in (None, RANDOM_WEIGHTS) and not Path(args.feature_weights).is_file():
-        raise OptionError("--feature_weights", f"{args.feature_weights}: file not found (expected a GoogLeNet state dict, or `random`)")
+        raise OptionError(
+            "--feature_weights",
+            f"{args.feature_weights}: file not found (expected a GoogLeNet state dict, or `random`)",
+        )
 
 
 def _launch(argv: list[str], num_processes: int) -> int:
@@ -355,10 +406,16 @@ def _summarize_one(summarizer: VideoSummarizer, video: Path, args: argparse.Name
     """Summarize one input; an error becomes its record's message (the job goes on)."""
     try:
         summary = summarizer(
-            video, output_dir=args.output_dir, budget=args.budget, max_seconds=args.max_seconds, write_video=not args.no_video
+            video,
+            output_dir=args.output_dir,
+            budget=args.budget,
+            max_seconds=args.max_seconds,
+            write_video=not args.no_video,
         )
     except (PGLSumError, OSError, ValueError, RuntimeError) as error:
-        return batch.Record(str(video), "failed", str(error).splitlines()[0] if str(error) else type(error).__name__, process=process)
+        return batch.Record(
+            str(video), "failed", str(error).splitlines()[0] if str(error) else type(error).__name__, process=process
+        )
     except Exception as error:  # a bug: keep its traceback in the log, and go on with the other inputs
         logger.exception("%s: unexpected error", video)
         return batch.Record(str(video), "failed", f"{type(error).__name__}: {error}", process=process)
@@ -427,7 +484,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = any(record.status == "failed" for record in records)
     if state.is_main_process:
         order = {video: position for position, video in enumerate(videos)}
-        records += [batch.Record(str(video), "skipped", "outputs complete (--skip_existing)") for video in plan.skipped]
+        records += [
+            batch.Record(str(video), "skipped", "outputs complete (--skip_existing)") for video in plan.skipped
+        ]
         records.sort(key=lambda record: order[Path(record.input)])
         print(batch.format_table(records))
         if any(record.status != "failed" for record in records):
@@ -458,7 +517,9 @@ def _report(args: argparse.Namespace, records: list[batch.Record], num_processes
             "kts_overlap": args.kts_overlap,
             "write_video": not args.no_video,
         },
-        "counts": {status: sum(r.status == status for r in records) for status in ("ok", "trimmed", "skipped", "failed")},
+        "counts": {
+            status: sum(r.status == status for r in records) for status in ("ok", "trimmed", "skipped", "failed")
+        },
         "inputs": [record.to_dict() for record in records],
     }
 

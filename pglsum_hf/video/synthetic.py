@@ -175,7 +175,9 @@ def make_synthetic_video(
             if sound is not None:
                 frequency = float(rng.uniform(200, 1200))
                 n_samples = int(round(frame_index / rate * AUDIO_SAMPLE_RATE)) - sample_index
-                chunk = av.AudioFrame.from_ndarray(_tone(frequency, sample_index, n_samples), format="flt", layout="mono")
+                chunk = av.AudioFrame.from_ndarray(
+                    _tone(frequency, sample_index, n_samples), format="flt", layout="mono"
+                )
                 chunk.sample_rate = AUDIO_SAMPLE_RATE
                 chunk.pts = sample_index
                 chunk.time_base = Fraction(1, AUDIO_SAMPLE_RATE)

@@ -165,7 +165,9 @@ def _write_summary_video(info, segments, output, crf, preset, progress, seek: bo
             else:
                 written = _copy_in_order(container, video_in, audio_in, info, keep, ranges, audio, out, write)
         except av.error.FFmpegError as error:
-            raise VideoDecodeError(f"{info.path}: the file is corrupt: decoding failed while writing the summary ({error.strerror})") from error
+            raise VideoDecodeError(
+                f"{info.path}: the file is corrupt: decoding failed while writing the summary ({error.strerror})"
+            ) from error
         out.mux(video_out.encode(None))
         if audio is not None:
             out.mux(audio.encoder.encode(None))
@@ -195,7 +197,12 @@ def _copy_by_seeking(container, video_in, audio_in, info, runs, audio, out, writ
     """For each run of selected frames: seek to the keyframe before it, decode and write it, then its audio."""
     written = 0
     for first, last, start_time, end_time in runs:
-        container.seek(_stream_offset(info.start_time + info.timestamps[first], video_in), stream=video_in, backward=True, any_frame=False)
+        container.seek(
+            _stream_offset(info.start_time + info.timestamps[first], video_in),
+            stream=video_in,
+            backward=True,
+            any_frame=False,
+        )
         index, written_before = None, written
         for frame in container.decode(video_in):
             if frame.time is None:
@@ -215,7 +222,9 @@ def _copy_by_seeking(container, video_in, audio_in, info, runs, audio, out, writ
             raise _CannotSeek  # the stream ended early or skipped frames
         if audio is not None:
             audio.ranges = [(start_time, end_time)]  # only this run: earlier audio may be decoded again after a seek
-            container.seek(_stream_offset(info.start_time + start_time, audio_in), stream=audio_in, backward=True, any_frame=False)
+            container.seek(
+                _stream_offset(info.start_time + start_time, audio_in), stream=audio_in, backward=True, any_frame=False
+            )
             for frame in container.decode(audio_in):
                 if audio.add(frame, out.mux) >= end_time:
                     break
@@ -246,12 +255,25 @@ def plot_summary(summary: VideoSummary, path: str | os.PathLike) -> None:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for number, segment in enumerate(summary.segments):
-        axes.axvspan(segment.start_time, segment.end_time, color="tab:orange", alpha=0.3, lw=0, label="selected shots" if number == 0 else None)
+        axes.axvspan(
+            segment.start_time,
+            segment.end_time,
+            color="tab:orange",
+            alpha=0.3,
+            lw=0,
+            label="selected shots" if number == 0 else None,
+        )
     for start, _ in summary.shots[1:]:
         axes.axvline(info.frame_start(int(start)), color="0.55", lw=0.8, ls="--")
     axes.plot([], [], color="0.55", lw=0.8, ls="--", label="shot boundaries")
     # Each sampled frame's score holds until the next sampled frame, as in the keyshot computation.
-    axes.step(np.append(times, info.duration), np.append(summary.scores, summary.scores[-1]), where="post", color="tab:blue", label="importance")
+    axes.step(
+        np.append(times, info.duration),
+        np.append(summary.scores, summary.scores[-1]),
+        where="post",
+        color="tab:blue",
+        label="importance",
+    )
     axes.set_xlim(0, info.duration)
     axes.set_ylim(0, 1.05)
     axes.set_xlabel("time (s)")
@@ -271,7 +293,11 @@ def plot_summary(summary: VideoSummary, path: str | os.PathLike) -> None:
 def output_paths(video: str | os.PathLike, output_dir: str | os.PathLike) -> dict[str, Path]:
     """Where the outputs of input ``IN.ext`` go: ``DIR/IN.mp4``, ``DIR/IN.json``, ``DIR/IN.png``."""
     stem, output_dir = Path(video).stem, Path(output_dir)
-    return {"video": output_dir / f"{stem}.mp4", "json": output_dir / f"{stem}.json", "plot": output_dir / f"{stem}.png"}
+    return {
+        "video": output_dir / f"{stem}.mp4",
+        "json": output_dir / f"{stem}.json",
+        "plot": output_dir / f"{stem}.png",
+    }
 
 
 def save_summary(
@@ -291,12 +317,18 @@ def save_summary(
     if not write_video:
         del final["video"]
     if final.get("video") is not None and final["video"].resolve() == Path(summary.info.path).resolve():
-        raise ValueError(f"{summary.info.path}: the summary video would overwrite its own input; choose another output directory")
+        raise ValueError(
+            f"{summary.info.path}: the summary video would overwrite its own input; choose another output directory"
+        )
     Path(output_dir).mkdir(parents=True, exist_ok=True)
-    temporary = {kind: path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}") for kind, path in final.items()}
+    temporary = {
+        kind: path.with_name(f".{path.stem}.partial-{os.getpid()}{path.suffix}") for kind, path in final.items()
+    }
     try:
         if "video" in temporary:
-            write_summary_video(summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress)
+            write_summary_video(
+                summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress
+            )
         plot_summary(summary, temporary["plot"])
         summary.outputs = {kind: str(path) for kind, path in final.items()}
         summary_to_json(summary, temporary["json"])
