@@ -113,7 +113,7 @@ def test_without_a_model_the_page_runs_an_untrained_model_and_says_so():
 
 
 def test_a_bad_model_names_the_option(workdir):
-    with pytest.raises(OptionError, match="^--model: cannot load a PGL-SUM model from"):
+    with pytest.raises(OptionError, match="^--model: folder .*missing-model does not exist"):
         load_summarizer(str(workdir / "missing-model"), "random", device="cpu")
 
 

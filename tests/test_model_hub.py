@@ -140,7 +140,7 @@ def test_model_source_resolution(tmp_path, model, monkeypatch):
     with pytest.raises(PGLSumError, match=r"saved/model.safetensors: not a readable safetensors file"):
         hub.resolve_model_source("saved", option="--model")
     (tmp_path / "saved" / "model.safetensors").unlink()
-    with pytest.raises(OptionError, match=r"--model: folder saved has no model.safetensors"):
+    with pytest.raises(PGLSumError, match=r"--model: folder saved has no model.safetensors"):
         hub.resolve_model_source("saved")
     (tmp_path / "file").write_text("x")
     with pytest.raises(OptionError, match="is a file"):

@@ -195,7 +195,7 @@ def test_resume_latest_continues_its_own_folder(tiny_h5: Path, tmp_path: Path) -
             ["--resume_from_checkpoint", "MISSING"],
             "pglsum train: --resume_from_checkpoint: {missing}: no such checkpoint folder",
         ),
-        (["--model_name_or_path", "MISSING"], "pglsum train: --model_name_or_path: {missing}: no such folder"),
+        (["--model_name_or_path", "MISSING"], "pglsum train: --model_name_or_path: folder {missing} does not exist"),
     ],
 )
 def test_bad_values_give_one_line_before_any_work(tiny_h5: Path, tmp_path: Path, capsys, extra, message) -> None:

@@ -187,7 +187,7 @@ def test_a_missing_model_folder_is_one_line(library, tmp_path, capsys):
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith(
-        f"pglsum summarize: --model: {tmp_path / 'no_model'}: "
+        f"pglsum summarize: --model: folder {tmp_path / 'no_model'} does not exist"
     ) and "Traceback" not in "\n".join(err)
     assert not out.exists()
 

@@ -254,8 +254,8 @@ def build_parser(prog: str = "pglsum train"):
     )
 
 
-def parse_args(argv: list[str] | None = None) -> PGLSumTrainingArguments:
-    parser = build_parser()
+def parse_args(argv: list[str] | None = None, prog: str = "pglsum train") -> PGLSumTrainingArguments:
+    parser = build_parser(prog)
     # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
     args, unknown = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
     if unknown:

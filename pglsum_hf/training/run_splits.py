@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--overwrite" in train_argv:
         raise OptionError("--overwrite", "belongs to run-splits here (the split folders inside --output_dir are new)")
     # Validate the pass-through options once, up front, with split 0 standing in.
-    template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv))
+    template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv), prog="pglsum run-splits")
     resuming = template.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
         output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER

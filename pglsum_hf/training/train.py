@@ -55,7 +55,7 @@ from .checkpointing import (
     resolve_checkpoint,
     save_checkpoint,
 )
-from .model_setup import build_model
+from .model_setup import build_model, load_base_config
 from .output_dir import (
     check_run_output_dir,
     finish_run_output_dir,
@@ -260,6 +260,8 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
         output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER
     )
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
+    if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
+        load_base_config(args.model_name_or_path)
 
     set_seed(args.seed)
     splits = load_split(args.dataset, args.split_index, splits=args.splits)
