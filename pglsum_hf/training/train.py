@@ -404,13 +404,10 @@ def _tracker_config(args: PGLSumTrainingArguments) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """``pglsum train``: expected errors propagate as ``PGLSumError`` for the command to print as one line."""
-    from .cpu_memory import keep_freed_memory_unless_disabled
-
     args = parse_args(argv)
     # This package's progress messages (data conversion, resume); Accelerate's per-file save notices stay quiet.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pglsum_hf").setLevel(logging.INFO)
-    keep_freed_memory_unless_disabled()
     result = train(args)
     if not PartialState().is_main_process:  # every process returns the result; one reports it
         return 0
