@@ -22,12 +22,18 @@ from .errors import DataFormatError
 
 
 def length_sorted_batches(
-    lengths: Sequence[int], indices: Sequence[int], max_videos: int | None = None, max_frames: int | None = None
+    lengths: Sequence[int],
+    indices: Sequence[int],
+    max_videos: int | None = None,
+    max_frames: int | None = None,
+    min_fill: float = 0.0,
 ) -> list[list[int]]:
     """``indices`` longest first, cut into batches of at most ``max_videos`` videos and ``max_frames`` real frames.
 
-    A video longer than ``max_frames`` goes alone; ``None`` means no limit. Ties go by index, so the same videos
-    always make the same batches.
+    A video longer than ``max_frames`` goes alone; ``None`` means no limit. With ``min_fill`` a video joins a batch
+    only if it is at least that fraction of the batch's longest video: every video is padded to that length, so the
+    attention's work (quadratic in the padded length) stays within ``1 / min_fill**2`` of the real work. Ties go by
+    index, so the same videos always make the same batches.
     """
     batches: list[list[int]] = []
     frames = 0
@@ -35,6 +41,7 @@ def length_sorted_batches(
         full = batches and (
             (max_videos is not None and len(batches[-1]) >= max_videos)
             or (max_frames is not None and frames + lengths[index] > max_frames)
+            or lengths[index] < min_fill * lengths[batches[-1][0]]
         )
         if not batches or full:
             batches.append([])

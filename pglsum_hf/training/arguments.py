@@ -24,6 +24,8 @@ DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
 # Real frames per padded forward pass on a CPU: smaller batches keep each batch's activations near the caches
 # instead of streaming the whole group's through main memory (measurements in the README's training section).
 CPU_MICRO_BATCH_FRAMES = 4096
+# On a CPU a padded slot costs as much as a real one, so a batch only takes videos close to its longest.
+CPU_MICRO_BATCH_MIN_FILL = 0.8
 
 
 def dataset_family(dataset: str) -> str | None:
@@ -129,6 +131,14 @@ class PGLSumTrainingArguments:
             "is the group's sum either way; only the order of the dropout draws changes."
         },
     )
+    micro_batch_min_fill: float | None = field(
+        default=None,
+        metadata={
+            "help": "A video joins a padded batch only if it is at least this fraction of the batch's longest video, "
+            "so padding costs at most 1/x^2 of the attention's work; 0: any length. Default: "
+            f"{CPU_MICRO_BATCH_MIN_FILL} on a CPU, 0 elsewhere (an accelerator is faster with fewer, fuller batches)."
+        },
+    )
     mixed_precision: Literal["no", "fp16", "bf16"] | None = field(
         default=None,
         metadata={"help": "Mixed precision (default: what `accelerate config` / `accelerate launch` set)."},
@@ -214,6 +224,10 @@ class PGLSumTrainingArguments:
             ),
             "micro_batch_size": (self.micro_batch_size is None or self.micro_batch_size >= 1, "an integer >= 1"),
             "micro_batch_frames": (self.micro_batch_frames is None or self.micro_batch_frames >= 0, "an integer >= 0"),
+            "micro_batch_min_fill": (
+                self.micro_batch_min_fill is None or 0.0 <= self.micro_batch_min_fill <= 1.0,
+                "a number from 0 to 1",
+            ),
             "checkpointing_epochs": (self.checkpointing_epochs >= 1, "an integer >= 1"),
             "checkpoints_total_limit": (self.checkpoints_total_limit >= 1, "an integer >= 1"),
         }

@@ -51,7 +51,9 @@ def dataset_fingerprint(splits) -> str:
     return f"sha256:{digest.hexdigest()[:32]} ({counts[0]} train, {counts[1]} test videos)"
 
 
-def run_record(args, config, accelerator, micro_batch_frames: int | None, fingerprint: str) -> dict[str, Any]:
+def run_record(
+    args, config, accelerator, micro_batch_frames: int | None, micro_batch_min_fill: float, fingerprint: str
+) -> dict[str, Any]:
     """The run's defining values: JSON-ready, compared field by field on resume (see ``check_same_run``)."""
     record = {
         key: value
@@ -62,6 +64,7 @@ def run_record(args, config, accelerator, micro_batch_frames: int | None, finger
     record.update(
         dataset=fingerprint,
         micro_batch_frames=micro_batch_frames,
+        micro_batch_min_fill=micro_batch_min_fill,
         mixed_precision=str(accelerator.mixed_precision),
         num_processes=accelerator.num_processes,
     )

@@ -41,7 +41,7 @@ from ..data.loading import load_split
 from ..errors import OptionError
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
-from .arguments import CPU_MICRO_BATCH_FRAMES, PGLSumTrainingArguments, parse_args
+from .arguments import CPU_MICRO_BATCH_FRAMES, CPU_MICRO_BATCH_MIN_FILL, PGLSumTrainingArguments, parse_args
 from .card import write_trained_card
 from .checkpointing import (
     InterruptFlag,
@@ -100,6 +100,7 @@ class Run:
     train_videos: PaddedVideos
     test_batches: list[dict[str, Any]]
     micro_batch_frames: int | None
+    micro_batch_min_fill: float
     record: dict[str, Any]
     state: TrainingState
     selection: SelectionTracker = field(default_factory=SelectionTracker)
@@ -154,7 +155,9 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
                 # --per_video).
                 share = group[rank::world]
                 max_videos = 1 if args.per_video else args.micro_batch_size
-                batches = length_sorted_batches(run.train_videos.lengths, share, max_videos, run.micro_batch_frames)
+                batches = length_sorted_batches(
+                    run.train_videos.lengths, share, max_videos, run.micro_batch_frames, run.micro_batch_min_fill
+                )
                 losses: dict[int, float] = {}
                 for position, indices in enumerate(batches):
                     inputs = {
@@ -286,17 +289,21 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     ]
 
     model = build_model(args, train_videos.input_size)
+    on_cpu = accelerator.device.type == "cpu"
     frames = args.micro_batch_frames
     if frames is None:
-        frames = CPU_MICRO_BATCH_FRAMES if accelerator.device.type == "cpu" else 0
-    record = run_record(args, model.config, accelerator, frames or None, dataset_fingerprint(splits))
+        frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
+    min_fill = args.micro_batch_min_fill
+    if min_fill is None:
+        min_fill = CPU_MICRO_BATCH_MIN_FILL if on_cpu else 0.0
+    record = run_record(args, model.config, accelerator, frames or None, min_fill, dataset_fingerprint(splits))
     if saved is not None:
         check_same_run(checkpoint, saved["run"], record)
 
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
     model, optimizer = accelerator.prepare(model, optimizer)
-    run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, record,
-              TrainingState(seed=args.seed))  # fmt: skip
+    run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
+              record, TrainingState(seed=args.seed))  # fmt: skip
     if checkpoint is not None:
         load_checkpoint(
             checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
