@@ -21,6 +21,19 @@ def test_length_sorted_batches_respect_both_limits() -> None:
     assert length_sorted_batches(lengths, [5, 0], max_videos=1) == [[0], [5]]
 
 
+def test_min_fill_keeps_padding_within_its_bound() -> None:
+    lengths = [30, 90, 50, 90, 200, 10, 45, 80]
+    everything = list(range(len(lengths)))
+    # 200 alone (90 < 0.8 * 200); 90, 90, 80 together (80 >= 72); 50, 45 (45 >= 40); 30; 10
+    assert length_sorted_batches(lengths, everything, min_fill=0.8) == [[4], [1, 3, 7], [2, 6], [0], [5]]
+    for min_fill in (0.5, 0.8, 0.95):
+        for batch in length_sorted_batches(lengths, everything, min_fill=min_fill):
+            longest = lengths[batch[0]]
+            padded, real = len(batch) * longest**2, sum(lengths[i] ** 2 for i in batch)
+            assert padded <= real / min_fill**2
+    assert length_sorted_batches(lengths, everything, min_fill=0.0) == length_sorted_batches(lengths, everything)
+
+
 def _rows(lengths, width=4):
     rng = np.random.default_rng(0)
     return [

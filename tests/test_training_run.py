@@ -34,7 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # The tiny profile has 5 videos: 4 for training, 1 for testing. Groups of 2 make 2 optimizer steps per epoch,
 # so an interrupt can fall between two groups of one epoch.
 # A narrower attention (hidden_size 64, 1.6 M parameters instead of 9.4 M) keeps the tests quick; the recipe is the same.
-TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64)
+# One padded batch per group whatever the lengths (min_fill 0), so the tests can count forward passes.
+TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64, micro_batch_min_fill=0.0)
 
 
 @pytest.fixture(scope="module")
