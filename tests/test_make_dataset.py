@@ -390,3 +390,15 @@ def test_find_videos_takes_files_folders_and_globs(corpus, tmp_path):
     with pytest.raises(DatasetBuildError, match="at least 2"):
         build_dataset([folder / "clipA.mp4"], annotations_of(corpus, "intervals"), "intervals", tmp_path / "one", skip_bad=True,
                       feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+
+
+def test_push_to_hub_uploads_a_dataset_that_load_dataset_reads(corpus, built, tmp_path, hub_repo_id):
+    from datasets import load_dataset
+
+    folder = tmp_path / "pushed"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, folder / CACHE_FOLDER)  # features already made: resume
+    assert make(corpus, "intervals", folder, "--name", "mine_intervals", "--push_to_hub", hub_repo_id) == 0
+    pushed = load_dataset(hub_repo_id, "split_0")
+    local = load_dataset(str(folder / "mine_intervals_dataset"), "split_0")
+    assert pushed["train"]["video_id"] == local["train"]["video_id"]
+    assert pushed["test"]["video_id"] == local["test"]["video_id"]
