@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -170,6 +172,24 @@ def run_demo(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise OptionError("--seed", f"expected an integer >= 0 (numpy seeds cannot be negative), got {seed!r}")
     out = check_output_dir(output_dir, overwrite=overwrite)
+    previous = None
+    if out.exists() and any(out.iterdir()):  # --overwrite (refused otherwise): the old run waits aside until the end
+        previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".replaced", dir=out.parent))
+        os.replace(out, previous)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        result = _run_steps(out, n_epochs, seed)
+    except BaseException:
+        if previous is not None:  # put the old run back; the new one is incomplete
+            shutil.rmtree(out, ignore_errors=True)
+            os.replace(previous, out)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+    return result
+
+
+def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
     import evaluate
     from transformers import AutoModel
 
@@ -180,9 +200,6 @@ def run_demo(
     from .video import VideoSummarizer
 
     start = time.perf_counter()
-    if out.exists() and any(out.iterdir()):  # --overwrite was given (check_output_dir refused it otherwise)
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
 
     _step(
         1,

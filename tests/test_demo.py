@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.video_annotations import interval_mask, read_annotations
@@ -35,6 +36,34 @@ def test_overwrite_never_replaces_the_working_directory(tmp_path, monkeypatch, c
     assert cli_main(["demo", "--output_dir", ".", "--overwrite"]) == 1
     assert "the current working directory" in capsys.readouterr().err
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, monkeypatch):
+    import pglsum_hf.demo as demo
+
+    target = tmp_path / "demo"
+    target.mkdir()
+    (target / "old.txt").write_text("old run")
+
+    def failing_run(out, n_epochs, seed):
+        assert not (out / "old.txt").exists()  # the old run waits aside, not mixed with the new one
+        (out / "new.txt").write_text("half")
+        raise RuntimeError("stopped half way")
+
+    monkeypatch.setattr(demo, "_run_steps", failing_run)
+    with pytest.raises(RuntimeError, match="half way"):
+        demo.run_demo(target, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing left aside
+    assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
+
+    def complete_run(out, n_epochs, seed):
+        (out / "new.txt").write_text("complete")
+        return {"done": True}
+
+    monkeypatch.setattr(demo, "_run_steps", complete_run)
+    assert demo.run_demo(target, overwrite=True) == {"done": True}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
 
 
 def test_scene_lengths_do_not_tell_the_kinds_apart():
