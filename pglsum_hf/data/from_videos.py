@@ -656,11 +656,10 @@ def _write_outputs(
             )
         convert_h5_to_dataset(staging / h5_path.name, staging / splits_path.name, staging / dataset_dir.name, name=name,
                               annotations=tvsum_annotations, show_progress=progress)  # fmt: skip
+        # The old dataset folder (this command's own, from an earlier build) is set aside inside the staging
+        # folder and goes with it, after the new one is in place.
         if dataset_dir.exists():
-            previous = output_dir / f".{dataset_dir.name}.old"
-            shutil.rmtree(previous, ignore_errors=True)
-            os.replace(dataset_dir, previous)
-            shutil.rmtree(previous, ignore_errors=True)
+            os.replace(dataset_dir, staging / f"{dataset_dir.name}.old")
         os.replace(staging / h5_path.name, h5_path)
         os.replace(staging / splits_path.name, splits_path)
         os.replace(staging / dataset_dir.name, dataset_dir)
