@@ -41,9 +41,9 @@ def test_pglsum_help_imports_neither_torch_nor_transformers():
 
 
 # These commands build their parser from modules that need torch or transformers: the parser of `train` is
-# transformers' HfArgumentParser over PGLSumTrainingArguments, `convert-checkpoint` takes its --fusion/--pos_enc
-# choices from the model config, and `summarize` defines its summarizer (torch decorators) beside its parser.
-HEAVY_HELP = {"train", "convert-checkpoint", "summarize"}
+# transformers' HfArgumentParser over PGLSumTrainingArguments, and `convert-checkpoint` takes its --fusion/--pos_enc
+# choices from the model config.
+HEAVY_HELP = {"train", "convert-checkpoint"}
 
 
 def help_imports(commands: list[list[str]]) -> dict[str, list[str]]:

@@ -29,12 +29,12 @@ import torch
 
 from ..dependencies import require
 from ..errors import PGLSumError
+from .result import RANDOM_WEIGHTS
 
 logger = logging.getLogger(__name__)
 
 FEATURE_SIZE = 1024
 INPUT_SIZE = 224
-RANDOM_WEIGHTS = "random"
 IMAGENET_WEIGHTS_URL = "https://download.pytorch.org/models/googlenet-1378be20.pth"
 # Seed of the "random" network, so that runs (and the pipeline, CLI and API) agree with each other.
 _RANDOM_SEED = 0

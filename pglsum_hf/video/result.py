@@ -9,6 +9,8 @@ import numpy as np
 from .decode import VideoInfo
 from .keyshots import Segment
 
+# The --feature_weights value that runs an untrained GoogLeNet (tests and demos; every output says SYNTHETIC).
+RANDOM_WEIGHTS = "random"
 RANDOM_FEATURES_NOTE = (
     "SYNTHETIC: the frame features come from an untrained (random) GoogLeNet; the scores, shots and summary "
     "carry no meaning and only show that the path works"

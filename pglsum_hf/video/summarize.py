@@ -24,9 +24,9 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from tqdm.auto import tqdm
 
 from ..atomic import check_output_dir, is_empty_dir, write_json
@@ -34,11 +34,15 @@ from ..errors import OptionError, PGLSumError
 from ..hub import resolve_model_source
 from . import batch
 from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
-from .features import RANDOM_WEIGHTS, GoogLeNetFeatures
 from .keyshots import DEFAULT_BUDGET, select_segments
-from .result import RANDOM_FEATURES_NOTE, VideoSummary
+from .result import RANDOM_FEATURES_NOTE, RANDOM_WEIGHTS, VideoSummary
 from .shots import DEFAULT_OVERLAP, DEFAULT_VMAX, DEFAULT_WINDOW, detect_shots
 from .writing import save_summary
+
+if TYPE_CHECKING:  # torch and GoogLeNet load when a summarizer is built, not for `--help`
+    import torch
+
+    from .features import GoogLeNetFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +112,8 @@ class VideoSummarizer:
         """
         from pglsum_hf.hub import load_model
 
+        from .features import GoogLeNetFeatures
+
         feature_extractor = GoogLeNetFeatures(feature_weights, device=device)
         model = load_model(model_name_or_path).to(feature_extractor.device)
         return cls(model, feature_extractor, model_name=str(model_name_or_path), **kwargs)
@@ -164,19 +170,21 @@ class VideoSummarizer:
             overlap=kts["overlap"],
         )
 
-    @torch.inference_mode()
     def score(self, features: np.ndarray | torch.Tensor, video: str | os.PathLike = "<features>") -> np.ndarray:
         """float [T] importance of every sampled frame, from the PGL-SUM model.
 
         Raises:
             PGLSumError: the features or the scores are not finite numbers (e.g. features far from unit norm).
         """
+        import torch
+
         self._check_feature_size(features.shape[-1], str(video))
         parameter = next(self.model.parameters())
         tensor = torch.as_tensor(features).to(device=parameter.device, dtype=parameter.dtype)
         if not torch.isfinite(tensor).all():
             raise PGLSumError(f"{video}: the frame features hold NaN or infinite values")
-        scores = self.model(tensor[None]).scores[0].float().cpu().numpy()
+        with torch.inference_mode():
+            scores = self.model(tensor[None]).scores[0].float().cpu().numpy()
         if not np.isfinite(scores).all():
             largest = float(tensor.abs().max())
             raise PGLSumError(
@@ -370,6 +378,8 @@ def validate_args(args: argparse.Namespace) -> None:
     if args.num_processes < 1:
         raise OptionError("--num_processes", f"must be >= 1, got {args.num_processes}")
     if args.device is not None:
+        import torch
+
         try:
             device = torch.device(args.device)
         except RuntimeError as error:
@@ -387,6 +397,8 @@ def _launch(argv: list[str], num_processes: int) -> int:
     """Run this command in ``num_processes`` processes (torch.distributed.run; accelerate reads its environment)."""
     import socket
     import subprocess
+
+    import torch
 
     with socket.socket() as probe:  # a free port for the processes' rendezvous
         probe.bind(("127.0.0.1", 0))
@@ -446,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.num_processes > 1 and "WORLD_SIZE" not in os.environ:
         return _launch(argv, args.num_processes)
 
+    import torch
     from accelerate import PartialState
     from accelerate.utils import gather_object
 
