@@ -85,3 +85,28 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the real annotations folder {SHARED_DATA} is absent (it sits beside the repository in CI)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def tiny_h5(tmp_path_factory) -> Path:
+    """A SYNTHETIC ``tiny`` feature file (seed 0) with its splits beside it, made once per test module."""
+    from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
+
+    path = make_synthetic_h5(
+        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
+    )
+    write_synthetic_splits(path, profile="tiny", seed=0)
+    return path
+
+
+@pytest.fixture(scope="module")
+def random_model_dir(tmp_path_factory) -> Path:
+    """A saved PGL-SUM model with the paper's configuration and random weights (seed 0), made once per module."""
+    import torch
+
+    from pglsum_hf import PGLSumConfig, PGLSumModel
+
+    folder = tmp_path_factory.mktemp("model") / "model"
+    torch.manual_seed(0)
+    PGLSumModel(PGLSumConfig()).save_pretrained(folder)
+    return folder

@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from pglsum_hf import PGLSumConfig, PGLSumModel, cards
+from pglsum_hf import cards
 from pglsum_hf.app import cli as app_cli
 from pglsum_hf.app.job import BUDGET_PROPORTION, BUDGET_SECONDS, JobError, check_budget, run_job
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
@@ -29,10 +29,8 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model_dir(workdir):
-    torch.manual_seed(0)
-    PGLSumModel(PGLSumConfig()).save_pretrained(workdir / "model")
-    return workdir / "model"
+def model_dir(random_model_dir):
+    return random_model_dir
 
 
 @pytest.fixture(scope="module")

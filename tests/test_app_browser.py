@@ -17,9 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import torch
 
-from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.video import make_synthetic_video
 from pglsum_hf.video.summarize import main as summarize_main
 
@@ -57,10 +55,8 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def model_dir(workdir):
-    torch.manual_seed(0)
-    PGLSumModel(PGLSumConfig()).save_pretrained(workdir / "model")
-    return workdir / "model"
+def model_dir(random_model_dir):
+    return random_model_dir
 
 
 @pytest.fixture(scope="module")

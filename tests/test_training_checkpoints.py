@@ -10,22 +10,12 @@ from pathlib import Path
 import pytest
 
 from pglsum_hf.cli import main as cli_main
-from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.training.checkpointing import CheckpointError, list_checkpoints
 from pglsum_hf.training.run_identity import RUN_MARKER
 from pglsum_hf.training.train import train
 
 TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64, n_segments=2)
-
-
-@pytest.fixture(scope="module")
-def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(
-        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
-    )
-    write_synthetic_splits(path, profile="tiny", seed=0)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,11 @@ from reference_pglsum import ReferencePGLSum
 
 from pglsum_hf import cli
 from pglsum_hf.data.loading import load_split
-from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.errors import OptionError
 from pglsum_hf.training.train import train
 
 # The original network, narrowed for speed (the tiny synthetic profile has 1024-d features).
 ORIGINAL = dict(input_size=1024, output_size=64, heads=4, num_segments=2, local_heads=2)
-
-
-@pytest.fixture(scope="module")
-def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(
-        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
-    )
-    write_synthetic_splits(path, profile="tiny", seed=0)
-    return path
 
 
 @pytest.fixture(scope="module")

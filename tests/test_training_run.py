@@ -19,7 +19,6 @@ from pglsum_hf import PGLSumModel
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.collator import VideoCollator
 from pglsum_hf.data.loading import load_split
-from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.evaluation import compute_metrics
 from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 from pglsum_hf.training.checkpointing import (
@@ -36,15 +35,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # A narrower attention (hidden_size 64, 1.6 M parameters instead of 9.4 M) keeps the tests quick; the recipe is the same.
 # One padded batch per group whatever the lengths (min_fill 0), so the tests can count forward passes.
 TINY = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64, micro_batch_min_fill=0.0)
-
-
-@pytest.fixture(scope="module")
-def tiny_h5(tmp_path_factory) -> Path:
-    path = make_synthetic_h5(
-        tmp_path_factory.mktemp("data") / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False
-    )
-    write_synthetic_splits(path, profile="tiny", seed=0)
-    return path
 
 
 def _weights(folder: Path) -> dict[str, torch.Tensor]:
