@@ -225,3 +225,21 @@ def test_cuda_matches_cpu():
             low = model(features.cuda(), mask.cuda()).scores.float().cpu()
     assert (cpu - gpu).abs().max() < 1e-4
     assert (cpu - low).abs().max() < 0.05
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_training_step_in_fp32_and_bf16_autocast():
+    """The same code trains on CUDA in fp32 and under bf16 autocast: finite loss and gradients, zero at padding."""
+    torch.manual_seed(0)
+    model = PGLSumModel(PGLSumConfig(**SMALL)).cuda().train()
+    features = torch.rand(3, 40, 48, device="cuda")
+    mask = (torch.arange(40, device="cuda")[None] < torch.tensor([40, 17, 3], device="cuda")[:, None]).long()
+    labels = torch.rand(3, 40, device="cuda")
+    for dtype in (None, torch.bfloat16):
+        model.zero_grad(set_to_none=True)
+        with torch.autocast("cuda", dtype=dtype or torch.float32, enabled=dtype is not None):
+            out = model(features, mask, labels=labels)
+        out.video_losses.sum().backward()
+        assert out.loss.dtype == torch.float32 and torch.isfinite(out.loss)
+        assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+        assert (out.scores[1, 17:] == 0).all() and (out.scores[2, 3:] == 0).all()

@@ -7,7 +7,7 @@ script trains split 0 in both modes with the paper's settings, the two modes tak
 and reports the median seconds of an epoch's optimizer work (the test-split evaluation, the same in both
 modes, is left out), and the fraction of this machine's fp32 GEMM rate (measured in the same run) that the
 model's FLOPs per epoch (counted from the shapes) reach. It runs on the CPU, and on the GPU too when one is
-present (fp32 and bf16). Figures are printed and saved as JSON; nothing is asserted.
+present (fp32 and bf16); ``--devices`` picks. Figures are printed and saved as JSON; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from ..atomic import check_output_dir, check_output_file, write_json
 from ..data.splits import default_splits_path
+from ..errors import OptionError
 from ..options import check_int
 
 
@@ -167,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice)."
     )
     parser.add_argument(
+        "--devices",
+        nargs="+",
+        choices=["cpu", "cuda"],
+        default=None,
+        help="Where to train (default: cpu, and cuda in fp32 and bf16 when a GPU is present).",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="Replace an existing --output file and synthetic files in --data_dir."
     )
     return parser
@@ -189,10 +197,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
 
+    devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    if "cuda" in devices and not torch.cuda.is_available():
+        raise OptionError("--devices", "cuda: no CUDA device is available on this machine")
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    configurations = [("cpu", "no")]
-    if torch.cuda.is_available():
+    configurations = [("cpu", "no")] if "cpu" in devices else []
+    if "cuda" in devices:
         configurations += [("cuda", "no"), ("cuda", "bf16")]
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as scratch:
