@@ -2,7 +2,8 @@
 
 Every module named here exposes ``main(argv: list[str] | None = None) -> int | None`` with its own
 argparse parser; the scripts in ``scripts/`` call the same functions. Modules are imported only when
-their subcommand runs, so ``pglsum --help`` stays fast.
+their subcommand runs, so ``pglsum --help`` stays fast; and none of them imports torch or transformers to print
+its ``--help`` (``train`` runs from its arguments module, which imports the training code after parsing).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "make-dataset": ("pglsum_hf.data.from_videos", "build a SumMe/TVSum-style dataset (h5, splits, datasets folder) from raw videos and annotations"),
     "convert": ("pglsum_hf.data.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
     "convert-checkpoint": ("pglsum_hf.convert_original_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
-    "train": ("pglsum_hf.training.train", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
+    "train": ("pglsum_hf.training.arguments", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
     "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
     "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
     "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),

@@ -1,15 +1,14 @@
 """PGL-SUM model configuration.
 
-This file is shipped with every saved/pushed model (remote code), so it imports only ``transformers``.
+This file is shipped with every saved/pushed model (remote code), so it imports only ``transformers`` and
+``choices_pglsum`` (which ships beside it).
 """
 
 from __future__ import annotations
 
 from transformers import PreTrainedConfig
 
-FUSIONS = ("add", "mult", "avg", "max")
-POSITIONAL_ENCODINGS = ("absolute", "relative")
-INIT_TYPES = ("xavier", "normal", "kaiming", "orthogonal")
+from .choices_pglsum import FUSIONS, INIT_TYPES, POSITIONAL_ENCODINGS
 
 
 class PGLSumConfig(PreTrainedConfig):

@@ -35,13 +35,17 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from .atomic import atomic_directory, check_output_dir
-from .configuration_pglsum import FUSIONS, POSITIONAL_ENCODINGS, PGLSumConfig
+from .choices_pglsum import FUSIONS, POSITIONAL_ENCODINGS
 from .errors import OptionError, PGLSumError
-from .modeling_pglsum import PGLSumModel
+
+if TYPE_CHECKING:  # torch, transformers and the model load when a checkpoint is read, not for `--help`
+    import torch
+
+    from .configuration_pglsum import PGLSumConfig
+    from .modeling_pglsum import PGLSumModel
 
 GLOBAL_PREFIX = "attention.attention."
 LOCAL_PREFIX = "attention.local_attention."
@@ -78,6 +82,8 @@ def load_original_state_dict(checkpoint: str | Path) -> dict[str, torch.Tensor]:
     ``"model_state_dict"``. Raises `CheckpointError` naming the file and what was found otherwise, or when a
     tensor holds NaN or infinity (naming the key).
     """
+    import torch
+
     checkpoint = Path(checkpoint)
     if not checkpoint.is_file():
         what = "is a folder, not a file" if checkpoint.is_dir() else "does not exist"
@@ -180,6 +186,7 @@ def check_original_keys(
 def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumConfig) -> dict[str, torch.Tensor]:
     """Map an original state dict (already checked) to `PGLSumModel`'s parameter names: per-head ``W{q,k,v}.{h}``
     stacked along the rows of one ``{q,k,v}_proj``, ``out`` as ``out_proj``, the regressor unchanged."""
+    import torch
 
     def cell(prefix: str, ours: str, heads: int) -> dict[str, torch.Tensor]:
         weights = {
@@ -240,6 +247,9 @@ def convert_checkpoint(
         )
     if n_segments not in ("infer", None) and (not isinstance(n_segments, int) or n_segments < 2):
         raise OptionError("--n_segments", f"must be an integer >= 2, None or infer; got {n_segments!r}")
+    from .configuration_pglsum import PGLSumConfig
+    from .modeling_pglsum import PGLSumModel
+
     if output_dir is not None:
         check_output_dir(output_dir, overwrite=overwrite, inputs=[checkpoint])
     source = str(checkpoint)

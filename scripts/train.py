@@ -3,7 +3,7 @@
 import sys
 
 from pglsum_hf.cli import run
-from pglsum_hf.training.train import main
+from pglsum_hf.training.arguments import main  # parses before importing torch
 
 if __name__ == "__main__":
     sys.exit(run("train", main))

@@ -55,6 +55,7 @@ def test_auto_classes_resolve_after_import(tmp_path, model):
         "README.md",
         "modeling_pglsum.py",
         "configuration_pglsum.py",
+        "choices_pglsum.py",  # imported by configuration_pglsum.py: save_pretrained copies it along
     }
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["model_type"] == "pglsum" and config["pos_enc"] == "relative"
@@ -84,7 +85,8 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     commit = model.push_to_hub(hub_repo_id, tags=["summe"])
     assert commit is not None
     files = set(HfApi().list_repo_files(hub_repo_id))
-    assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py"} <= files
+    assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py",
+            "choices_pglsum.py"} <= files  # fmt: skip
     readme = Path(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card")).read_text(encoding="utf-8")
     assert "library_name: transformers" in readme and "- pglsum" in readme and "- summe" in readme
     assert "apostolidis2021pglsum" in readme and hub_repo_id in readme

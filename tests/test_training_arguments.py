@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pglsum_hf.errors import OptionError
-from pglsum_hf.training.arguments import PGLSumTrainingArguments, parse_args
+from pglsum_hf.training.arguments import PGLSumTrainingArguments, build_help_parser, build_parser, parse_args
 
 
 def test_original_defaults_and_dataset_dependent_ones() -> None:
@@ -56,3 +56,36 @@ def test_bad_choices_exit_the_argparse_way(capsys: pytest.CaptureFixture) -> Non
 def test_python_arguments_raise_option_errors() -> None:
     with pytest.raises(OptionError, match="--clip: must be a finite number > 0, found 0"):
         PGLSumTrainingArguments(dataset="summe", clip=0)
+
+
+def _described(action) -> tuple:
+    """What an argparse action shows in --help (its value type aside, which only parsing uses)."""
+    return (action.option_strings, action.dest, action.nargs, action.const, action.default, action.required,
+            action.choices, action.help, action.metavar)  # fmt: skip
+
+
+@pytest.mark.parametrize("prog", ["pglsum train", "pglsum run-splits"])
+@pytest.mark.parametrize("columns", ["100", "60"])
+def test_help_without_transformers_is_the_parsers_help(prog: str, columns: str, monkeypatch) -> None:
+    # `--help` is printed by a plain argparse parser built from the dataclass (no transformers import); it must
+    # show exactly what HfArgumentParser, which parses every run, would.
+    monkeypatch.setenv("COLUMNS", columns)
+    light, parser = build_help_parser(prog), build_parser(prog)
+    assert [_described(action) for action in light._actions] == [_described(action) for action in parser._actions]
+    assert light.format_help() == parser.format_help()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h"], ["--dataset", "summe", "--lr", "1", "--help"]])
+def test_help_exits_zero_with_the_help(argv: list[str], capsys: pytest.CaptureFixture, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(argv)
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == build_parser().format_help()
+
+
+def test_help_after_double_dash_is_not_an_option(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--dataset", "summe", "--", "--help"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err

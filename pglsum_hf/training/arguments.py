@@ -1,19 +1,25 @@
 """Command-line and Python arguments of ``pglsum train``: the original PGL-SUM names and defaults.
 
 One dataclass serves both ``train(...)`` (keyword arguments) and the command line (through
-``transformers.HfArgumentParser``), so the two cannot drift apart.
+``transformers.HfArgumentParser``), so the two cannot drift apart. This module imports neither torch nor
+transformers until a run needs them: ``pglsum train --help`` is printed from the same dataclass by plain argparse,
+and ``main`` imports the training code only once the options are parsed.
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import math
 import re
+import sys
+import types
+import typing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
-from ..evaluation import resolve_eval_method
 
 # The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
 ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
@@ -173,6 +179,8 @@ class PGLSumTrainingArguments:
                 )
             self.batch_size = DEFAULT_BATCH_SIZE[family]
         if self.eval_method is None:
+            from ..evaluation import resolve_eval_method  # here: the evaluation package loads scipy, --help needs none
+
             # The benchmark's convention (SumMe: best-matching user, TVSum: mean over users); an unknown
             # name raises, asking for --eval_method.
             try:
@@ -257,21 +265,71 @@ class PGLSumTrainingArguments:
         return asdict(self)
 
 
+DESCRIPTION = "Train PGL-SUM on one split with Accelerate, following the paper's recipe and model selection."
+
+
 def build_parser(prog: str = "pglsum train"):
     """The argparse parser of ``pglsum train`` / ``scripts/train.py``."""
     from transformers import HfArgumentParser
 
-    return HfArgumentParser(
-        PGLSumTrainingArguments,
-        prog=prog,
-        description="Train PGL-SUM on one split with Accelerate, following the paper's recipe and model selection.",
+    return HfArgumentParser(PGLSumTrainingArguments, prog=prog, description=DESCRIPTION)
+
+
+def build_help_parser(prog: str = "pglsum train") -> argparse.ArgumentParser:
+    """A parser with the options of `build_parser` as ``--help`` shows them, built without transformers.
+
+    For printing the help only: it lays the fields out as ``HfArgumentParser`` does (``--a_b`` and ``--a-b``, the
+    aliases, Literal choices, ``--flag [FLAG]`` for booleans, defaults shown) but has none of its value types, so
+    every run parses with `build_parser`. ``tests/test_training_arguments.py`` checks that both print the same help.
+    """
+    parser = argparse.ArgumentParser(
+        prog=prog, description=DESCRIPTION, formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
+    hints = typing.get_type_hints(PGLSumTrainingArguments)
+    for item in dataclasses.fields(PGLSumTrainingArguments):
+        kwargs = dict(item.metadata)
+        aliases = kwargs.pop("aliases", [])
+        options = [f"--{item.name}"] + ([f"--{item.name.replace('_', '-')}"] if "_" in item.name else [])
+        kind = hints[item.name]
+        if isinstance(kind, types.UnionType) or typing.get_origin(kind) is typing.Union:  # X | None shows as X
+            kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
+        if kind is bool:
+            # HfArgumentParser's booleans take an optional value (`--overwrite`, `--overwrite false`). A field
+            # defaulting to True would also get a `--no_<name>` flag there: none does, and the help test would say.
+            kwargs.update(nargs="?", const=True)
+        elif typing.get_origin(kind) is Literal:
+            kwargs["choices"] = typing.get_args(kind)
+        if item.default is dataclasses.MISSING:
+            kwargs["required"] = True
+        else:
+            kwargs["default"] = item.default
+        parser.add_argument(*options, *aliases, **kwargs)
+    return parser
+
+
+def _asks_for_help(argv: list[str]) -> bool:
+    """Whether argparse would meet ``-h``/``--help`` as an option (not after ``--``)."""
+    options = argv[: argv.index("--")] if "--" in argv else argv
+    return "-h" in options or "--help" in options
 
 
 def parse_args(argv: list[str] | None = None, prog: str = "pglsum train") -> PGLSumTrainingArguments:
+    if _asks_for_help(sys.argv[1:] if argv is None else list(argv)):
+        # The help needs the fields only: printing it without HfArgumentParser spares importing transformers.
+        build_help_parser(prog).print_help()
+        raise SystemExit(0)
     parser = build_parser(prog)
     # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
     args, unknown = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
     if unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``pglsum train`` (``scripts/train.py``): parse the options, then import the training code (torch,
+    Accelerate) and train; ``--help`` and refused options return before torch is imported."""
+    args = parse_args(argv)
+    from .train import run_from_args
+
+    return run_from_args(args)

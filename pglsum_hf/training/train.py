@@ -410,8 +410,16 @@ def _tracker_config(args: PGLSumTrainingArguments) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``pglsum train``: expected errors propagate as ``PGLSumError`` for the command to print as one line."""
-    args = parse_args(argv)
+    """``pglsum train``: expected errors propagate as ``PGLSumError`` for the command to print as one line.
+
+    The ``pglsum`` command and ``scripts/train.py`` call ``arguments.main`` instead, which parses before importing
+    this module (so ``--help`` does not load torch) and then calls `run_from_args`.
+    """
+    return run_from_args(parse_args(argv))
+
+
+def run_from_args(args: PGLSumTrainingArguments) -> int:
+    """Train with parsed options and print where the released model went."""
     # This package's progress messages (data conversion, resume); Accelerate's per-file save notices stay quiet.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pglsum_hf").setLevel(logging.INFO)
