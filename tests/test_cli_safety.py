@@ -812,7 +812,7 @@ def _value_cases() -> None:
         )
     summarize_values = {
         "kts_vmax": ["nan", "-1"], "max_change_points": ["-2", "0"], "budget": ["0", "1.5", "nan"], "max_seconds": ["-1", "nan", "0"],
-        "sample_rate": ["0", "-3"], "device": ["bogus"],
+        "sample_rate": ["0", "-3"], "device": ["bogus"], "score_window": ["0", "63"],
     }  # fmt: skip
     for option, values in summarize_values.items():
         for value in values:

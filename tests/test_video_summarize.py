@@ -142,6 +142,7 @@ def test_json_and_plot_describe_the_summary(videos, summaries):
     assert record["n_frames"] == video.n_frames and record["has_audio"] is True
     # Random feature weights are declared.
     assert record["feature_extractor"]["random"] is True and "SYNTHETIC" in record["note"]
+    assert record["score_window"] is None  # the default: the whole video scored at once, as the original
 
     image = imread(record["outputs"]["plot"])
     assert image.shape[:2] == (400, 1000)
@@ -180,6 +181,32 @@ def test_pipeline_cli_and_api_give_the_same_segments(
     # The pipeline writes the same files when asked to.
     written = summarize(str(path), output_dir=str(workdir / "pipe"))
     assert written["segments"] == api["segments"] and (workdir / "pipe" / "film_silent.mp4").is_file()
+
+
+def test_score_window_scores_long_videos_in_windows_and_says_so(model_dir, extractor, videos, workdir, caplog):
+    # Every 3rd frame of a 12 s 24 fps video: 96 steps, 2 windows of 64.
+    path, out = videos["film_silent"].path, workdir / "windowed"
+    argv = [str(path), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"]
+    with caplog.at_level("INFO", logger="pglsum_hf.video.summarize"):
+        assert summarize_main([*argv, "--sample_rate", "3", "--score_window", "64", "--no_video"]) == 0
+    record = json.loads((out / "film_silent.json").read_text())
+    assert len(record["scores"]) == 96 and all(0 <= s <= 1 for s in record["scores"])
+    assert {key: record["score_window"][key] for key in ("window", "overlap", "windows")} == {
+        "window": 64,
+        "overlap": 16,
+        "windows": 2,
+    }
+    assert "film_silent.mp4: 96 steps scored in 2 windows of 64 steps" in caplog.text
+    report = json.loads((out / "summarize_report.json").read_text())
+    assert report["settings"]["score_window"] == 64
+
+    # The pipeline takes the same option, and gives the same scores.
+    summarize = pipeline("video-summarization", model=str(model_dir), frame_features=extractor, device="cpu")
+    result = summarize(str(path), sample_rate=3, score_window=64)
+    assert result["score_window"] == record["score_window"]
+    np.testing.assert_allclose(result["scores"], record["scores"], rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="score_window must be None"):
+        summarize(str(path), score_window=10)
 
 
 def _files(folder):

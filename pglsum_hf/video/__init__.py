@@ -6,6 +6,8 @@ One module per step, each usable on its own (swap any of them):
 - :mod:`.features` -- :class:`GoogLeNetFeatures`: pool5 features (1024-d, L2-normalised).
 - :mod:`.shots` -- :func:`detect_shots`: KTS over overlapping windows (:func:`kernel_temporal_segmentation`
   is the exact KTS each window runs; the whole video is one window up to ``window`` steps).
+- :mod:`.windowed_scores` -- :func:`score_in_windows`: opt-in PGL-SUM scoring of long videos in overlapping
+  windows (time linear in the length; the whole video, exactly, when it fits in one window).
 - :mod:`.keyshots` -- :func:`select_segments`: the metric's knapsack, budget as a fraction or in seconds; when no
   whole shot fits, the best window of the best shot (``trimmed``), so a summary is never empty.
 - :mod:`.writing` -- :func:`save_summary`: summary video (H.264/AAC MP4), JSON and PNG plot, all or nothing.
@@ -33,6 +35,7 @@ __getattr__, __dir__ = lazy_exports(
         "detect_shots": ".shots",
         "kernel_temporal_segmentation": ".shots",
         "windowed_kts": ".shots",
+        "score_in_windows": ".windowed_scores",
         "VideoSummarizer": ".summarize",
         "SyntheticVideo": ".synthetic",
         "make_synthetic_video": ".synthetic",
@@ -58,6 +61,7 @@ __all__ = [
     "make_synthetic_video",
     "plot_summary",
     "save_summary",
+    "score_in_windows",
     "select_segments",
     "summary_to_json",
     "windowed_kts",

@@ -29,7 +29,9 @@ class VideoSummarizationPipeline(Pipeline):
 
     Call arguments (also accepted at construction): ``sample_rate`` (15), ``budget`` (0.15), ``max_seconds``,
     ``kts_vmax``, ``max_change_points``, ``output_dir`` (write ``DIR/IN.mp4``, ``.json``, ``.png``),
-    ``write_video`` (True), ``progress`` (False).
+    ``write_video`` (True), ``progress`` (False), ``score_window`` (None: every video scored whole, as the
+    original; an integer >= 64 scores longer videos in overlapping windows of that many steps, see
+    :mod:`~pglsum_hf.video.windowed_scores`).
     """
 
     _load_processor = False
@@ -57,8 +59,14 @@ class VideoSummarizationPipeline(Pipeline):
         output_dir=None,
         write_video=None,
         progress=None,
+        score_window=None,
     ):
-        preprocess, postprocess = {}, {}
+        preprocess, forward, postprocess = {}, {}, {}
+        if score_window is not None:  # the scores come from _forward, the JSON's record of them from postprocess
+            from .windowed_scores import check_score_window
+
+            check_score_window(score_window)
+            forward["score_window"] = postprocess["score_window"] = score_window
         for name, value in (("sample_rate", sample_rate), ("progress", progress)):
             if value is not None:
                 preprocess[name] = value
@@ -73,7 +81,7 @@ class VideoSummarizationPipeline(Pipeline):
         ):
             if value is not None:
                 postprocess[name] = value
-        return preprocess, {}, postprocess
+        return preprocess, forward, postprocess
 
     def __call__(self, inputs, **kwargs):
         """Summarize one video file (path) or a list of them; returns one dict per video (see the module doc)."""
@@ -83,8 +91,8 @@ class VideoSummarizationPipeline(Pipeline):
         features, info = self.summarizer.extract_features(video, progress=progress, sample_rate=sample_rate)
         return {"features": features, "info": info}
 
-    def _forward(self, model_inputs):
-        scores = self.summarizer.score(model_inputs["features"], model_inputs["info"].path)
+    def _forward(self, model_inputs, score_window=None):
+        scores = self.summarizer.score(model_inputs["features"], model_inputs["info"].path, score_window=score_window)
         return {**model_inputs, "scores": scores}
 
     def postprocess(
@@ -97,6 +105,7 @@ class VideoSummarizationPipeline(Pipeline):
         output_dir=None,
         write_video=True,
         progress=False,
+        score_window=None,
     ):
         summary = self.summarizer.select(
             model_outputs["info"],
@@ -106,6 +115,7 @@ class VideoSummarizationPipeline(Pipeline):
             max_seconds=max_seconds,
             kts_vmax=kts_vmax,
             max_change_points=max_change_points,
+            score_window=score_window,
         )
         if output_dir is not None:
             self.summarizer.save(summary, output_dir, write_video=write_video, progress=progress)

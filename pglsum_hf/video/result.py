@@ -35,6 +35,8 @@ class VideoSummary:
         budget: summary length as a fraction of the video (None when ``max_seconds`` set it).
         max_seconds: summary length in seconds, when given.
         kts: the KTS parameters used (None when the shots were given).
+        score_window: how the scores were made: None when the model scored the whole video (the original's exact
+            scores), else the windowed scoring's window, overlap and number of windows (see :mod:`.windowed_scores`).
         outputs: files written for this video (``video``, ``json``, ``plot``), once saved.
     """
 
@@ -50,6 +52,7 @@ class VideoSummary:
     budget: float | None
     max_seconds: float | None
     kts: dict | None
+    score_window: dict | None = None
     outputs: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -84,6 +87,7 @@ class VideoSummary:
                 "random": self.random_features,
             },
             "kts": self.kts,
+            "score_window": self.score_window,
             "budget": {"proportion": self.budget, "max_seconds": self.max_seconds},
             "summary_frames": self.summary_frames,
             "summary_duration": self.summary_duration,

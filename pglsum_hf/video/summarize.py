@@ -37,6 +37,7 @@ from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .keyshots import DEFAULT_BUDGET, select_segments
 from .result import RANDOM_FEATURES_NOTE, RANDOM_WEIGHTS, VideoSummary
 from .shots import DEFAULT_OVERLAP, DEFAULT_VMAX, DEFAULT_WINDOW, detect_shots
+from .windowed_scores import MIN_SCORE_WINDOW, check_score_window, score_in_windows, window_overlap, window_starts
 from .writing import save_summary
 
 if TYPE_CHECKING:  # torch and GoogLeNet load when a summarizer is built, not for `--help`
@@ -62,6 +63,9 @@ class VideoSummarizer:
         kts_window, kts_overlap: KTS runs over windows of ``kts_window`` sampled frames sharing ``kts_overlap``
             with their neighbours (default 1200 and 240; exact KTS for videos up to ``kts_window`` steps).
         model_name: how the model is named in the outputs (default: its ``name_or_path``).
+        score_window: None (default) scores every video whole, exactly as the original PGL-SUM; an integer
+            >= 64 scores videos longer than that many steps in overlapping windows, in time linear in their length
+            but with other scores (see :mod:`.windowed_scores`).
     """
 
     def __init__(
@@ -74,7 +78,9 @@ class VideoSummarizer:
         model_name: str | None = None,
         kts_window: int = DEFAULT_WINDOW,
         kts_overlap: int = DEFAULT_OVERLAP,
+        score_window: int | None = None,
     ):
+        check_score_window(score_window)
         self.model = model.eval()
         self.feature_extractor = feature_extractor
         self.sample_rate = sample_rate
@@ -83,6 +89,7 @@ class VideoSummarizer:
         self.max_change_points = max_change_points
         self.kts_window = kts_window
         self.kts_overlap = kts_overlap
+        self.score_window = score_window
         self.model_name = model_name or getattr(model, "name_or_path", "") or type(model).__name__
         self._check_feature_size(feature_extractor.feature_size, "the feature extractor")
 
@@ -170,21 +177,55 @@ class VideoSummarizer:
             overlap=kts["overlap"],
         )
 
-    def score(self, features: np.ndarray | torch.Tensor, video: str | os.PathLike = "<features>") -> np.ndarray:
+    def scoring_parameters(self, steps: int, score_window: int | None = None) -> dict | None:
+        """How :meth:`score` scores ``steps`` steps (with this call's ``score_window``), as recorded in the JSON:
+        None when the video is scored whole (exact scores: no window, or a video that fits in one), else the
+        window, the overlap and the number of windows."""
+        check_score_window(score_window)
+        window = self.score_window if score_window is None else int(score_window)
+        if window is None or steps <= window:
+            return None
+        return {
+            "method": "PGL-SUM on overlapping windows, each step scored by the window whose centre is nearest",
+            "window": int(window),
+            "overlap": window_overlap(window),
+            "windows": len(window_starts(steps, window)),
+        }
+
+    def score(
+        self,
+        features: np.ndarray | torch.Tensor,
+        video: str | os.PathLike = "<features>",
+        score_window: int | None = None,
+    ) -> np.ndarray:
         """float [T] importance of every sampled frame, from the PGL-SUM model.
+
+        ``score_window`` overrides the summarizer's for this call: videos longer than that many steps are scored
+        in overlapping windows (:func:`~.windowed_scores.score_in_windows`); None keeps the summarizer's setting.
 
         Raises:
             PGLSumError: the features or the scores are not finite numbers (e.g. features far from unit norm).
         """
         import torch
 
+        check_score_window(score_window)
+        window = self.score_window if score_window is None else score_window
         self._check_feature_size(features.shape[-1], str(video))
         parameter = next(self.model.parameters())
         tensor = torch.as_tensor(features).to(device=parameter.device, dtype=parameter.dtype)
         if not torch.isfinite(tensor).all():
             raise PGLSumError(f"{video}: the frame features hold NaN or infinite values")
-        with torch.inference_mode():
-            scores = self.model(tensor[None]).scores[0].float().cpu().numpy()
+        windowed = self.scoring_parameters(len(tensor), window)
+        if windowed is None:
+            with torch.inference_mode():
+                scores = self.model(tensor[None]).scores[0].float().cpu().numpy()
+        else:
+            logger.info(
+                "%s: %d steps scored in %d windows of %d steps (overlap %d), not as one video: scores differ from "
+                "exact PGL-SUM scoring",
+                video, len(tensor), windowed["windows"], window, windowed["overlap"],
+            )  # fmt: skip
+            scores = score_in_windows(self.model, tensor, window).float().cpu().numpy()
         if not np.isfinite(scores).all():
             largest = float(tensor.abs().max())
             raise PGLSumError(
@@ -203,6 +244,7 @@ class VideoSummarizer:
         kts_vmax: float | None = None,
         max_change_points: int | None = None,
         shots: np.ndarray | None = None,
+        score_window: int | None = None,
     ) -> VideoSummary:
         """Shots, keyshots and segments of one video, as a :class:`VideoSummary`.
 
@@ -215,6 +257,8 @@ class VideoSummarizer:
                 (``summary.trimmed``; see :mod:`.keyshots`), so it is never empty.
             kts_vmax, max_change_points: override the summarizer's KTS settings for this call.
             shots: [S, 2] inclusive frames covering the video, replacing KTS (e.g. another shot detector).
+            score_window: the ``score_window`` given to :meth:`score` for these scores, if any; the summary records
+                how they were made (:meth:`scoring_parameters`).
         """
         kts = None  # shots from elsewhere: no KTS parameters to report
         if shots is None:
@@ -234,6 +278,7 @@ class VideoSummarizer:
             budget=None if max_seconds is not None else budget,
             max_seconds=max_seconds,
             kts=kts,
+            score_window=self.scoring_parameters(len(scores), score_window),
         )
 
     def save(
@@ -335,6 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_OVERLAP,
         help=f"sampled frames shared by neighbouring KTS windows (default {DEFAULT_OVERLAP})",
     )
+    parser.add_argument(
+        "--score_window",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help=f"score videos longer than STEPS sampled frames in overlapping windows of STEPS (>= {MIN_SCORE_WINDOW}): "
+        "time linear in the length, but scores that differ from the original's; default: off, every video scored "
+        "whole (exact, time ~ length^2)",
+    )
     parser.add_argument("--no_video", action="store_true", help="write only the JSON and the plot")
     parser.add_argument(
         "--recursive", action="store_true", help="a folder INPUT contributes the videos of its sub-folders too"
@@ -374,6 +428,10 @@ def validate_args(args: argparse.Namespace) -> None:
     if not 0 <= args.kts_overlap < args.kts_window:
         raise OptionError(
             "--kts_overlap", f"must be in [0, --kts_window) = [0, {args.kts_window}), got {args.kts_overlap}"
+        )
+    if args.score_window is not None and args.score_window < MIN_SCORE_WINDOW:
+        raise OptionError(
+            "--score_window", f"must be a number of sampled frames >= {MIN_SCORE_WINDOW}, got {args.score_window}"
         )
     if args.num_processes < 1:
         raise OptionError("--num_processes", f"must be >= 1, got {args.num_processes}")
@@ -474,6 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         max_change_points=args.max_change_points,
         kts_window=args.kts_window,
         kts_overlap=args.kts_overlap,
+        score_window=args.score_window,
     )
     if args.feature_weights == RANDOM_WEIGHTS and state.is_main_process:
         print(f"NOTE: {RANDOM_FEATURES_NOTE}", file=sys.stderr)
@@ -528,6 +587,7 @@ def _report(args: argparse.Namespace, records: list[batch.Record], num_processes
             "max_change_points": args.max_change_points,
             "kts_window": args.kts_window,
             "kts_overlap": args.kts_overlap,
+            "score_window": args.score_window,
             "write_video": not args.no_video,
         },
         "counts": {
