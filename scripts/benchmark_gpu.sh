@@ -36,5 +36,5 @@ step 60 tests "$python" -m pytest "$tests/test_model_numerics.py" "$tests/test_m
 step 130 training "$python" -m pglsum_hf.cli benchmark training --devices cuda --epochs 3 \
     --output "$out/benchmark_training.json" --overwrite
 step 170 model "$python" -m pglsum_hf.cli benchmark model --devices cuda --lengths 1000,10000,30000,60000 \
-    --compile_max_length 1000 --output "$out/benchmark_model.json" --overwrite
+    --compile_max_length 1000 --run_timeout 60 --output "$out/benchmark_model.json" --overwrite
 step 150 video "$python" -m pglsum_hf.cli benchmark video --output "$out/benchmark_video.json" --overwrite

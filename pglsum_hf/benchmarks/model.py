@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from ..atomic import check_output_file, write_json
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..errors import OptionError
-from ..options import check_int
+from ..options import check_int, check_number
 
 if TYPE_CHECKING:
     import torch
@@ -210,28 +210,41 @@ def length_rows(lengths: list[int], args: argparse.Namespace) -> list[dict]:
         command = [sys.executable, "-m", "pglsum_hf.benchmarks.model", "--_one", json.dumps(
             {"length": length, "device_name": name, "precision": precision, "compiled": compiled,
              "repeats": args.repeats, "seed": args.seed})]  # fmt: skip
-        done = subprocess.run(command, check=False, capture_output=True, text=True, env=os.environ.copy())
-        if done.returncode != 0:
-            tail = done.stderr.strip().splitlines()[-1:] or ["(no message)"]
-            rows.append({"length": length, "device": name, "precision": precision, "compiled": compiled,
-                         "error": f"exit {done.returncode}: {tail[0]}"})  # fmt: skip
-            continue
-        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        failed = {"length": length, "device": name, "precision": precision, "compiled": compiled}
+        try:
+            done = subprocess.run(
+                command, check=False, capture_output=True, text=True, env=os.environ.copy(), timeout=args.run_timeout
+            )
+        except subprocess.TimeoutExpired:
+            rows.append({**failed, "error": f"stopped after --run_timeout {args.run_timeout:g} s"})
+        else:
+            if done.returncode != 0:
+                tail = done.stderr.strip().splitlines()[-1:] or ["(no message)"]
+                rows.append({**failed, "error": f"exit {done.returncode}: {tail[0]}"})
+            else:
+                rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        tqdm.write(_row_line(rows[-1]))  # each figure as soon as it is measured: a long run shows its progress
     return rows
 
 
+LENGTHS_HEADER = (
+    f"{'device':<34} {'precision':<9} {'compiled':<8} {'T':>7} {'seconds':>9} {'peak RSS GB':>12} {'CUDA GB':>8}"
+)
+
+
+def _row_line(row: dict) -> str:
+    where = f"{row['device']} ({row.get('hardware', '?')})"
+    if "error" in row:
+        return f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} {row['error']}"
+    cuda = f"{row['peak_cuda_gb']:.2f}" if "peak_cuda_gb" in row else "-"
+    return (f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} "
+            f"{row['seconds']:>9.2f} {row['peak_rss_gb']:>12.2f} {cuda:>8}")  # fmt: skip
+
+
 def _print_lengths(rows: list[dict]) -> None:
-    print(
-        f"{'device':<34} {'precision':<9} {'compiled':<8} {'T':>7} {'seconds':>9} {'peak RSS GB':>12} {'CUDA GB':>8}"
-    )
+    print(LENGTHS_HEADER)
     for row in rows:
-        where = f"{row['device']} ({row.get('hardware', '?')})"
-        if "error" in row:
-            print(f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} {row['error']}")
-            continue
-        cuda = f"{row['peak_cuda_gb']:.2f}" if "peak_cuda_gb" in row else "-"
-        print(f"{where:<34.34} {row['precision']:<9} {row['compiled']!s:<8} {row['length']:>7} "
-              f"{row['seconds']:>9.2f} {row['peak_rss_gb']:>12.2f} {cuda:>8}")  # fmt: skip
+        print(_row_line(row))
 
 
 def _lengths(value: str) -> list[int]:
@@ -265,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--devices", nargs="+", default=None, help="devices to time (default: cpu, and cuda when available)"
     )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument(
+        "--run_timeout",
+        type=float,
+        default=1800.0,
+        help="seconds one length may take before it is reported as stopped",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--_one", help=argparse.SUPPRESS)  # one length, in a subprocess
     parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
@@ -291,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         check_int("--repeats", args.repeats, 1)
         check_int("--warmup", args.warmup, 0)
         check_int("--threads", args.threads, 1, allow_none=True)
+        check_number("--run_timeout", args.run_timeout, 0.1)
         _check_devices(args.devices or [])
         check_output_file(args.output, overwrite=args.overwrite)
     if args.threads:

@@ -31,7 +31,7 @@ DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
 # instead of streaming the whole group's through main memory (measurements in the README's training section).
 CPU_MICRO_BATCH_FRAMES = 4096
 # On a CPU a padded slot costs as much as a real one, so a batch only takes videos close to its longest.
-CPU_MICRO_BATCH_MIN_FILL = 0.8
+CPU_MICRO_BATCH_MIN_FILL = 0.9
 
 
 def dataset_family(dataset: str) -> str | None:

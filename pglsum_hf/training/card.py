@@ -7,12 +7,13 @@ import shutil
 import tempfile
 from pathlib import Path
 from string import Template
-from typing import Any
-
-from huggingface_hub import EvalResult, ModelCard
+from typing import TYPE_CHECKING, Any
 
 from ..cards import load_template
 from ..hub import save_model
+
+if TYPE_CHECKING:
+    from huggingface_hub import EvalResult
 
 SECTION_TEMPLATE = "training_results.md"
 
@@ -65,6 +66,8 @@ def training_section(summary: dict[str, Any]) -> str:
 
 def eval_results(summary: dict[str, Any]) -> list[EvalResult]:
     """The model-index entries: loss-selected F-score (the released model) and, labelled, the best epoch's."""
+    from huggingface_hub import EvalResult  # here: `pglsum run-splits --help` reads this module for is_synthetic
+
     dataset = str(summary["dataset"]).rstrip("/")
     common = dict(
         task_type="video-summarization",
@@ -106,6 +109,8 @@ def write_trained_card(model, output_dir: str | Path, summary: dict[str, Any], r
     fields = {"title": name.rsplit("/", 1)[-1], "repo_id": repo_id or name, "weights": training_section(summary)}
     if is_synthetic(summary["dataset"]):
         fields["tags"] = ["synthetic-data"]
+    from huggingface_hub import ModelCard
+
     staging = Path(tempfile.mkdtemp(prefix=".model.", dir=output_dir))
     try:
         save_model(model, staging, **fields)

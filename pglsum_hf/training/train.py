@@ -419,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_from_args(args: PGLSumTrainingArguments) -> int:
-    """Train with parsed options and print where the released model went."""
+    """Train with parsed options and print where the released model went (the command's process: see cpu_memory)."""
+    from .cpu_memory import keep_freed_memory_unless_disabled
+
+    keep_freed_memory_unless_disabled()
     # This package's progress messages (data conversion, resume); Accelerate's per-file save notices stay quiet.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("pglsum_hf").setLevel(logging.INFO)
