@@ -177,11 +177,22 @@ def atomic_directory(
         shutil.rmtree(temporary, ignore_errors=True)
 
 
-def _swap(new: Path, path: Path) -> None:
-    """Put folder ``new`` in place of folder ``path``; the old content is removed only once ``new`` is in place."""
-    previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+def set_aside(path: str | os.PathLike, suffix: str) -> Path:
+    """Rename folder ``path`` to a new hidden name beside it (``.NAME.<random><suffix>``) and return that name.
+
+    The name is fresh every time, so setting a folder aside never removes or replaces anything, not even a folder
+    an earlier, failed run left aside.
+    """
+    path = Path(path)
+    previous = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent))
     previous.rmdir()  # only the unique name is wanted: rename needs a free (or empty) target
     os.replace(path, previous)
+    return previous
+
+
+def _swap(new: Path, path: Path) -> None:
+    """Put folder ``new`` in place of folder ``path``; the old content is removed only once ``new`` is in place."""
+    previous = set_aside(path, ".old")
     try:
         os.replace(new, path)
     except BaseException:

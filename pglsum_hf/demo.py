@@ -22,13 +22,12 @@ import argparse
 import logging
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_file, check_output_dir
+from .atomic import atomic_file, check_output_dir, set_aside
 from .errors import OptionError
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
@@ -174,8 +173,7 @@ def run_demo(
     out = check_output_dir(output_dir, overwrite=overwrite)
     previous = None
     if out.exists() and any(out.iterdir()):  # --overwrite (refused otherwise): the old run waits aside until the end
-        previous = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".replaced", dir=out.parent))
-        os.replace(out, previous)
+        previous = set_aside(out, ".replaced")
     out.mkdir(parents=True, exist_ok=True)
     try:
         result = _run_steps(out, n_epochs, seed)

@@ -12,7 +12,15 @@ import yaml
 
 from pglsum_hf import cards
 from pglsum_hf.app import cli as app_cli
-from pglsum_hf.app.job import BUDGET_PROPORTION, BUDGET_SECONDS, JobError, check_budget, run_job
+from pglsum_hf.app.job import (
+    BUDGET_PROPORTION,
+    BUDGET_SECONDS,
+    JobError,
+    check_budget,
+    new_job_folder,
+    prune_job_folders,
+    run_job,
+)
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
@@ -99,6 +107,23 @@ def test_bad_videos_are_refused_before_any_work(loaded, video, workdir):
     with pytest.raises(JobError, match=r"lasts 0\.1 minutes; .* at most 0\.05 minutes"):
         run_job(loaded.summarizer, video.path, BUDGET_PROPORTION, 0.15, None, jobs, max_minutes=0.05, progress=False)
     assert not jobs.exists() or not any(jobs.iterdir())
+
+
+def test_pruning_removes_only_the_pages_own_old_job_folders(tmp_path):
+    import os
+
+    work_dir = tmp_path / "work"
+    work_dir.mkdir()
+    old_job, new_job = new_job_folder(work_dir), new_job_folder(work_dir)
+    (old_job / "clip.mp4").write_bytes(b"summary")
+    users = work_dir / "job-applications"  # the user's own folder in a work_dir they chose
+    (users / "letter.txt").parent.mkdir()
+    (users / "letter.txt").write_text("mine")
+    for folder in (old_job, users):
+        os.utime(folder, (0, 0))  # both far older than the lifetime
+    prune_job_folders(work_dir)
+    assert not old_job.exists() and new_job.is_dir()
+    assert (users / "letter.txt").read_text() == "mine"
 
 
 def test_without_a_model_the_page_runs_an_untrained_model_and_says_so():

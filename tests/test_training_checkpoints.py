@@ -198,3 +198,20 @@ def test_bad_values_give_one_line_before_any_work(tiny_h5: Path, tmp_path: Path,
     assert message.format(corrupt=corrupt, missing=missing) in err, err
     assert len(err.strip().splitlines()) == 1, err
     assert not output_dir.exists()
+
+
+def test_overwrite_never_removes_a_folder_set_aside_earlier(tiny_h5: Path, tmp_path: Path) -> None:
+    """A run with --overwrite sets the old content aside under a new name: what an earlier failed run left aside (or
+    a folder of the user's with such a name) stays."""
+    output_dir = tmp_path / "runs"
+    output_dir.mkdir()
+    (output_dir / "notes.txt").write_text("old content")
+    earlier = tmp_path / ".runs.replaced"  # the name the set-aside folder used to have
+    earlier.mkdir()
+    (earlier / "kept.txt").write_text("set aside by an earlier run")
+    argv = ["train", "--dataset", str(tiny_h5), "--batch_size", "2", "--eval_method", "max", "--hidden_size", "64",
+            "--report_to", "none", "--n_epochs", "1", "--output_dir", str(output_dir), "--overwrite"]  # fmt: skip
+    assert cli_main(argv) == 0
+    assert (earlier / "kept.txt").read_text() == "set aside by an earlier run"
+    assert not (output_dir / "notes.txt").exists() and (output_dir / RUN_MARKER).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".runs.replaced", "runs"]  # this run's own aside is gone

@@ -26,6 +26,8 @@ BUDGET_MODES = (BUDGET_PROPORTION, BUDGET_SECONDS)
 DEFAULT_MAX_MINUTES = 30.0
 # Job folders are served by Gradio (which copies the files it shows into its own cache), so an hour is ample.
 JOB_FOLDER_LIFETIME_S = 3600
+# Written into every job folder the page makes: pruning removes only folders that hold it.
+JOB_MARKER = ".pglsum_app_job"
 SEGMENT_HEADERS = ["#", "start frame", "end frame", "start (s)", "end (s)", "score"]
 
 
@@ -135,11 +137,19 @@ def describe(summary) -> str:
     return line
 
 
+def new_job_folder(work_dir: Path) -> Path:
+    """A fresh ``job-*`` folder in ``work_dir``, marked as this page's own with :data:`JOB_MARKER`."""
+    folder = Path(tempfile.mkdtemp(prefix="job-", dir=work_dir))
+    (folder / JOB_MARKER).touch()
+    return folder
+
+
 def prune_job_folders(work_dir: Path, older_than_s: float = JOB_FOLDER_LIFETIME_S) -> None:
-    """Remove this page's job folders (``job-*``) older than ``older_than_s``; nothing else in ``work_dir``."""
+    """Remove this page's job folders older than ``older_than_s``: only ``job-*`` folders holding JOB_MARKER, so a
+    folder of the user's that happens to be called ``job-...`` in a ``work_dir`` they chose is never touched."""
     cutoff = time.time() - older_than_s
     for folder in work_dir.glob("job-*"):
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
+        if folder.is_dir() and (folder / JOB_MARKER).is_file() and folder.stat().st_mtime < cutoff:
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -171,7 +181,7 @@ def run_job(
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     prune_job_folders(work_dir)
-    output_dir = Path(tempfile.mkdtemp(prefix="job-", dir=work_dir))
+    output_dir = new_job_folder(work_dir)
     try:
         summary = summarizer(path, output_dir=output_dir, budget=budget, max_seconds=seconds, progress=progress)
     except (PGLSumError, OSError, ValueError) as error:

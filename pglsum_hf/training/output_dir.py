@@ -1,8 +1,9 @@
 """The output folder of `pglsum train` and `pglsum run-splits`: checked before work, marked as ours, replaced safely.
 
 A non-empty folder is refused unless ``--overwrite``, or unless the command resumes a run there and the folder
-holds the marker file the command itself wrote. With ``--overwrite`` the old content is moved aside (to a hidden
-folder beside it) and removed only once the new run has succeeded: at no moment are both gone.
+holds the marker file the command itself wrote. With ``--overwrite`` the old content is moved aside (to a new hidden
+folder beside it) and removed only once the new run has succeeded: at no moment are both gone, and the old content of
+a run that failed stays where it was set aside.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..atomic import check_output_dir, write_json
+from ..atomic import check_output_dir, set_aside, write_json
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +40,7 @@ def start_run_output_dir(path: str | os.PathLike, *, owned: bool, marker: str, r
     path = Path(path)
     replaced = None
     if not owned and path.is_dir() and any(path.iterdir()):
-        replaced = path.with_name(f".{path.name}.replaced")
-        if replaced.exists():
-            shutil.rmtree(replaced)
-        os.replace(path, replaced)
+        replaced = set_aside(path, ".replaced")
         logger.warning("--overwrite: the previous content of %s is kept in %s until the run succeeds", path, replaced)
     path.mkdir(parents=True, exist_ok=True)
     write_json(path / marker, record)
