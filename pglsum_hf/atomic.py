@@ -7,6 +7,7 @@ travels as Hub remote code and stays self-contained).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OptionError, OutputExistsError
+from .paths import local_inputs, refuse_output_on_input
 
 
 def _current_umask() -> int:
@@ -75,6 +77,8 @@ def check_output_dir(
     - ``path`` must not be an existing file, and the nearest existing folder on its way must be writable;
     - an existing non-empty ``path`` is refused unless ``overwrite`` (``--overwrite``), or ``owned`` (the
       caller recognised the folder as its own, e.g. a training run folder it resumes);
+    - ``path`` is never one of ``inputs`` (resolved through symlinks, see :func:`pglsum_hf.paths.local_inputs`) nor
+      inside an input folder, whether it is replaced or written into;
     - even with ``overwrite``, a folder is never replaced when it is, holds, or lies above one of ``inputs`` or
       the current working directory: replacing it would delete what the command reads or where the user is.
 
@@ -85,6 +89,8 @@ def check_output_dir(
     if path.exists() and not path.is_dir():
         raise OptionError(option, f"{path} exists and is a file, not a folder")
     _check_writable_folder(path, path, option)
+    inputs = local_inputs(inputs)
+    refuse_output_on_input(path, inputs, option)
     if path.is_dir() and not is_empty_dir(path) and not owned:
         if not overwrite:
             raise OutputExistsError(
@@ -97,7 +103,7 @@ def check_output_dir(
 def _refuse_protected(path: Path, inputs: Iterable[str | os.PathLike], option: str) -> None:
     """Refuse to replace ``path`` when it is, or lies above, the current working directory or one of ``inputs``."""
     protected = [("the current working directory", Path.cwd().resolve())]
-    protected += [("the input", Path(item).expanduser().resolve()) for item in inputs if item is not None]
+    protected += [("the input", item) for item in local_inputs(inputs)]
     for what, other in protected:
         if _is_within(other, path):
             relation = "is" if other == path else "holds"
@@ -124,7 +130,8 @@ def check_output_file(
     """Check an output file before any work starts; return it resolved.
 
     ``path`` must not be a folder, its folder must be (or be creatable in) a writable folder, an existing file is
-    refused unless ``overwrite`` (``--overwrite``), and it is never one of ``inputs``, even with ``overwrite``.
+    refused unless ``overwrite`` (``--overwrite``), and it is never one of ``inputs`` nor inside an input folder,
+    even with ``overwrite``.
 
     Raises:
         OutputExistsError / OptionError: naming ``option`` and the file.
@@ -133,14 +140,82 @@ def check_output_file(
     if path.is_dir():
         raise OptionError(option, f"{path} is a folder; give a file name")
     _check_writable_folder(path.parent, path, option)
-    for item in inputs:
-        if item is not None and Path(item).expanduser().resolve() == path:
-            raise OutputExistsError(f"{option}: {path} is also an input of this command; choose another output file")
+    refuse_output_on_input(path, local_inputs(inputs), option)
     if path.exists() and not overwrite:
         raise OutputExistsError(
             f"{option}: {path} already exists; pass --overwrite to replace it, or choose another name"
         )
     return path
+
+
+class OutputFolderLock:
+    """An exclusive lock that holds an output folder for a whole run: a second run into it stops at once.
+
+    The lock is ``fcntl.flock`` on a hidden file beside the folder (``.NAME.pglsum-lock``, its parent is created
+    if needed), so it also holds a folder that a run replaces by a rename; in a parent that takes no new files
+    (the current folder in ``/``), the file goes inside the folder. The kernel drops the lock of a killed run;
+    its file is reused by the next run and removed by whichever run releases it.
+    """
+
+    def __init__(self, path: str | os.PathLike, option: str = "--output_dir") -> None:
+        self.path = Path(path).expanduser().resolve()
+        self.option = option
+        self.file: Path | None = None
+        self._descriptor: int | None = None
+
+    def _lock_file(self) -> Path:
+        parent = self.path.parent
+        if self.path.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+            return self.path / ".pglsum-lock"  # a folder in a read-only parent (the cwd in /): the lock goes inside
+        parent.mkdir(parents=True, exist_ok=True)
+        return parent / f".{self.path.name}.pglsum-lock"
+
+    def acquire(self) -> OutputFolderLock:
+        while True:
+            file = self._lock_file()
+            descriptor = os.open(file, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.read(descriptor, 64).decode("ascii", "replace").strip()
+                os.close(descriptor)
+                raise OutputExistsError(
+                    f"{self.option}: {self.path} is in use by another pglsum run"
+                    f"{f' (process {holder})' if holder else ''}, which holds the lock file {file}; "
+                    "wait for it to finish or choose another folder"
+                ) from None
+            try:
+                same = os.stat(file).st_ino == os.fstat(descriptor).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:  # not a file the previous holder removed just before we locked it
+                break
+            os.close(descriptor)
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"{os.getpid()}\n".encode())
+        self.file, self._descriptor = file, descriptor
+        return self
+
+    def release(self) -> None:
+        if self._descriptor is None:
+            return
+        self.file.unlink(missing_ok=True)  # still locked: a run waiting on it sees the file gone and retries
+        os.close(self._descriptor)
+        self.file = self._descriptor = None
+
+    def __enter__(self) -> OutputFolderLock:
+        return self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def _folder_state(path: Path) -> dict[str, tuple[int, int]] | None:
+    """What a folder holds at its top level (name: inode, modification time), or None when it is absent."""
+    if not path.is_dir():
+        return None
+    return {entry.name: (entry.stat(follow_symlinks=False).st_ino, entry.stat(follow_symlinks=False).st_mtime_ns)
+            for entry in os.scandir(path)}  # fmt: skip
 
 
 @contextmanager
@@ -156,25 +231,44 @@ def atomic_directory(
     existing folder is replaced only after the new one is complete: the old one is renamed aside, the new one
     renamed into place, then the old one removed, so at every moment one complete version exists. On error the
     temporary folder is removed and ``path`` is untouched.
+
+    The folder is held (:class:`OutputFolderLock`) from the check to the swap, and the swap replaces only what the
+    check saw: anything that appeared in ``path`` meanwhile stops it, and the new folder is left beside ``path``
+    under a name the error gives.
     """
     path = check_output_dir(path, overwrite=overwrite, inputs=inputs, option=option)
     # The new folder is built beside the target, so the target's parent must take new entries too.
     _check_writable_folder(path.parent, path, option)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
-    try:
-        yield temporary
-        if is_empty_dir(path) and _is_within(Path.cwd().resolve(), path):
-            # An empty current folder keeps its identity (the user's shell is in it): the entries move in.
-            for entry in temporary.iterdir():
-                os.replace(entry, path / entry.name)
-        elif path.exists():
-            _swap(temporary, path)
-        else:
-            os.replace(temporary, path)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+    with OutputFolderLock(path, option):
+        seen = _folder_state(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
+        try:
+            yield temporary
+            if _folder_state(path) != seen:
+                _keep_beside(temporary, path, option)
+            if is_empty_dir(path) and _is_within(Path.cwd().resolve(), path):
+                # An empty current folder keeps its identity (the user's shell is in it): the entries move in.
+                for entry in temporary.iterdir():
+                    os.replace(entry, path / entry.name)
+            elif path.exists():
+                _swap(temporary, path)
+            else:
+                os.replace(temporary, path)
+        finally:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _keep_beside(new: Path, path: Path, option: str) -> None:
+    """``path`` changed during the run (someone else wrote there): keep it, and the new folder under a new name."""
+    kept = Path(tempfile.mkdtemp(prefix=f"{path.name}.new-", dir=path.parent))
+    kept.rmdir()
+    os.replace(new, kept)
+    raise OutputExistsError(
+        f"{option}: {path} changed while this run was writing (something else created or replaced files there), so "
+        f"it was not replaced; the new result is in {kept}"
+    )
 
 
 def set_aside(path: str | os.PathLike, suffix: str) -> Path:

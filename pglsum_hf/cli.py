@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 # Errors the operating system reports about a file the user named (missing, unreadable, a folder, disk full):
 # expected, so one line; any other OSError (say, a library's "unable to open") still shows where it came from.
 _USER_FILE_ERRNOS = {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR, errno.ENOTDIR, errno.EEXIST,
-                     errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENAMETOOLONG, errno.ENOTEMPTY}  # fmt: skip
+                     errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.ENAMETOOLONG, errno.ENOTEMPTY, errno.EFBIG,
+                     errno.ELOOP}  # fmt: skip
 
 
 def _describe_os_error(error: OSError) -> str | None:
@@ -123,11 +124,23 @@ def run(command: str, entry, debug: bool = False) -> int:
     return int(result or 0)
 
 
+# The longest error line: enough for two paths and the advice; a longer one (a list of thousands of names) is cut
+# in the middle, keeping the start (what failed) and the end (what to do).
+MAX_MESSAGE = 500
+
+
+def _shorten(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    left_out = len(message) - MAX_MESSAGE
+    return f"{message[: MAX_MESSAGE - 150]} ... ({left_out} characters left out) ... {message[-150:]}"
+
+
 def _report(command: str, message: str, exit_code: int, debug: bool) -> int:
     if debug:
         traceback.print_exc()
     # One line: a message that spans lines (a list of problems) is joined, so logs keep one record per error.
-    print(f"pglsum {command}: {' '.join(message.split())}", file=sys.stderr)
+    print(f"pglsum {command}: {_shorten(' '.join(message.split()))}", file=sys.stderr)
     return exit_code
 
 

@@ -176,7 +176,11 @@ def check_original_keys(
         if key in state_dict and tuple(state_dict[key].shape) != shape
     ]
     if missing or unexpected or misshaped:
-        parts = [f"{len(items)} {title} key(s): {', '.join(items)}" for title, items in
+
+        def listed(items: list[str]) -> str:  # a few names: the count says how many, the message stays one line
+            return ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+        parts = [f"{len(items)} {title} key(s): {listed(items)}" for title, items in
                  (("missing", missing), ("unexpected", unexpected), ("mis-shaped", misshaped)) if items]  # fmt: skip
         raise CheckpointError(
             f"{source} does not match the original PGL-SUM layout for these settings: {'; '.join(parts)}"
@@ -258,6 +262,12 @@ def convert_checkpoint(
     if inferred["input_size"] is None:
         raise CheckpointError(
             f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict"
+        )
+    if heads is not None and (heads > inferred["hidden_size"] or inferred["hidden_size"] % heads):
+        raise OptionError(
+            "--heads",
+            f"must divide {source}'s hidden size {inferred['hidden_size']} (each head gets hidden_size / heads rows), "
+            f"got {heads}",
         )
     heads = heads or inferred["heads"] or 1
     n_segments = inferred["n_segments"] if n_segments == "infer" else n_segments

@@ -29,6 +29,7 @@ import numpy as np
 
 from .atomic import atomic_file, check_output_dir, set_aside
 from .errors import OptionError
+from .options import MAX_SEED, check_int
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 40
@@ -168,8 +169,8 @@ def run_demo(
     """Run the five steps above into ``output_dir`` and return the figures and paths it printed."""
     if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
         raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise OptionError("--seed", f"expected an integer >= 0 (numpy seeds cannot be negative), got {seed!r}")
+    # The held-out video takes seed + 1 and training seed + 12345: all must stay within numpy's 32 bits.
+    check_int("--seed", seed, 0, maximum=MAX_SEED - 12345)
     out = check_output_dir(output_dir, overwrite=overwrite)
     previous = None
     if out.exists() and any(out.iterdir()):  # --overwrite (refused otherwise): the old run waits aside until the end

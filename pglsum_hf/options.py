@@ -10,13 +10,32 @@ import math
 
 from .errors import OptionError
 
+# Seeds of numpy's legacy generator (and torch's, through accelerate's set_seed) are 32-bit.
+MAX_SEED = 2**32 - 1
 
-def check_int(option: str, value: int | None, minimum: int, *, allow_none: bool = False) -> None:
-    """``value`` must be an integer >= ``minimum`` (or None when ``allow_none``)."""
+
+def check_int(
+    option: str, value: int | None, minimum: int, *, maximum: int | None = None, allow_none: bool = False
+) -> None:
+    """``value`` must be an integer >= ``minimum`` and <= ``maximum`` if given (or None when ``allow_none``).
+
+    A maximum bounds the work or memory a value asks for; the message gives it, so the user sees the limit.
+    """
     if value is None and allow_none:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise OptionError(option, f"must be an integer >= {minimum}, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        bound = f">= {minimum}" + (f" and <= {maximum}" if maximum is not None else "")
+        raise OptionError(option, f"must be an integer {bound}, got {value!r}")
+
+
+def check_seed(option: str, value: int) -> None:
+    """A seed must be an integer in 0..2**32-1, the range numpy and torch accept."""
+    check_int(option, value, 0, maximum=MAX_SEED)
 
 
 def check_number(

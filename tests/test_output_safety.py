@@ -40,7 +40,7 @@ def test_overwrite_never_replaces_the_cwd_an_input_or_what_holds_them(tmp_path, 
     data.write_text("input")
     monkeypatch.chdir(folder if where == "cwd" else inner if where == "ancestor-of-cwd" else tmp_path)
     inputs = [data] if where == "holds-input" else [folder] if where == "is-input" else []
-    with pytest.raises(OutputExistsError, match="--overwrite never replaces such a folder"):
+    with pytest.raises(OutputExistsError, match="--overwrite never replaces"):
         check_output_dir(folder, overwrite=True, inputs=inputs, option="--out")
     assert data.read_text() == "input" and (inner / "notes.txt").exists()
 
@@ -100,7 +100,7 @@ def test_output_files(tmp_path):
     with pytest.raises(OutputExistsError, match=r"--output: .*results.json already exists; pass --overwrite"):
         check_output_file(existing)
     assert check_output_file(existing, overwrite=True) == existing.resolve()
-    with pytest.raises(OutputExistsError, match="is also an input"):
+    with pytest.raises(OutputExistsError, match="is an input of this command"):
         check_output_file(existing, overwrite=True, inputs=[existing])
     with pytest.raises(OptionError, match="is a folder; give a file name"):
         check_output_file(tmp_path)

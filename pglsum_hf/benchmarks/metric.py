@@ -30,7 +30,7 @@ import numpy as np
 
 from ..atomic import check_output_file, write_json
 from ..evaluation import METRIC_PATH, compute_metrics, generate_summary, knapsack
-from ..options import check_int
+from ..options import check_int, check_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LITERAL_PATH = REPO_ROOT / "tests" / "metric_literal.py"
@@ -187,8 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     check_int("--repeats", args.repeats, 1)
-    check_int("--videos", args.videos, 1)
-    check_int("--seed", args.seed, 0)
+    # TVSum has 50 videos; twice that bounds the synthetic split's memory (frames x annotators per video).
+    check_int("--videos", args.videos, 1, maximum=100)
+    check_seed("--seed", args.seed)
     check_output_file(args.output, overwrite=args.overwrite)
     literal = load_literal()
     rng = np.random.default_rng(args.seed)

@@ -380,8 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_arguments(args: argparse.Namespace) -> None:
     check_number("--seconds", args.seconds, 1.0)
-    check_int("--width", args.width, 16)
-    check_int("--height", args.height, 16)
+    # 8K UHD at most: a frame is decoded, resized and held per stage, so the size bounds the memory.
+    check_int("--width", args.width, 16, maximum=7680)
+    check_int("--height", args.height, 16, maximum=4320)
     check_number("--fps", args.fps, 1.0, maximum=240.0)
     check_output_file(args.output, overwrite=args.overwrite, inputs=[args.video])
     if args.video is not None:

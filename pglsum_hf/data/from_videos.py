@@ -45,6 +45,7 @@ import numpy as np
 
 from ..atomic import atomic_file, check_output_dir
 from ..errors import OptionError, PGLSumError
+from ..options import MAX_SEED
 from .h5 import video_sort_key
 from .video_annotations import (
     ANNOTATION_FORMATS,
@@ -62,6 +63,8 @@ logger = logging.getLogger(__name__)
 CACHE_FOLDER = ".pglsum_cache"
 STAGING_PREFIX = ".pglsum_staging."  # outputs being written; one left by a killed run is removed by the next
 VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".flv", ".mpg", ".mpeg", ".wmv", ".ts", ".3gp")
+# The benchmarks use 5 splits; 100 bounds the splits file and the work of checking it.
+MAX_SPLITS = 100
 DEFAULT_SAMPLE_RATE = 15  # the benchmarks' 2 fps for 30 fps video (pglsum_hf.video.decode uses the same)
 # Bump when the cached arrays change meaning, so that old caches are recomputed rather than misread.
 _CACHE_VERSION = 1
@@ -503,6 +506,7 @@ def build_dataset(
         frame_tolerance,
         num_processes,
         splits,
+        seed,
     )
     video_paths = find_videos(videos)
     annotations = Path(annotations)
@@ -680,6 +684,7 @@ def _check_options(
     frame_tolerance,
     num_processes,
     splits,
+    seed,
 ) -> None:
     checks = [
         (
@@ -688,7 +693,13 @@ def _check_options(
             f"one of {', '.join(ANNOTATION_FORMATS)}",
             annotation_format,
         ),
-        ("--n_splits", isinstance(n_splits, int) and n_splits >= 1, "an integer >= 1", n_splits),
+        (
+            "--n_splits",
+            isinstance(n_splits, int) and 1 <= n_splits <= MAX_SPLITS,
+            f"an integer from 1 to {MAX_SPLITS}",
+            n_splits,
+        ),
+        ("--seed", isinstance(seed, int) and 0 <= seed <= MAX_SEED, f"an integer from 0 to {MAX_SEED}", seed),
         ("--test_fraction", 0 < test_fraction < 1, "a number in (0, 1)", test_fraction),
         (
             "--sample_rate",

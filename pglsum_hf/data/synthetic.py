@@ -32,7 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ..atomic import check_output_dir, check_output_file
-from ..errors import OptionError
+from ..options import check_seed
 from .annotations import VideoAnnotation, write_tvsum_annotations
 from .constants import (
     FEATURE_DIM,
@@ -307,8 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    if args.seed < 0:
-        raise OptionError("--seed", f"must be an integer >= 0, got {args.seed}")
+    check_seed("--seed", args.seed)
     # The folder may hold other files (they are left alone); the files written here must be new or --overwrite.
     check_output_dir(args.output_dir, owned=True)
     h5_path = args.output_dir / f"synthetic_{args.profile}.h5"

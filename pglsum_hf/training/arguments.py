@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
+from ..options import MAX_SEED
 
 # The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
 ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
@@ -29,6 +30,8 @@ ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusi
 DEFAULT_BATCH_SIZE = {"summe": 20, "tvsum": 40}
 # Real frames per padded forward pass on a CPU: smaller batches keep each batch's activations near the caches
 # instead of streaming the whole group's through main memory (measurements in the README's training section).
+# 8 times the paper's 1024: the attention's weights grow with its square (8192: ~0.5 GB with Adam's state).
+MAX_HIDDEN_SIZE = 8192
 CPU_MICRO_BATCH_FRAMES = 4096
 # On a CPU a padded slot costs as much as a real one, so a batch only takes videos close to its longest.
 CPU_MICRO_BATCH_MIN_FILL = 0.9
@@ -213,9 +216,10 @@ class PGLSumTrainingArguments:
                 "a finite number > 0",
             ),
             "hidden_size": (
-                self.hidden_size is None or (integer(self.hidden_size) and self.hidden_size >= 1),
-                "an integer >= 1",
+                self.hidden_size is None or (integer(self.hidden_size) and 1 <= self.hidden_size <= MAX_HIDDEN_SIZE),
+                f"an integer from 1 to {MAX_HIDDEN_SIZE}",
             ),
+            "seed": (integer(self.seed) and 0 <= self.seed <= MAX_SEED, f"an integer from 0 to {MAX_SEED}"),
             "heads": (self.heads is None or (integer(self.heads) and self.heads >= 1), "an integer >= 1"),
             "n_segments": (
                 self.n_segments is None or (integer(self.n_segments) and self.n_segments >= 2),
@@ -251,8 +255,16 @@ class PGLSumTrainingArguments:
                 )
         if self.init_type == "normal" and self.init_gain is None:
             raise OptionError("--init_gain", "is needed with --init_type normal (the standard deviation)")
+        self._check_report_to()
         if self.push_to_hub and not self.hub_model_id:
             raise OptionError("--push_to_hub", "needs --hub_model_id (owner/name)")
+
+    def _check_report_to(self) -> None:
+        from accelerate.utils import LoggerType  # here, not at import: `--help` stays free of torch
+
+        known = ["none", *(kind.value for kind in LoggerType)]
+        if self.report_to not in known:
+            raise OptionError("--report_to", f"must be one of {', '.join(known)}, found {self.report_to!r}")
 
     def architecture(self) -> dict[str, Any]:
         """The architecture options with the paper's defaults filled in where unset (no base model)."""

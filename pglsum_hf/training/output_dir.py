@@ -28,7 +28,7 @@ def check_run_output_dir(path: str | os.PathLike, *, overwrite: bool, inputs: It
                          marker: str) -> bool:  # fmt: skip
     """``check_output_dir`` for a run folder; returns whether it is our own run folder being resumed."""
     owned = resuming and is_own_run_folder(path, marker)
-    check_output_dir(path, overwrite=overwrite, inputs=[p for p in inputs if Path(p).exists()], owned=owned)
+    check_output_dir(path, overwrite=overwrite, inputs=inputs, owned=owned)
     return owned
 
 

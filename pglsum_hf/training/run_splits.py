@@ -25,6 +25,7 @@ import numpy as np
 
 from ..atomic import write_atomic, write_json
 from ..errors import OptionError, PGLSumError
+from ..paths import local_inputs
 from .arguments import dataset_family, parse_args
 from .card import is_synthetic
 from .output_dir import (
@@ -247,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv), prog="pglsum run-splits")
     resuming = template.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
-        output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER
+        output_dir,
+        overwrite=args.overwrite,
+        inputs=local_inputs(args.dataset, template.model_name_or_path, template.splits),
+        resuming=resuming,
+        marker=RUN_SPLITS_MARKER,
     )
     from ..data.loading import load_split
 

@@ -41,6 +41,7 @@ from ..data.loading import load_split
 from ..errors import OptionError
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
+from ..paths import local_inputs
 from .arguments import CPU_MICRO_BATCH_FRAMES, CPU_MICRO_BATCH_MIN_FILL, PGLSumTrainingArguments, parse_args
 from .card import write_trained_card
 from .checkpointing import (
@@ -257,7 +258,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     )
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
-    inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
+    inputs = local_inputs(args.dataset, checkpoint, args.model_name_or_path, args.splits)
     resuming = checkpoint is not None and args.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
         output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER

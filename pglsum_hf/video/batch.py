@@ -12,13 +12,12 @@ The rules for the output folder (checked for every input before any video is dec
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import OptionError, OutputExistsError
+from ..paths import describe_missing, glob_files, walk_files
 from .writing import output_paths
 
 # What a folder given as INPUT contributes: the usual video container extensions (case-insensitive).
@@ -54,12 +53,12 @@ def expand_inputs(inputs: list[str], recursive: bool = False) -> list[Path]:
     Raises:
         OptionError: an input names nothing (missing file, empty folder, a pattern matching no file).
     """
-    found: dict[Path, None] = {}
+    found: dict[Path, Path] = {}  # resolved -> as named first: one file reached through two links is one input
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            videos = sorted(p for p in path.glob(pattern) if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+            candidates = walk_files(path) if recursive else (p for p in path.iterdir() if p.is_file())
+            videos = sorted(p for p in candidates if p.suffix.lower() in VIDEO_EXTENSIONS)
             if not videos:
                 extensions = " ".join(sorted(VIDEO_EXTENSIONS))
                 hint = "" if recursive else " (add --recursive to look into sub-folders)"
@@ -67,14 +66,14 @@ def expand_inputs(inputs: list[str], recursive: bool = False) -> list[Path]:
         elif path.exists():
             videos = [path]
         elif _GLOB_CHARACTERS & set(item):
-            videos = sorted(Path(p) for p in glob.glob(os.path.expanduser(item), recursive=True) if Path(p).is_file())
+            videos = glob_files(item)
             if not videos:
                 raise OptionError("INPUT", f"{item}: the pattern matches no file")
         else:
-            raise OptionError("INPUT", f"{item}: video file not found")
+            raise OptionError("INPUT", f"{item}: video file {describe_missing(path)}")
         for video in videos:
-            found.setdefault(video, None)
-    return list(found)
+            found.setdefault(video.resolve(), video)
+    return list(found.values())
 
 
 @dataclass

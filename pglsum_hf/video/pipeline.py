@@ -62,6 +62,10 @@ class VideoSummarizationPipeline(Pipeline):
         score_window=None,
     ):
         preprocess, forward, postprocess = {}, {}, {}
+        if output_dir is not None:  # a file there, or an unwritable folder, is refused before any video is decoded
+            from ..atomic import check_output_dir
+
+            check_output_dir(output_dir, owned=True, option="output_dir")
         if score_window is not None:  # the scores come from _forward, the JSON's record of them from postprocess
             from .windowed_scores import check_score_window
 

@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..atomic import check_output_dir, is_empty_dir, write_json
+from ..atomic import OutputFolderLock, check_output_dir, check_output_file, is_empty_dir, write_json
 from ..errors import OptionError, PGLSumError
 from ..hub import resolve_model_source
+from ..paths import local_inputs
 from . import batch
 from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .keyshots import DEFAULT_BUDGET, select_segments
@@ -307,6 +308,8 @@ class VideoSummarizer:
         With ``progress``, a bar per video shows the stage, and the long stages (decoding with feature
         extraction, writing the summary video) have a bar of their own.
         """
+        if output_dir is not None:  # a file there, or an unwritable folder, is found before the decoding
+            check_output_dir(output_dir, inputs=[video], owned=True, option="output_dir")
         stages = ["features", "scores", "shots + keyshots"] + (["outputs"] if output_dir is not None else [])
         with tqdm(total=len(stages), desc=Path(video).name, unit="stage", disable=not progress) as bar:
             bar.set_postfix_str(stages[0])
@@ -510,18 +513,39 @@ def main(argv: list[str] | None = None) -> int:
     validate_args(args)
     resolve_model_source(args.model)  # a missing or broken model folder is found before any output is planned
     videos = batch.expand_inputs(args.inputs, recursive=args.recursive)
-    output_dir = check_output_dir(args.output_dir, inputs=videos, owned=True)  # a file, or not writable: refused
+    inputs = local_inputs(videos, args.model, args.feature_weights)
+    # Summaries are files written into the folder beside what it holds; the folder may not be (in) an input folder.
+    output_dir = check_output_dir(args.output_dir, inputs=inputs, owned=True)
     report = Path(args.report) if args.report else output_dir / batch.REPORT_NAME
+    report = check_output_file(report, overwrite=True, inputs=inputs, option="--report")
     plan = batch.plan_outputs(videos, output_dir, not args.no_video, args.overwrite, args.skip_existing, report)
-    if args.num_processes > 1 and "WORLD_SIZE" not in os.environ:
-        return _launch(argv, args.num_processes)
+    existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
+    if "WORLD_SIZE" in os.environ:  # one of the launched processes: the launcher holds the folder
+        return _run_job(args, videos, report, plan)
+    with OutputFolderLock(output_dir):
+        if args.num_processes > 1:
+            return _launch(argv, args.num_processes)
+        code = _run_job(args, videos, report, plan)
+    # A job that wrote nothing leaves none of the folders it created behind (the lock file is gone by now).
+    folder = output_dir
+    while folder != existing_ancestor and is_empty_dir(folder):
+        folder.rmdir()
+        folder = folder.parent
+    return code
 
+
+def _run_job(
+    args: argparse.Namespace,
+    videos: list[Path],
+    report: Path,
+    plan: batch.Plan,
+) -> int:
+    """Summarize the planned videos (this process's share of them), print the table and write the report."""
     import torch
     from accelerate import PartialState
     from accelerate.utils import gather_object
 
     state = PartialState(cpu=not torch.cuda.is_available())
-    existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
     state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     summarizer = VideoSummarizer.from_pretrained(
         args.model,
@@ -564,11 +588,6 @@ def main(argv: list[str] | None = None) -> int:
         if any(record.status != "failed" for record in records):
             write_json(report, _report(args, records, state.num_processes))
             print(f"report: {report}")
-        else:  # a job that wrote nothing leaves none of the folders it created behind
-            folder = output_dir
-            while folder != existing_ancestor and is_empty_dir(folder):
-                folder.rmdir()
-                folder = folder.parent
     state.wait_for_everyone()
     return 1 if failed else 0
 
