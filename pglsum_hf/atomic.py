@@ -8,6 +8,7 @@ travels as Hub remote code and stays self-contained).
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import shutil
@@ -241,11 +242,14 @@ def atomic_directory(
     _check_writable_folder(path.parent, path, option)
     with OutputFolderLock(path, option):
         seen = _folder_state(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path)
         temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
         temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
+        marker = temporary / TEMPORARY_MARKER
+        marker.touch()
         try:
             yield temporary
+            marker.unlink()
             if _folder_state(path) != seen:
                 _keep_beside(temporary, path, option)
             if is_empty_dir(path) and _is_within(Path.cwd().resolve(), path):
@@ -258,6 +262,17 @@ def atomic_directory(
                 os.replace(temporary, path)
         finally:
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+# Marks a temporary folder as this program's own while it is being filled; a killed run leaves it behind, and the
+# next run into the same folder (holding its lock, so the writer is gone) removes it. Never any other folder.
+TEMPORARY_MARKER = ".pglsum-partial"
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if leftover.is_dir() and not leftover.is_symlink() and (leftover / TEMPORARY_MARKER).is_file():
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _keep_beside(new: Path, path: Path, option: str) -> None:

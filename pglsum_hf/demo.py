@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import shutil
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_file, check_output_dir, set_aside
+from .atomic import atomic_directory, atomic_file, check_output_dir
 from .errors import OptionError
 from .options import MAX_SEED, check_int
 
@@ -171,24 +169,14 @@ def run_demo(
         raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
     # The held-out video takes seed + 1 and training seed + 12345: all must stay within numpy's 32 bits.
     check_int("--seed", seed, 0, maximum=MAX_SEED - 12345)
-    out = check_output_dir(output_dir, overwrite=overwrite)
-    previous = None
-    if out.exists() and any(out.iterdir()):  # --overwrite (refused otherwise): the old run waits aside until the end
-        previous = set_aside(out, ".replaced")
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        result = _run_steps(out, n_epochs, seed)
-    except BaseException:
-        if previous is not None:  # put the old run back; the new one is incomplete
-            shutil.rmtree(out, ignore_errors=True)
-            os.replace(previous, out)
-        raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
-    return result
+    final = check_output_dir(output_dir, overwrite=overwrite)
+    # Built beside the final folder and renamed into place once complete: a failed or killed demo leaves nothing
+    # under the final name, and an old one (--overwrite) stays until the new one is whole.
+    with atomic_directory(final, overwrite=overwrite) as building:
+        return _run_steps(building, n_epochs, seed, final)
 
 
-def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
+def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
     import evaluate
     from transformers import AutoModel
 
@@ -197,6 +185,9 @@ def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
     from .evaluation import METRIC_PATH, random_baseline
     from .training import train
     from .video import VideoSummarizer
+
+    def shown(path: str | Path) -> Path:  # where a file will be once the folder is in place
+        return final / Path(path).relative_to(out)
 
     start = time.perf_counter()
 
@@ -212,14 +203,14 @@ def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
         out / "heldout" / "synthetic_heldout_annotations.csv", {"synthetic_heldout": heldout}, seed + 1
     )
     print(
-        f"  {out / 'videos'}: {len(videos)} videos of {min(v.duration for v in videos.values()):.0f}-{max(v.duration for v in videos.values()):.0f} s; annotations {annotations.name} (3 made-up annotators keep the light scenes)"
+        f"  {shown(out / 'videos')}: {len(videos)} videos of {min(v.duration for v in videos.values()):.0f}-{max(v.duration for v in videos.values()):.0f} s; annotations {annotations.name} (3 made-up annotators keep the light scenes)"
     )
-    print(f"  held out: {heldout.path} ({heldout.duration:.0f} s)")
+    print(f"  held out: {shown(heldout.path)} ({heldout.duration:.0f} s)")
 
     _step(2, "make-dataset: decoding, GoogLeNet features (random weights) and KTS shots, as summarize does")
     built = build_dataset([out / "videos"], annotations, "intervals", out / "dataset", name="synthetic_scenes", feature_weights="random",
                           sample_rate=SAMPLE_RATE, seed=seed)  # fmt: skip
-    print(f"  {built.h5}\n  {built.splits}\n  {built.dataset_dir}  (card: how the data was made)")
+    print(f"  {shown(built.h5)}\n  {shown(built.splits)}\n  {shown(built.dataset_dir)}  (card: how the data was made)")
 
     _step(3, f"train PGL-SUM on split_0 for {n_epochs} epochs with Accelerate (short schedule; the paper trains 200)")
     result = train(dataset=str(built.dataset_dir), split_index=0, n_epochs=n_epochs, batch_size=1, eval_method=EVAL_METHOD,
@@ -228,14 +219,16 @@ def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
 
     _step(4, "the Hub-ready model folder, reloaded with AutoModel.from_pretrained")
     model = AutoModel.from_pretrained(str(result.output_dir)).eval()
-    print(f"  {result.output_dir}: {', '.join(sorted(p.name for p in result.output_dir.iterdir() if p.is_file()))}")
+    print(
+        f"  {shown(result.output_dir)}: {', '.join(sorted(p.name for p in result.output_dir.iterdir() if p.is_file()))}"
+    )
 
     _step(
         5,
         f"summarize the HELD-OUT video {heldout.path.name} with the same extractor, score it against its annotations",
     )
     extractor = make_extractor("random")
-    summarizer = VideoSummarizer(model, extractor, sample_rate=SAMPLE_RATE, model_name=str(result.output_dir))
+    summarizer = VideoSummarizer(model, extractor, sample_rate=SAMPLE_RATE, model_name=str(shown(result.output_dir)))
     summary = summarizer(heldout.path, output_dir=out / "summary", progress=False)
     info = summary.info
     (raw,), _ = read_annotations(heldout_annotations, "intervals")
@@ -267,6 +260,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
         **{f"held-out summary {kind}": Path(path) for kind, path in summary.outputs.items()},
         "held-out importance vs annotations": plot,
     }
+    outputs = {name: shown(path) for name, path in outputs.items()}
     print("\nOutputs (everything here is SYNTHETIC):")
     width = max(len(name) for name in outputs)
     for name, path in outputs.items():

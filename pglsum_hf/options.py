@@ -33,6 +33,20 @@ def check_int(
         raise OptionError(option, f"must be an integer {bound}, got {value!r}")
 
 
+def check_device(option: str, value: str | None) -> None:
+    """A torch device name that exists here (None: the default); torch is imported only when one is given."""
+    if value is None:
+        return
+    import torch
+
+    try:
+        device = torch.device(value)
+    except RuntimeError as error:
+        raise OptionError(option, f"not a torch device: {value!r} ({error})") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise OptionError(option, f"{value}: CUDA is not available on this machine")
+
+
 def check_seed(option: str, value: int) -> None:
     """A seed must be an integer in 0..2**32-1, the range numpy and torch accept."""
     check_int(option, value, 0, maximum=MAX_SEED)

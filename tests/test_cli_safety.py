@@ -11,7 +11,9 @@ content is bad. An input path that names nothing or the wrong kind of thing (a f
 that would land on an input, may be reported either way: as a bad option value (2) or as a missing file (1).
 
 Case ids start with their class: ``folder`` (output folders and files: the user's files, inputs, the cwd),
-``pickle`` (files whose unpickling would run code), ``resume`` (a checkpoint resumed with other run options),
+``input`` (an output landing on, or inside, an input named by another option: the model, the base model, the
+splits, the report), ``bound`` (counts and sizes past their limit, globs through symlink loops), ``pickle`` (files
+whose unpickling would run code), ``resume`` (a checkpoint resumed with other run options),
 ``corrupt`` (garbage, truncated, empty or misnamed files, folders given as files, missing files) and ``value`` (values
 that parse but mean nothing).
 """
@@ -38,7 +40,7 @@ from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.training.checkpointing import list_checkpoints
 from pglsum_hf.video import make_synthetic_video
 
-CLASSES = ("folder", "pickle", "resume", "corrupt", "value")
+CLASSES = ("folder", "input", "bound", "pickle", "resume", "corrupt", "value")
 
 # The run the resume cases start from: tiny synthetic data, a narrow model, 2 epochs with a checkpoint after each.
 RUN_OPTIONS = {"--split_index": "0", "--n_epochs": "2", "--batch_size": "2", "--eval_method": "max", "--report_to": "none",
@@ -748,6 +750,12 @@ def _corrupt_cases() -> None:
             prepare=prepare,
             forbid=["no shot fits"],
         )
+    case("corrupt-summarize-input-symlink-loop", lambda e: summarize(e, e.work / "loop.mp4"), ["loop.mp4", "symlink loop"], PATH_CODE,
+         prepare=lambda e: (e.work / "loop.mp4").symlink_to("loop.mp4"), forbid=["not found"])  # fmt: skip
+    case("corrupt-make-dataset-input-symlink-loop",
+         lambda e: ["make-dataset", str(e.work / "loop.mp4"), "--annotations", str(e.work / "anno.csv"), "--annotation_format", "intervals",
+                    "--output_dir", str(e.work / "ds")],
+         ["loop.mp4", "symlink loop"], PATH_CODE, prepare=lambda e: (e.work / "loop.mp4").symlink_to("loop.mp4"), forbid=["no such file"])  # fmt: skip
     case(
         "corrupt-summarize-model-folder-missing",
         lambda e: summarize(e, model="./models/no_such_model"),
@@ -870,12 +878,106 @@ def _value_cases() -> None:
         ["--seconds"],
         2,
     )
+    # Seeds past numpy's 32 bits, and trackers Accelerate does not know, ended in tracebacks.
+    too_big = str(2**32)
+    case("value-train-seed-2-pow-32", lambda e: train(e, "--seed", too_big), ["--seed", "4294967295"], 2)
+    case("value-train-seed-minus-1", lambda e: train(e, "--seed", "-1"), ["--seed"], 2)
+    case("value-run-splits-seed-2-pow-32", lambda e: run_splits(e, "--seed", too_big), ["--seed"], 2)
+    case("value-train-report-to-bogus", lambda e: train(e, "--report_to", "bogus"), ["--report_to", "tensorboard"], 2)
+    case("value-demo-seed-2-pow-32", lambda e: ["demo", "--output_dir", str(e.work / "demo"), "--n_epochs", "1", "--seed", too_big],
+         ["--seed"], 2)  # fmt: skip
+    case("value-make-synthetic-seed-2-pow-32", lambda e: ["make-synthetic", "--output_dir", str(e.work / "data"), "--seed", too_big],
+         ["--seed"], 2)  # fmt: skip
+    case("value-make-dataset-seed-2-pow-32",
+         lambda e: ["make-dataset", str(e.video), "--annotations", str(e.work / "anno.csv"), "--annotation_format", "intervals",
+                    "--output_dir", str(e.work / "ds"), "--seed", too_big], ["--seed"], 2)  # fmt: skip
+    case("value-benchmark-metric-seed-2-pow-32", lambda e: ["benchmark", "metric", "--seed", too_big, "--output", str(e.work / "out.json")],
+         ["--seed"], 2)  # fmt: skip
+    case("value-make-dataset-device-bogus",
+         lambda e: ["make-dataset", str(e.video), "--annotations", str(e.work / "anno.csv"), "--annotation_format", "intervals",
+                    "--output_dir", str(e.work / "ds"), "--feature_weights", "random", "--device", "bogus"],
+         ["--device"], 2, prepare=lambda e: text(e.work / "anno.csv", f"video,start,end\n{e.video.name},0,1\n"), forbid=["--feature_weights"])  # fmt: skip
     case("value-pglsum-unknown-command", lambda e: ["summarise"], ["summarise"], 2)
     case("value-pglsum-unknown-benchmark", lambda e: ["benchmark", "speed"], ["speed"], 2)
     case("value-pglsum-benchmark-without-name", lambda e: ["benchmark"], ["benchmark"], 2)
 
 
+def _input_cases() -> None:
+    def video_and_model(e: Env, video: str = "clip.mp4", model: str = "my_model") -> None:
+        user_files(e.work)
+        shutil.copy2(e.video, e.work / video)
+        model_copy(e).rename(e.work / model)
+
+    # summarize: the report replaced the input video, or the model's config.json; the summary JSON did the same.
+    for flag in ("--overwrite", "--skip_existing"):
+        case(f"input-summarize-report-is-the-video-{flag[2:].replace('_', '-')}",
+             lambda e, f=flag: summarize(e, e.work / "clip.mp4", output=e.work / "out", extra=["--report", str(e.work / "clip.mp4"), f]),
+             ["--report", "clip.mp4"], PATH_CODE, prepare=video_and_model)  # fmt: skip
+    case("input-summarize-report-in-model-folder-overwrite",
+         lambda e: summarize(e, e.work / "clip.mp4", model=e.work / "my_model", output=e.work / "out",
+                             extra=["--report", str(e.work / "my_model/config.json"), "--overwrite"]),
+         ["--report", "my_model"], PATH_CODE, prepare=video_and_model)  # fmt: skip
+    case("input-summarize-output-is-model-folder-overwrite",
+         lambda e: summarize(e, e.work / "config.mp4", model=e.work / "m2", output=e.work / "m2", extra=["--overwrite"]),
+         ["--output_dir", "m2"], PATH_CODE, prepare=lambda e: video_and_model(e, "config.mp4", "m2"))  # fmt: skip
+    # train / run-splits: the base model's weights were replaced; the splits file and the notes beside it deleted.
+    case("input-train-output-is-base-model-overwrite",
+         lambda e: train(e, "--model_name_or_path", str(e.work / "base"), "--overwrite", output=e.work / "base"),
+         ["--output_dir", "base"], PATH_CODE, prepare=lambda e: model_copy(e).rename(e.work / "base"))  # fmt: skip
+    case("input-train-output-holds-splits-overwrite",
+         lambda e: train(e, "--splits", str(e.work / "sp/x.json"), "--overwrite", output=e.work / "sp"),
+         ["--output_dir", "sp"], PATH_CODE, prepare=lambda e: shutil.copy2(e.splits, user_files(e.work / "sp") / "x.json"))  # fmt: skip
+    case("input-run-splits-output-is-base-model-overwrite",
+         lambda e: run_splits(e, "--model_name_or_path", str(e.work / "rsbase"), "--overwrite", output=e.work / "rsbase"),
+         ["--output_dir", "rsbase"], PATH_CODE, prepare=lambda e: model_copy(e).rename(e.work / "rsbase"))  # fmt: skip
+
+
+def _bound_cases() -> None:
+    make_dataset = lambda *extra: lambda e: ["make-dataset", str(e.video), "--annotations", str(e.work / "anno.csv"),
+                                             "--annotation_format", "intervals", "--output_dir", str(e.work / "ds"), *extra]  # fmt: skip
+    case("bound-make-dataset-n-splits-1000000", make_dataset("--n_splits", "1000000"), ["--n_splits", "100"], 2)
+    case(
+        "bound-train-hidden-size-100000000",
+        lambda e: train(e, "--hidden_size", "100000000"),
+        ["--hidden_size", "8192"],
+        2,
+    )
+    case(
+        "bound-run-splits-hidden-size-100000000",
+        lambda e: run_splits(e, "--hidden_size", "100000000"),
+        ["--hidden_size", "8192"],
+        2,
+    )
+    case("bound-benchmark-video-width-100000", lambda e: ["benchmark", "video", "--width", "100000", "--output", str(e.work / "out.json")],
+         ["--width", "7680"], 2)  # fmt: skip
+    case("bound-benchmark-video-height-100000", lambda e: ["benchmark", "video", "--height", "100000", "--output", str(e.work / "out.json")],
+         ["--height", "4320"], 2)  # fmt: skip
+    case("bound-benchmark-metric-videos-100000000", lambda e: ["benchmark", "metric", "--videos", "100000000", "--output", str(e.work / "out.json")],
+         ["--videos", "100"], 2)  # fmt: skip
+    # The error listed every key of a million heads: a 113 MB line. Every line of the table is checked for length.
+    case(
+        "bound-convert-checkpoint-heads-1000000",
+        lambda e: convert_ckpt(e, extra=["--heads", "1000000"]),
+        ["--heads"],
+        2,
+    )
+
+    def tree_with_parent_links(e: Env) -> None:
+        for folder in ("tree/a/b", "tree/c"):
+            (e.work / folder).mkdir(parents=True)
+        shutil.copy2(e.video, e.work / "tree/a/b/clip.mp4")
+        (e.work / "tree/a/b/up").symlink_to("..")
+        (e.work / "tree/c/top").symlink_to("../..")
+        text(e.work / "notes.txt", "mine")
+
+    # `**` through `..` links looped for ever; the glob now ends, and the output (a file) is refused.
+    case("bound-summarize-glob-through-parent-links", lambda e: summarize(e, "tree/**/*.mp4", output=e.work / "notes.txt"),
+         ["--output_dir", "notes.txt"], 2, prepare=tree_with_parent_links)  # fmt: skip
+
+
 _folder_cases()
+_input_cases()
+_bound_cases()
 _pickle_cases()
 _resume_cases()
 _corrupt_cases()
@@ -988,6 +1090,8 @@ def test_bad_input_fails_safely(spec: Case, shared: Env, tmp_path: Path, monkeyp
     assert lines, f"no line of stderr starts with {prefix!r} and names {list(names)}; stderr:\n{err[-2000:]}"
     for text_ in spec.forbid:
         assert text_ not in lines[0], f"the message still says {text_!r}: {lines[0]}"
+    # 5. a few hundred characters at most (the start says what failed, the end what to do)
+    assert len(lines[0]) <= 700, f"the message is {len(lines[0])} characters long: {lines[0][:300]}..."
 
 
 def test_every_class_has_cases() -> None:

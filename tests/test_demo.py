@@ -45,7 +45,7 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, mon
     target.mkdir()
     (target / "old.txt").write_text("old run")
 
-    def failing_run(out, n_epochs, seed):
+    def failing_run(out, n_epochs, seed, final):
         assert not (out / "old.txt").exists()  # the old run waits aside, not mixed with the new one
         (out / "new.txt").write_text("half")
         raise RuntimeError("stopped half way")
@@ -56,7 +56,7 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, mon
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing left aside
     assert sorted(p.name for p in target.iterdir()) == ["old.txt"]
 
-    def complete_run(out, n_epochs, seed):
+    def complete_run(out, n_epochs, seed, final):
         (out / "new.txt").write_text("complete")
         return {"done": True}
 
@@ -64,6 +64,23 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, mon
     assert demo.run_demo(target, overwrite=True) == {"done": True}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]
     assert sorted(p.name for p in target.iterdir()) == ["new.txt"]
+
+
+def test_a_demo_that_stops_half_way_leaves_nothing_under_the_final_name(tmp_path, monkeypatch):
+    import pglsum_hf.demo as demo
+
+    target = tmp_path / "demo"
+
+    def failing_run(out, n_epochs, seed, final):
+        assert final == target.resolve() and out != final  # built elsewhere, shown under the final name
+        (out / "videos").mkdir()
+        (out / "videos" / "half.mp4").write_text("half")
+        raise KeyboardInterrupt  # as a kill would, half-way through the steps
+
+    monkeypatch.setattr(demo, "_run_steps", failing_run)
+    with pytest.raises(KeyboardInterrupt):
+        demo.run_demo(target)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_scene_lengths_do_not_tell_the_kinds_apart():

@@ -27,6 +27,7 @@ same file as one process writes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import glob
 import hashlib
@@ -43,9 +44,10 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_file, check_output_dir
+from ..atomic import OutputFolderLock, atomic_file, check_output_dir
 from ..errors import OptionError, PGLSumError
-from ..options import MAX_SEED
+from ..options import MAX_SEED, check_device
+from ..paths import describe_missing
 from .h5 import video_sort_key
 from .video_annotations import (
     ANNOTATION_FORMATS,
@@ -138,7 +140,7 @@ def find_videos(inputs: Sequence[str | os.PathLike]) -> list[Path]:
                 raise OptionError("VIDEOS", f"the pattern {text!r} matches no file")
             found += matches
         else:
-            raise OptionError("VIDEOS", f"{text}: no such file or folder")
+            raise OptionError("VIDEOS", f"{text}: {describe_missing(path)}")
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise OptionError("VIDEOS", f"no video file ({', '.join(VIDEO_EXTENSIONS)}) in {[str(i) for i in inputs]}")
@@ -508,6 +510,7 @@ def build_dataset(
         splits,
         seed,
     )
+    check_device("--device", device)
     video_paths = find_videos(videos)
     annotations = Path(annotations)
     if not annotations.exists():
@@ -532,80 +535,90 @@ def build_dataset(
     ordered = _video_order(pairs, raw, annotation_format)
 
     world = launched_world()
-    extractor = make_extractor(
-        None if feature_weights is None else str(feature_weights), device=world.device if world else device
-    )
-    settings = extraction_settings(extractor, feature_weights, sample_rate, kts_vmax, max_change_points)
-    if extractor.is_random and (world is None or world.is_main_process):
-        print(
-            "NOTE: --feature_weights random: SYNTHETIC features from an untrained GoogLeNet, for tests and demos only",
-            file=sys.stderr,
+    # The folder is held to the end (by the main process): a second build into it stops at once.
+    holder = OutputFolderLock(output_dir) if world is None or world.is_main_process else contextlib.nullcontext()
+    with holder:
+        extractor = make_extractor(
+            None if feature_weights is None else str(feature_weights), device=world.device if world else device
         )
-    cache_dir = output_dir / CACHE_FOLDER
-    if world is None or world.is_main_process:
-        _remove_partial_files(cache_dir)
-    cached_before = {video for video in ordered if _cache_path(cache_dir, video, settings).is_file()}
-    if world is not None:
-        world.wait_for_everyone()  # the cleanup above must not race another process's first write
-        mine = ordered[world.process_index :: world.num_processes]
-        _, failures = extract_all(mine, settings, cache_dir, extractor, 1, progress and world.is_main_process)
-        world.wait_for_everyone()
-        if not world.is_main_process:
-            return None
-        # Failures of the other processes: their videos are simply missing from the cache.
-        failures.update(
-            {
-                str(v): f"{v}: failed in another process (see its output)"
-                for v in ordered
-                if str(v) not in failures and load_cached(cache_dir, v, settings) is None
-            }
+        settings = extraction_settings(extractor, feature_weights, sample_rate, kts_vmax, max_change_points)
+        if extractor.is_random and (world is None or world.is_main_process):
+            print(
+                "NOTE: --feature_weights random: SYNTHETIC features from an untrained GoogLeNet, for tests and demos only",
+                file=sys.stderr,
+            )
+        cache_dir = output_dir / CACHE_FOLDER
+        if world is None or world.is_main_process:
+            _remove_partial_files(cache_dir)
+        cached_before = {video for video in ordered if _cache_path(cache_dir, video, settings).is_file()}
+        if world is not None:
+            world.wait_for_everyone()  # the cleanup above must not race another process's first write
+            mine = ordered[world.process_index :: world.num_processes]
+            _, failures = extract_all(mine, settings, cache_dir, extractor, 1, progress and world.is_main_process)
+            world.wait_for_everyone()
+            if not world.is_main_process:
+                return None
+            # Failures of the other processes: their videos are simply missing from the cache.
+            failures.update(
+                {
+                    str(v): f"{v}: failed in another process (see its output)"
+                    for v in ordered
+                    if str(v) not in failures and load_cached(cache_dir, v, settings) is None
+                }
+            )
+        else:
+            _, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
+        computed = [video for video in ordered if video not in cached_before and str(video) not in failures]
+
+        rows, notes, included = [], [], {}
+        for video in ordered:
+            if str(video) in failures:
+                continue
+            try:
+                arrays, note = assemble_video(
+                    video, pairs[video], load_cached(cache_dir, video, settings), frame_tolerance
+                )
+            except AnnotationMismatchError as error:
+                failures[str(video)] = str(error)
+                continue
+            if note:
+                logger.warning("frame count fitted: %s", note)
+                notes.append(note)
+            video_id = f"video_{len(rows) + 1}"
+            rows.append((video_id, arrays))
+            included[video_id] = str(video)
+        if failures:
+            problems.update(failures)
+            if not skip_bad:
+                raise DatasetBuildError(
+                    _problem_line(failures, "videos failed (pass --skip_bad to leave them out)")
+                    + f"; nothing final was written (finished videos stay cached in {cache_dir})"
+                )
+        if not rows:
+            raise DatasetBuildError(_problem_line(problems, "bad inputs, and no video left to build"))
+        if problems:
+            print(f"skipped: {_problem_line(problems, 'bad inputs left out')}", file=sys.stderr)
+
+        video_ids = [video_id for video_id, _ in rows]
+        split_list, splits_text = _splits(
+            video_ids, None if splits is None else str(splits), n_splits, test_fraction, seed
         )
-    else:
-        _, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
-    computed = [video for video in ordered if video not in cached_before and str(video) not in failures]
-
-    rows, notes, included = [], [], {}
-    for video in ordered:
-        if str(video) in failures:
-            continue
-        try:
-            arrays, note = assemble_video(
-                video, pairs[video], load_cached(cache_dir, video, settings), frame_tolerance
-            )
-        except AnnotationMismatchError as error:
-            failures[str(video)] = str(error)
-            continue
-        if note:
-            logger.warning("frame count fitted: %s", note)
-            notes.append(note)
-        video_id = f"video_{len(rows) + 1}"
-        rows.append((video_id, arrays))
-        included[video_id] = str(video)
-    if failures:
-        problems.update(failures)
-        if not skip_bad:
-            raise DatasetBuildError(
-                _problem_line(failures, "videos failed (pass --skip_bad to leave them out)")
-                + f"; nothing final was written (finished videos stay cached in {cache_dir})"
-            )
-    if not rows:
-        raise DatasetBuildError(_problem_line(problems, "bad inputs, and no video left to build"))
-    if problems:
-        print(f"skipped: {_problem_line(problems, 'bad inputs left out')}", file=sys.stderr)
-
-    video_ids = [video_id for video_id, _ in rows]
-    split_list, splits_text = _splits(
-        video_ids, None if splits is None else str(splits), n_splits, test_fraction, seed
-    )
-    provenance = _provenance(
-        settings, annotation_format, annotations, splits_text, notes, problems, extractor.is_random, frame_tolerance
-    )
-    result = _write_outputs(
-        output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
-    )
-    result.video_ids, result.skipped, result.notes = included, problems, notes
-    result.computed = [str(video) for video in computed]
-    return result
+        provenance = _provenance(
+            settings,
+            annotation_format,
+            annotations,
+            splits_text,
+            notes,
+            problems,
+            extractor.is_random,
+            frame_tolerance,
+        )
+        result = _write_outputs(
+            output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
+        )
+        result.video_ids, result.skipped, result.notes = included, problems, notes
+        result.computed = [str(video) for video in computed]
+        return result
 
 
 def _provenance(

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from ..atomic import check_output_dir, check_output_file
+from ..atomic import OutputFolderLock, check_output_dir, check_output_file
 from ..options import check_seed
 from .annotations import VideoAnnotation, write_tvsum_annotations
 from .constants import (
@@ -319,8 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     for target in (h5_path, default_splits_path(h5_path), annotations_path):
         if target is not None:
             check_output_file(target, overwrite=args.overwrite, option="--output_dir")
-    make_synthetic_h5(h5_path, args.profile, args.seed, annotations_path)
-    splits_path = write_synthetic_splits(h5_path, args.profile, args.seed)
+    with OutputFolderLock(args.output_dir):  # a second run into the folder stops at once
+        make_synthetic_h5(h5_path, args.profile, args.seed, annotations_path)
+        splits_path = write_synthetic_splits(h5_path, args.profile, args.seed)
     print(f"SYNTHETIC {args.profile} data (seed {args.seed}), not real benchmark features:")
     for written in (h5_path, splits_path, annotations_path):
         if written is not None:

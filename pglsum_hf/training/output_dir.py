@@ -8,6 +8,7 @@ a run that failed stays where it was set aside.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -18,6 +19,8 @@ from typing import Any
 from ..atomic import check_output_dir, set_aside, write_json
 
 logger = logging.getLogger(__name__)
+SET_ASIDE_SUFFIX = ".replaced"
+SET_ASIDE_KEY = "set_aside"  # in the marker file: the name of the folder the run's --overwrite set aside
 
 
 def is_own_run_folder(path: str | os.PathLike, marker: str) -> bool:
@@ -38,13 +41,34 @@ def start_run_output_dir(path: str | os.PathLike, *, owned: bool, marker: str, r
     Returns the folder holding the old content, for ``finish_run_output_dir``. Call on the main process only.
     """
     path = Path(path)
-    replaced = None
+    replaced = _recorded_set_aside(path, marker) if owned else None
     if not owned and path.is_dir() and any(path.iterdir()):
-        replaced = set_aside(path, ".replaced")
+        replaced = set_aside(path, SET_ASIDE_SUFFIX)
         logger.warning("--overwrite: the previous content of %s is kept in %s until the run succeeds", path, replaced)
     path.mkdir(parents=True, exist_ok=True)
-    write_json(path / marker, record)
+    # The marker remembers the set-aside folder, so that a resumed run that succeeds removes it too.
+    write_json(path / marker, {**record, **({SET_ASIDE_KEY: replaced.name} if replaced is not None else {})})
     return replaced
+
+
+def _recorded_set_aside(path: Path, marker: str) -> Path | None:
+    """The folder an earlier, interrupted run of this folder set aside (named in its marker), if it is still there.
+
+    Only a name of the form ``.NAME.<random>.replaced`` beside ``path`` counts: the marker never makes the command
+    remove anything else.
+    """
+    try:
+        name = json.loads((path / marker).read_text(encoding="utf-8")).get(SET_ASIDE_KEY)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if (
+        not isinstance(name, str)
+        or "/" in name
+        or not (name.startswith(f".{path.name}.") and name.endswith(SET_ASIDE_SUFFIX))
+    ):
+        return None
+    folder = path.parent / name
+    return folder if folder.is_dir() and not folder.is_symlink() else None
 
 
 def finish_run_output_dir(replaced: Path | None) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import write_atomic, write_json
+from ..atomic import OutputFolderLock, write_atomic, write_json
 from ..errors import OptionError, PGLSumError
 from ..paths import local_inputs
 from .arguments import dataset_family, parse_args
@@ -257,29 +257,32 @@ def main(argv: list[str] | None = None) -> int:
     from ..data.loading import load_split
 
     load_split(args.dataset, args.split_indices[0], splits=template.splits)  # a bad dataset stops before any output
-    replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_SPLITS_MARKER,
-                                    record={"dataset": args.dataset, "train_options": train_argv})  # fmt: skip
-    started = time.perf_counter()
-    if args.num_processes > 1:
-        run_in_parallel(args.dataset, args.split_indices, output_dir, train_argv, args.num_processes)
-    else:
-        run_in_turn(args.dataset, args.split_indices, output_dir, train_argv)
-    wall = time.perf_counter() - started
-    random_f = {
-        split: split_random_baseline(args.dataset, split, template.splits, template.eval_method, args.random_trials)
-        for split in args.split_indices
-    }
-    results = results_table(
-        args.dataset, output_dir, args.split_indices, random_f, args.data_note or describe_data(args.dataset)
-    )
-    results["wall_seconds"] = wall
-    results["training_arguments"] = {
-        k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")
-    }
-    write_json(output_dir / "results.json", results)
-    markdown = markdown_table(results)
-    write_atomic(output_dir / "results.md", markdown)
-    finish_run_output_dir(replaced)
+    with OutputFolderLock(output_dir):  # held to the end: a second run into the folder stops at once
+        replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_SPLITS_MARKER,
+                                        record={"dataset": args.dataset, "train_options": train_argv})  # fmt: skip
+        started = time.perf_counter()
+        if args.num_processes > 1:
+            run_in_parallel(args.dataset, args.split_indices, output_dir, train_argv, args.num_processes)
+        else:
+            run_in_turn(args.dataset, args.split_indices, output_dir, train_argv)
+        wall = time.perf_counter() - started
+        random_f = {
+            split: split_random_baseline(
+                args.dataset, split, template.splits, template.eval_method, args.random_trials
+            )
+            for split in args.split_indices
+        }
+        results = results_table(
+            args.dataset, output_dir, args.split_indices, random_f, args.data_note or describe_data(args.dataset)
+        )
+        results["wall_seconds"] = wall
+        results["training_arguments"] = {
+            k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")
+        }
+        write_json(output_dir / "results.json", results)
+        markdown = markdown_table(results)
+        write_atomic(output_dir / "results.md", markdown)
+        finish_run_output_dir(replaced)
     print(markdown)
     return 0
 

@@ -35,6 +35,7 @@ from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
 from tqdm.auto import tqdm
 
+from ..atomic import OutputFolderLock
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
@@ -107,6 +108,7 @@ class Run:
     selection: SelectionTracker = field(default_factory=SelectionTracker)
     last_checkpoint: Path | None = None
     replaced: Path | None = None  # the previous content of --output_dir (--overwrite), removed once training succeeds
+    lock: OutputFolderLock | None = None  # holds --output_dir until the run ends (main process)
 
     def where(self, moment: str) -> str:
         return f"{moment} ({self.args.dataset}, split {self.args.split_index})"
@@ -263,60 +265,69 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     owned = check_run_output_dir(
         output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER
     )
-    saved = read_trainer_state(checkpoint) if checkpoint is not None else None
-    if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
-        load_base_config(args.model_name_or_path)
+    # Held from here to the end of the run: a second run into the folder stops now, not half-way.
+    lock = OutputFolderLock(output_dir).acquire() if accelerator.is_main_process else None
+    try:
+        saved = read_trainer_state(checkpoint) if checkpoint is not None else None
+        if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
+            load_base_config(args.model_name_or_path)
 
-    set_seed(args.seed)
-    splits = load_split(args.dataset, args.split_index, splits=args.splits)
-    train_videos = PaddedVideos(splits["train"], source=args.dataset)
-    world = accelerator.num_processes
-    if len(train_videos) < args.batch_size:
-        raise OptionError(
-            "--batch_size",
-            f"split {args.split_index} of {args.dataset} has {len(train_videos)} training videos, fewer than {args.batch_size}: "
-            "every group would be dropped and no step taken",
-        )
-    if args.batch_size < world:
-        raise OptionError(
-            "--batch_size", f"{args.batch_size} is smaller than the {world} processes; each needs a video per group"
-        )
-    test = splits["test"]
-    test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
-    collator = VideoCollator()  # the test batches keep the metric's references
-    test_batches = [
-        collator([test[i] for i in indices])
-        for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)
-    ]
+        set_seed(args.seed)
+        splits = load_split(args.dataset, args.split_index, splits=args.splits)
+        train_videos = PaddedVideos(splits["train"], source=args.dataset)
+        world = accelerator.num_processes
+        if len(train_videos) < args.batch_size:
+            raise OptionError(
+                "--batch_size",
+                f"split {args.split_index} of {args.dataset} has {len(train_videos)} training videos, fewer than {args.batch_size}: "
+                "every group would be dropped and no step taken",
+            )
+        if args.batch_size < world:
+            raise OptionError(
+                "--batch_size",
+                f"{args.batch_size} is smaller than the {world} processes; each needs a video per group",
+            )
+        test = splits["test"]
+        test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
+        collator = VideoCollator()  # the test batches keep the metric's references
+        test_batches = [
+            collator([test[i] for i in indices])
+            for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)
+        ]
 
-    model = build_model(args, train_videos.input_size)
-    on_cpu = accelerator.device.type == "cpu"
-    frames = args.micro_batch_frames
-    if frames is None:
-        frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
-    min_fill = args.micro_batch_min_fill
-    if min_fill is None:
-        min_fill = CPU_MICRO_BATCH_MIN_FILL if on_cpu else 0.0
-    record = run_record(args, model.config, accelerator, frames or None, min_fill, dataset_fingerprint(splits))
-    if saved is not None:
-        check_same_run(checkpoint, saved["run"], record)
+        model = build_model(args, train_videos.input_size)
+        on_cpu = accelerator.device.type == "cpu"
+        frames = args.micro_batch_frames
+        if frames is None:
+            frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
+        min_fill = args.micro_batch_min_fill
+        if min_fill is None:
+            min_fill = CPU_MICRO_BATCH_MIN_FILL if on_cpu else 0.0
+        record = run_record(args, model.config, accelerator, frames or None, min_fill, dataset_fingerprint(splits))
+        if saved is not None:
+            check_same_run(checkpoint, saved["run"], record)
 
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
-    model, optimizer = accelerator.prepare(model, optimizer)
-    run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
-              record, TrainingState(seed=args.seed))  # fmt: skip
-    if checkpoint is not None:
-        load_checkpoint(
-            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
-        )
-        run.last_checkpoint = checkpoint
-        accelerator.print(
-            f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
-        )
-    if accelerator.is_main_process:
-        run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
-    accelerator.wait_for_everyone()
-    return run
+        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
+        model, optimizer = accelerator.prepare(model, optimizer)
+        run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
+                  record, TrainingState(seed=args.seed))  # fmt: skip
+        if checkpoint is not None:
+            load_checkpoint(
+                checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
+            )
+            run.last_checkpoint = checkpoint
+            accelerator.print(
+                f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
+            )
+        if accelerator.is_main_process:
+            run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
+        run.lock = lock
+        accelerator.wait_for_everyone()
+        return run
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
 
 
 def _resolve_resume(args: PGLSumTrainingArguments) -> Path | None:
@@ -401,8 +412,10 @@ def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> Trainin
     try:
         training_loop(run)
         return write_outputs(run)
-    finally:  # also on an interrupt or divergence: flush and close the trackers' logs
+    finally:  # also on an interrupt or divergence: flush and close the trackers' logs, let the folder go
         run.accelerator.end_training()
+        if run.lock is not None:
+            run.lock.release()
 
 
 def _tracker_config(args: PGLSumTrainingArguments) -> dict[str, Any]:

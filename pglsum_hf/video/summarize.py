@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 from ..atomic import OutputFolderLock, check_output_dir, check_output_file, is_empty_dir, write_json
 from ..errors import OptionError, PGLSumError
 from ..hub import resolve_model_source
+from ..options import check_device
 from ..paths import local_inputs
 from . import batch
 from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
@@ -438,15 +439,7 @@ def validate_args(args: argparse.Namespace) -> None:
         )
     if args.num_processes < 1:
         raise OptionError("--num_processes", f"must be >= 1, got {args.num_processes}")
-    if args.device is not None:
-        import torch
-
-        try:
-            device = torch.device(args.device)
-        except RuntimeError as error:
-            raise OptionError("--device", f"not a torch device: {args.device!r} ({error})") from error
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise OptionError("--device", f"{args.device}: CUDA is not available on this machine")
+    check_device("--device", args.device)
     if args.feature_weights not in (None, RANDOM_WEIGHTS) and not Path(args.feature_weights).is_file():
         raise OptionError(
             "--feature_weights",
