@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import os
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -177,3 +180,131 @@ def test_value_checks():
     assert issubclass(UsageError, ValueError) and issubclass(
         OptionError, ValueError
     )  # Python callers catch ValueError
+
+
+# ----------------------------------------------------------------------------------- lock: one run per output folder
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """Inputs every command can start from: a tiny h5 with its splits, a narrow model, a short video, a checkpoint."""
+    import torch
+    from reference_pglsum import ReferencePGLSum
+
+    from pglsum_hf import PGLSumConfig, PGLSumModel
+    from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
+    from pglsum_hf.video import make_synthetic_video
+
+    root = tmp_path_factory.mktemp("tiny")
+    h5 = make_synthetic_h5(root / "synthetic_tiny.h5", profile="tiny", seed=0, show_progress=False)
+    splits = write_synthetic_splits(h5, profile="tiny", seed=0)
+    torch.manual_seed(0)
+    PGLSumModel(PGLSumConfig(hidden_size=64)).save_pretrained(root / "model")
+    video = make_synthetic_video(root / "clip.mp4", scene_seconds=[1.5, 2.0], width=64, height=48, fps=10).path
+    settings = {"input_size": 24, "output_size": 32, "heads": 4, "num_segments": 2, "local_heads": 2}
+    reference = ReferencePGLSum(**settings).randomize_(torch.Generator().manual_seed(0))
+    torch.save(reference.state_dict(), root / "pgl_sum.pt")
+    return SimpleNamespace(
+        h5=h5, splits=splits, model=root / "model", video=Path(video), checkpoint=root / "pgl_sum.pt"
+    )
+
+
+TRAIN_QUICK = [
+    "--n_epochs",
+    "1",
+    "--batch_size",
+    "2",
+    "--eval_method",
+    "max",
+    "--report_to",
+    "none",
+    "--hidden_size",
+    "64",
+]
+HELD_COMMANDS = {
+    "make-synthetic": lambda t, out: ["make-synthetic", "--output_dir", out],
+    "convert": lambda t, out: ["convert", "--h5", t.h5, "--splits", t.splits, "--output_dir", out],
+    "convert-checkpoint": lambda t, out: ["convert-checkpoint", "--checkpoint", t.checkpoint, "--output_dir", out],
+    "train": lambda t, out: ["train", "--dataset", t.h5, "--output_dir", out, *TRAIN_QUICK],
+    "run-splits": lambda t, out: ["run-splits", "--dataset", t.h5, "--output_dir", out, "--split_indices", "0", *TRAIN_QUICK],
+    "summarize": lambda t, out: ["summarize", t.video, "--model", t.model, "--output_dir", out, "--feature_weights", "random"],
+    "demo": lambda t, out: ["demo", "--output_dir", out, "--n_epochs", "1"],
+    "app": lambda t, out: ["app", "--model", t.model, "--export_space", out],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted(HELD_COMMANDS))
+def test_a_second_run_into_a_held_folder_stops_at_once(command, tiny, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+    option = "--export_space" if command == "app" else "--output_dir"
+    with atomic.OutputFolderLock(out, option) as held:  # the first run, still working
+        code = cli.main([str(part) for part in HELD_COMMANDS[command](tiny, out)])
+        err = capsys.readouterr().err
+        assert held.file.exists()
+    assert code == 1, err[-2000:]
+    assert f"pglsum {command}: {option}: {out} is in use by another pglsum run (process {os.getpid()})" in err
+    assert "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing written, the lock file gone
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_what_appears_in_the_folder_during_the_run_stops_the_swap(tiny, tmp_path, monkeypatch, capsys, overwrite):
+    from pglsum_hf.data import convert as convert_module
+
+    out = tmp_path / "dataset"
+    if overwrite:
+        _user_folder(out)
+    real_write_shard = convert_module._write_shard
+
+    def write_shard(*args, **kwargs):  # the user saves a file there while the conversion runs
+        out.mkdir(exist_ok=True)
+        (out / "thesis.tex").write_text("mine")
+        return real_write_shard(*args, **kwargs)
+
+    monkeypatch.setattr(convert_module, "_write_shard", write_shard)
+    argv = ["convert", "--h5", str(tiny.h5), "--splits", str(tiny.splits), "--output_dir", str(out)]
+    assert cli.main(argv + (["--overwrite"] if overwrite else [])) == 1
+    err = capsys.readouterr().err
+    assert (out / "thesis.tex").read_text() == "mine"
+    assert sorted(path.name for path in out.iterdir()) == (
+        ["notes.txt", "thesis.tex"] if overwrite else ["thesis.tex"]
+    )
+    (kept,) = [path for path in tmp_path.iterdir() if path != out]
+    assert kept.name.startswith("dataset.new-") and (kept / "README.md").is_file()
+    assert f"{out} changed while this run was writing" in err and str(kept) in err
+
+
+# ------------------------------------------------------------------------------ cleanup: what the program made
+
+
+def test_a_rerun_removes_its_own_stale_temporary_folders_and_nothing_else(tmp_path):
+    out = tmp_path / "out"
+    stale = tmp_path / ".out.k1ll3d.tmp"  # left by a killed run: it carries the marker
+    stale.mkdir()
+    (stale / atomic.TEMPORARY_MARKER).touch()
+    (stale / "shard.parquet").write_bytes(b"x" * 1000)
+    users = _user_folder(tmp_path / ".out.mine.tmp")  # named alike, but not ours
+    with atomic_directory(out) as partial:
+        (partial / "new.txt").write_text("new")
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".out.mine.tmp", "out"]
+    assert sorted(path.name for path in out.iterdir()) == ["new.txt"]  # the marker does not travel
+    assert (users / "notes.txt").read_text() == "mine"
+
+
+def test_a_resumed_run_that_succeeds_removes_what_its_overwrite_set_aside(tiny, tmp_path, monkeypatch):
+    train_module = importlib.import_module("pglsum_hf.training.train")  # the module, not the function of that name
+    run = _user_folder(tmp_path / "run")
+    argv = ["train", "--dataset", str(tiny.h5), "--output_dir", str(run), *TRAIN_QUICK, "--checkpointing_epochs", "1"]
+
+    def killed(run_):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:  # the run is stopped after its last checkpoint, before the model is written
+        patch.setattr(train_module, "write_outputs", killed)
+        assert cli.main(argv + ["--overwrite"]) == 130
+    (aside,) = [path for path in tmp_path.iterdir() if path != run]
+    assert aside.name.endswith(".replaced") and (aside / "notes.txt").read_text() == "mine"
+    assert cli.main(argv + ["--resume_from_checkpoint", "latest"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run"]
+    assert (run / "model.safetensors").is_file()
