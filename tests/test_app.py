@@ -158,7 +158,7 @@ def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
         (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
         (["--concurrency", "0"], "pglsum app: --concurrency: must be at least 1, got 0"),
-        (["--push_to_hub", "no-owner"], "pglsum app: --push_to_hub: expected a Space id OWNER/NAME, got 'no-owner'"),
+        (["--push_to_hub", "no-owner"], "pglsum app: --hub_model_id: expected a Space id OWNER/NAME, got 'no-owner'"),
         (
             ["--model", str(workdir)],
             f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it",

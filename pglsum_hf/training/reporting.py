@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic, write_json
-from ..dependencies import require
+from ..dependencies import is_installed, require
+
+CURVES_NAME = "training_curves.png"
 
 
 def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:
@@ -21,6 +23,21 @@ def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list
     writer.writeheader()
     writer.writerows(history)
     return json_path, write_atomic(output_dir / "metrics.csv", buffer.getvalue())
+
+
+def skipped_outputs(report_to: str, started_trackers: list[Any]) -> list[str]:
+    """One line per optional output this environment cannot write, decided before the run starts.
+
+    The run goes on without them and says so after its work: a missing extra never fails a finished training.
+    ``started_trackers`` is what Accelerate kept of ``report_to`` (it drops a tracker that is not installed).
+    """
+    notes = []
+    if not is_installed("matplotlib"):
+        notes.append(f"{CURVES_NAME} not written: matplotlib is not installed (pip install 'pglsum-hf[train]')")
+    if report_to not in ("none", "all") and not started_trackers:
+        install = "'pglsum-hf[train]'" if report_to == "tensorboard" else report_to
+        notes.append(f"no {report_to} logs written: {report_to} is not installed (pip install {install})")
+    return notes
 
 
 def plot_training_curves(

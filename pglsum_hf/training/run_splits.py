@@ -25,6 +25,7 @@ import numpy as np
 
 from ..atomic import write_atomic, write_json
 from ..errors import OptionError, PGLSumError
+from ..options import CommandParser
 from .arguments import dataset_family, parse_args
 from .card import is_synthetic
 from .output_dir import (
@@ -49,7 +50,7 @@ GTSCORE_RANK_COLUMNS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum run-splits",
         description="Train PGL-SUM on all 5 splits and write a results table; other options go to `pglsum train`.",
     )
