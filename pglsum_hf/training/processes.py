@@ -8,8 +8,11 @@ run says so in one line.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
+
+logger = logging.getLogger(__name__)
 
 CPU_RECIPE = "on CPUs run `ACCELERATE_USE_CPU=true torchrun --nproc_per_node N -m pglsum_hf.training.train ...`"
 
@@ -29,7 +32,8 @@ def process_count_note(started: int, environ: Mapping[str, str] | None = None) -
     return None
 
 
-def is_first_process(environ: Mapping[str, str] | None = None) -> bool:
-    """Rank 0 of the launch (the only one that should say something every process would say)."""
-    environ = os.environ if environ is None else environ
-    return environ.get("RANK", "0") == "0"
+def warn_about_process_count(started: int) -> None:
+    """Log :func:`process_count_note` once, from the launch's first process (every process would say the same)."""
+    note = process_count_note(started)
+    if note is not None and os.environ.get("RANK", "0") == "0":
+        logger.warning(note)

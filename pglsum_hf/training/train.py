@@ -62,8 +62,8 @@ from .output_dir import (
     finish_run_output_dir,
     start_run_output_dir,
 )
-from .processes import is_first_process, process_count_note
-from .reporting import CURVES_NAME, plot_training_curves, skipped_outputs, write_metrics
+from .processes import warn_about_process_count
+from .reporting import CURVES_NAME, plan_reporting, plot_training_curves, report_skipped, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
 
@@ -253,16 +253,15 @@ def log(run: Run, values: dict[str, float], step: int) -> None:
 # ================================================================================================ before the loop
 def prepare_run(args: PGLSumTrainingArguments) -> Run:
     """Check every path, value and checkpoint, then build the run; nothing is written before all checks pass."""
+    log_with, skipped = plan_reporting(args.report_to)
     accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
-        log_with=None if args.report_to == "none" else args.report_to,
+        log_with=log_with,
         project_config=ProjectConfiguration(
             project_dir=str(args.output_dir), logging_dir=str(Path(args.output_dir) / "logs")
         ),
     )
-    note = process_count_note(accelerator.num_processes)
-    if note is not None and is_first_process():
-        logger.warning(note)
+    warn_about_process_count(accelerator.num_processes)
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
@@ -312,7 +311,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     model, optimizer = accelerator.prepare(model, optimizer)
     run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
               record, TrainingState(seed=args.seed))  # fmt: skip
-    run.skipped = skipped_outputs(args.report_to, accelerator.log_with)
+    run.skipped = skipped
     if checkpoint is not None:
         load_checkpoint(
             checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
@@ -386,8 +385,7 @@ def write_outputs(run: Run) -> TrainingResult:
                 commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
             )
         finish_run_output_dir(run.replaced)
-        for note in run.skipped:
-            logger.warning(note)
+        report_skipped(run.skipped)
     accelerator.wait_for_everyone()
     return TrainingResult(
         run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary
