@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_directory, atomic_file, check_output_dir
+from .console import configure_logging
 from .errors import OptionError
-from .options import MAX_SEED, check_int
+from .options import MAX_SEED, CommandParser, check_int
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 40
@@ -280,7 +281,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
@@ -294,6 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --output_dir")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging(logging.WARNING)
     run_demo(args.output_dir, args.n_epochs, args.seed, overwrite=args.overwrite)
     return 0

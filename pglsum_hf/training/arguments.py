@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
-from ..options import MAX_SEED
+from ..options import MAX_SEED, expand_push_to_hub_value
 
 # The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
 ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
@@ -50,7 +50,7 @@ class PGLSumTrainingArguments:
 
     dataset: str = field(
         metadata={
-            "aliases": ["--video_type"],
+            "aliases": ["--video_type", "--video-type"],
             "help": "Hub dataset id, local dataset folder, or a SumMe/TVSum-layout .h5 file (converted on the fly).",
         }
     )
@@ -163,13 +163,20 @@ class PGLSumTrainingArguments:
         default=None, metadata={"help": "A checkpoint folder, or 'latest' for the newest in <output_dir>/checkpoints."}
     )
     push_to_hub: bool = field(
-        default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."}
+        default=False,
+        metadata={
+            "help": "Push the model, its card and metrics to the Hub (never checkpoints/, logs/ or run markers)."
+        },
     )
     hub_model_id: str | None = field(
         default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."}
     )
     hub_private_repo: bool = field(
-        default=False, metadata={"help": "Create the --hub_model_id repository as private."}
+        default=False, metadata={"aliases": ["--private"], "help": "Create the --hub_model_id repository as private."}
+    )
+    overwrite_card: bool = field(
+        default=False,
+        metadata={"help": "With --push_to_hub: replace a README.md already on the Hub (kept by default)."},
     )
 
     def __post_init__(self) -> None:
@@ -258,6 +265,8 @@ class PGLSumTrainingArguments:
         self._check_report_to()
         if self.push_to_hub and not self.hub_model_id:
             raise OptionError("--push_to_hub", "needs --hub_model_id (owner/name)")
+        if self.overwrite_card and not self.push_to_hub:
+            raise OptionError("--overwrite_card", "only applies with --push_to_hub")
 
     def _check_report_to(self) -> None:
         from accelerate.utils import LoggerType  # here, not at import: `--help` stays free of torch
@@ -331,6 +340,8 @@ def parse_args(argv: list[str] | None = None, prog: str = "pglsum train") -> PGL
         build_help_parser(prog).print_help()
         raise SystemExit(0)
     parser = build_parser(prog)
+    # `--push_to_hub ORG/NAME`, the other commands' old form, reads as `--push_to_hub --hub_model_id ORG/NAME`.
+    argv = expand_push_to_hub_value(sys.argv[1:] if argv is None else list(argv))
     # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
     args, unknown = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
     if unknown:

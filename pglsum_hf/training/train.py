@@ -25,7 +25,7 @@ import math
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,14 @@ import numpy as np
 import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
-from tqdm.auto import tqdm
 
 from ..atomic import OutputFolderLock
+from ..console import configure_logging, progress_bar
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
+from ..data.origin import DataOrigin, data_origin
+from ..dependencies import is_installed
 from ..errors import OptionError
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
@@ -63,7 +65,8 @@ from .output_dir import (
     finish_run_output_dir,
     start_run_output_dir,
 )
-from .reporting import plot_training_curves, write_metrics
+from .processes import warn_about_process_count
+from .reporting import CURVES_NAME, plan_reporting, plot_training_curves, report_skipped, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
 
@@ -109,6 +112,10 @@ class Run:
     last_checkpoint: Path | None = None
     replaced: Path | None = None  # the previous content of --output_dir (--overwrite), removed once training succeeds
     lock: OutputFolderLock | None = None  # holds --output_dir until the run ends (main process)
+    data: DataOrigin | None = None  # the training data as the card names it (synthetic from the data's own marks)
+    skipped: list[str] = field(
+        default_factory=list
+    )  # optional outputs left out (extra not installed), said at the end
 
     def where(self, moment: str) -> str:
         return f"{moment} ({self.args.dataset}, split {self.args.split_index})"
@@ -144,7 +151,7 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
     if state.initial is None:
         state.initial = evaluate(run)
         log(run, state.initial, step=0)
-    progress = tqdm(
+    progress = progress_bar(
         range(args.n_epochs), desc="epochs", initial=state.epoch, disable=not accelerator.is_local_main_process
     )
     with InterruptFlag() as interrupt:
@@ -251,13 +258,15 @@ def log(run: Run, values: dict[str, float], step: int) -> None:
 # ================================================================================================ before the loop
 def prepare_run(args: PGLSumTrainingArguments) -> Run:
     """Check every path, value and checkpoint, then build the run; nothing is written before all checks pass."""
+    log_with, skipped = plan_reporting(args.report_to)
     accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
-        log_with=None if args.report_to == "none" else args.report_to,
+        log_with=log_with,
         project_config=ProjectConfiguration(
             project_dir=str(args.output_dir), logging_dir=str(Path(args.output_dir) / "logs")
         ),
     )
+    warn_about_process_count(accelerator.num_processes)
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
     inputs = local_inputs(args.dataset, checkpoint, args.model_name_or_path, args.splits)
@@ -268,66 +277,79 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     # Held from here to the end of the run: a second run into the folder stops now, not half-way.
     lock = OutputFolderLock(output_dir).acquire() if accelerator.is_main_process else None
     try:
-        saved = read_trainer_state(checkpoint) if checkpoint is not None else None
-        if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
-            load_base_config(args.model_name_or_path)
-
-        set_seed(args.seed)
-        splits = load_split(args.dataset, args.split_index, splits=args.splits)
-        train_videos = PaddedVideos(splits["train"], source=args.dataset)
-        world = accelerator.num_processes
-        if len(train_videos) < args.batch_size:
-            raise OptionError(
-                "--batch_size",
-                f"split {args.split_index} of {args.dataset} has {len(train_videos)} training videos, fewer than {args.batch_size}: "
-                "every group would be dropped and no step taken",
-            )
-        if args.batch_size < world:
-            raise OptionError(
-                "--batch_size",
-                f"{args.batch_size} is smaller than the {world} processes; each needs a video per group",
-            )
-        test = splits["test"]
-        test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
-        collator = VideoCollator()  # the test batches keep the metric's references
-        test_batches = [
-            collator([test[i] for i in indices])
-            for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)
-        ]
-
-        model = build_model(args, train_videos.input_size)
-        on_cpu = accelerator.device.type == "cpu"
-        frames = args.micro_batch_frames
-        if frames is None:
-            frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
-        min_fill = args.micro_batch_min_fill
-        if min_fill is None:
-            min_fill = CPU_MICRO_BATCH_MIN_FILL if on_cpu else 0.0
-        record = run_record(args, model.config, accelerator, frames or None, min_fill, dataset_fingerprint(splits))
-        if saved is not None:
-            check_same_run(checkpoint, saved["run"], record)
-
-        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
-        model, optimizer = accelerator.prepare(model, optimizer)
-        run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
-                  record, TrainingState(seed=args.seed))  # fmt: skip
-        if checkpoint is not None:
-            load_checkpoint(
-                checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
-            )
-            run.last_checkpoint = checkpoint
-            accelerator.print(
-                f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
-            )
-        if accelerator.is_main_process:
-            run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
-        run.lock = lock
-        accelerator.wait_for_everyone()
-        return run
+        run = _build_run(args, accelerator, checkpoint, output_dir, owned, skipped)
     except BaseException:
         if lock is not None:
             lock.release()
         raise
+    run.lock = lock
+    return run
+
+
+def _build_run(
+    args: PGLSumTrainingArguments,
+    accelerator: Accelerator,
+    checkpoint: Path | None,
+    output_dir: Path,
+    owned: bool,
+    skipped: list[str],
+) -> Run:
+    """Read the data, build the model and optimizer, resume a checkpoint, then create the output folder."""
+    saved = read_trainer_state(checkpoint) if checkpoint is not None else None
+    if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
+        load_base_config(args.model_name_or_path)
+
+    set_seed(args.seed)
+    splits = load_split(args.dataset, args.split_index, splits=args.splits)
+    data = data_origin(args.dataset)
+    train_videos = PaddedVideos(splits["train"], source=args.dataset)
+    world = accelerator.num_processes
+    if len(train_videos) < args.batch_size:
+        raise OptionError(
+            "--batch_size",
+            f"split {args.split_index} of {args.dataset} has {len(train_videos)} training videos, fewer than {args.batch_size}: "
+            "every group would be dropped and no step taken",
+        )
+    if args.batch_size < world:
+        raise OptionError(
+            "--batch_size", f"{args.batch_size} is smaller than the {world} processes; each needs a video per group"
+        )
+    test = splits["test"]
+    test_lengths = PaddedVideos(test, source=args.dataset).lengths  # also checks the test videos, naming a bad one
+    collator = VideoCollator()  # the test batches keep the metric's references
+    test_batches = [
+        collator([test[i] for i in indices])
+        for indices in length_sorted_batches(test_lengths, range(len(test)), EVAL_BATCH_SIZE)
+    ]
+
+    model = build_model(args, train_videos.input_size)
+    on_cpu = accelerator.device.type == "cpu"
+    frames = args.micro_batch_frames
+    if frames is None:
+        frames = CPU_MICRO_BATCH_FRAMES if on_cpu else 0
+    min_fill = args.micro_batch_min_fill
+    if min_fill is None:
+        min_fill = CPU_MICRO_BATCH_MIN_FILL if on_cpu else 0.0
+    record = run_record(args, model.config, accelerator, frames or None, min_fill, dataset_fingerprint(splits))
+    if saved is not None:
+        check_same_run(checkpoint, saved["run"], record)
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
+              record, TrainingState(seed=args.seed), data=data, skipped=skipped)  # fmt: skip
+    if checkpoint is not None:
+        load_checkpoint(
+            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
+        )
+        run.last_checkpoint = checkpoint
+        accelerator.print(
+            f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
+        )
+    if accelerator.is_main_process:
+        run.replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_MARKER, record=record)
+    accelerator.wait_for_everyone()
+    return run
 
 
 def _resolve_resume(args: PGLSumTrainingArguments) -> Path | None:
@@ -358,6 +380,7 @@ def write_outputs(run: Run) -> TrainingResult:
     hyperparameters = {key: run.record[key] for key in run.record if key not in ("dataset",)}
     summary = {
         "dataset": args.dataset,
+        "data": asdict(run.data),
         "split_index": args.split_index,
         "eval_method": args.eval_method,
         "n_epochs": len(history),
@@ -371,23 +394,25 @@ def write_outputs(run: Run) -> TrainingResult:
         "hyperparameters": hyperparameters,
     }
     if accelerator.is_main_process:
-        write_trained_card(model, run.output_dir, summary)
+        write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
         write_metrics(run.output_dir, summary, history)
-        plot_training_curves(
-            run.output_dir / "training_curves.png", history, (run.state.initial or {}).get("f_score"), selected, best,
-            f"PGL-SUM on {Path(args.dataset).name}, split {args.split_index}",
-        )  # fmt: skip
+        if is_installed("matplotlib"):  # else run.skipped says, after the work, that the plot was left out
+            plot_training_curves(
+                run.output_dir / CURVES_NAME, history, (run.state.initial or {}).get("f_score"), selected, best,
+                f"PGL-SUM on {run.data.name}{' (SYNTHETIC)' if run.data.synthetic else ''}, split {args.split_index}",
+            )  # fmt: skip
         if args.push_to_hub:
-            from ..hub import upload_folder
+            from ..hub import push_model_folder
 
-            upload_folder(
+            push_model_folder(  # the model and its card only: checkpoints, logs and the run marker stay here
                 run.output_dir,
                 args.hub_model_id,
+                overwrite_card=args.overwrite_card,
                 private=args.hub_private_repo or None,  # the token is the logged-in one (hf auth login / HF_TOKEN)
-                ignore_patterns=["checkpoints/*", "checkpoints/**"],
                 commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
             )
         finish_run_output_dir(run.replaced)
+        report_skipped(run.skipped)
     accelerator.wait_for_everyone()
     return TrainingResult(
         run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary
@@ -437,9 +462,8 @@ def run_from_args(args: PGLSumTrainingArguments) -> int:
     from .cpu_memory import keep_freed_memory_unless_disabled
 
     keep_freed_memory_unless_disabled()
-    # This package's progress messages (data conversion, resume); Accelerate's per-file save notices stay quiet.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pglsum_hf").setLevel(logging.INFO)
+    # This package's progress messages (data conversion, resume); other libraries' loggers stay as they are.
+    configure_logging()
     result = train(args)
     if not PartialState().is_main_process:  # every process returns the result; one reports it
         return 0
