@@ -7,10 +7,12 @@ travels as Hub remote code and stays self-contained).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import glob
 import json
 import os
+import resource
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -18,8 +20,91 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import OptionError, OutputExistsError
+from .errors import DiskFullError, OptionError, OutputExistsError
 from .paths import local_inputs, refuse_output_on_input
+
+_NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+# How libraries that wrap the OS error say it (HDF5 quotes the errno, safetensors Rust's error kind).
+_NO_ROOM_WORDS = (
+    "No space left",
+    "File too large",
+    "Disk quota",
+    "errno = 27",
+    "errno = 28",
+    "FileTooLarge",
+    "StorageFull",
+)
+
+
+def describe_room(path: str | os.PathLike) -> str:
+    """The space left on ``path``'s disk, and the file-size limit when one is set (``ulimit -f``)."""
+    folder = _nearest_existing(Path(path).expanduser().absolute())
+    try:
+        free = f"{shutil.disk_usage(folder).free / 1e6:.1f} MB free on its disk"
+    except OSError:
+        free = "free space unknown"
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return free + ("" if limit == resource.RLIM_INFINITY else f", files limited to {limit} bytes (ulimit -f)")
+
+
+def disk_full_error(error: BaseException, path: str | os.PathLike | None) -> DiskFullError | None:
+    """A one-line :class:`DiskFullError` when ``error`` (or its cause) is a lack of room, else None.
+
+    It names ``path`` (the file as the user will know it, not the temporary name being written), or else the file
+    the operating system named.
+    """
+    seen = error
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in _NO_ROOM_ERRNOS:
+            reason = seen.strerror or str(seen)
+            break
+        if any(word in str(seen) for word in _NO_ROOM_WORDS):
+            reason = next(word for word in _NO_ROOM_WORDS if word in str(seen))
+            reason = {"errno = 27": "File too large", "errno = 28": "No space left on device"}.get(reason, reason)
+            break
+        seen = seen.__cause__ or seen.__context__
+    else:
+        return None
+    named = path if path is not None else getattr(seen, "filename", None) or "a file"
+    return DiskFullError(f"writing {named}: {reason} ({describe_room(named)}); nothing was left half-written there")
+
+
+def check_room(path: str | os.PathLike, needed: int) -> None:
+    """Refuse before writing when ``needed`` bytes cannot fit: past the free space or the file-size limit.
+
+    Some writers cannot fail cleanly half-way (HDF5 under a file-size limit may crash the process), so the size
+    is checked first; the write is still guarded by :func:`reporting_no_room`.
+    """
+    folder = _nearest_existing(Path(path).expanduser().absolute().parent)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if (free is not None and needed > free) or (limit != resource.RLIM_INFINITY and needed > limit):
+        raise DiskFullError(
+            f"writing {path}: about {needed / 1e3:.0f} kB needed, more than there is room for ({describe_room(path)}); "
+            "nothing was written"
+        )
+
+
+@contextmanager
+def reporting_no_room(path: str | os.PathLike, building: Path | None = None) -> Iterator[None]:
+    """Turn a lack of room while writing ``path`` into one line naming it (any other error passes unchanged).
+
+    ``building``: the temporary folder that becomes ``path``; a message naming a file in it names it under ``path``.
+    """
+    try:
+        yield
+    except DiskFullError as error:
+        if building is None:
+            raise
+        raise DiskFullError(str(error).replace(str(building), str(path))) from None
+    except Exception as error:
+        full = disk_full_error(error, path)
+        if full is None:
+            raise
+        raise full from None
 
 
 def _current_umask() -> int:
@@ -43,8 +128,9 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     # mkstemp creates the file private (0600); give it the permissions a plain open() would.
     temporary.chmod(0o666 & ~_current_umask())
     try:
-        yield temporary
-        os.replace(temporary, path)
+        with reporting_no_room(path):
+            yield temporary
+            os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -248,7 +334,8 @@ def atomic_directory(
         marker = temporary / TEMPORARY_MARKER
         marker.touch()
         try:
-            yield temporary
+            with reporting_no_room(path, building=temporary):
+                yield temporary
             marker.unlink()
             if _folder_state(path) != seen:
                 _keep_beside(temporary, path, option)

@@ -94,6 +94,10 @@ def _describe_os_error(error: OSError) -> str | None:
         return str(error) if isinstance(error, expected) else None
     if error.errno not in _USER_FILE_ERRNOS:
         return None
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        from .atomic import disk_full_error
+
+        return str(disk_full_error(error, None))
     names = [name for name in (error.filename, error.filename2) if name is not None]
     return f"{' -> '.join(str(name) for name in names) or 'a file'}: {error.strerror or error}"
 

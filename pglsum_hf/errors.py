@@ -36,5 +36,9 @@ class OutputExistsError(PGLSumError, FileExistsError):
     """An output folder already holds something the command did not ask to replace (or may never replace)."""
 
 
+class DiskFullError(PGLSumError, OSError):
+    """A write failed for lack of room (disk full, quota, file-size limit); the message names the file and the space left."""
+
+
 class MissingDependencyError(PGLSumError):
     """An optional dependency is not installed; the message names the extra that brings it."""

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import OutputFolderLock, atomic_file, check_output_dir
+from ..atomic import OutputFolderLock, atomic_file, check_output_dir, check_room, reporting_no_room
 from ..console import configure_logging
 from ..errors import OptionError, PGLSumError
 from ..options import MAX_SEED, CommandParser, add_hub_options, check_device, hub_repo_id
@@ -429,17 +429,23 @@ def assemble_video(
     return arrays, note
 
 
-def _write_h5(path: Path, rows: list[tuple[str, dict[str, Any]]], provenance: dict[str, Any]) -> None:
+def _write_h5(path: Path, rows: list[tuple[str, dict[str, Any]]], provenance: dict[str, Any], shown: Path) -> None:
+    """Write the h5 at ``path`` (a staging file); a lack of room is reported against ``shown``, its final name."""
     import h5py
 
     from .h5 import write_videos
 
-    write_videos(path, rows, attrs={"provenance": json.dumps(provenance)})
-    # user_scores and category are not part of the standard layout's required fields; add them for TVSum-style data.
-    with h5py.File(path, "a") as h5:
-        for video_id, arrays in rows:
-            if "user_scores" in arrays:
-                h5[video_id].create_dataset("user_scores", data=arrays["user_scores"])
+    # The arrays plus HDF5's own records (a few kB per dataset and per file): checked first, as HDF5 can crash
+    # the process when the file-size limit stops it half-way.
+    arrays = [np.asarray(value) for _, row in rows for value in row.values()]
+    check_room(shown, sum(array.nbytes + 2048 for array in arrays) + 16384)
+    with reporting_no_room(shown):
+        write_videos(path, rows, attrs={"provenance": json.dumps(provenance)})
+        # user_scores and category are not part of the standard layout's required fields; add them for TVSum data.
+        with h5py.File(path, "a") as h5:
+            for video_id, arrays in rows:
+                if "user_scores" in arrays:
+                    h5[video_id].create_dataset("user_scores", data=arrays["user_scores"])
 
 
 def _splits(
@@ -673,7 +679,7 @@ def _write_outputs(
         shutil.rmtree(leftover, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
     try:
-        _write_h5(staging / h5_path.name, rows, provenance)
+        _write_h5(staging / h5_path.name, rows, provenance, shown=h5_path)
         write_splits(split_list, staging / splits_path.name)
         tvsum_annotations = None
         if annotation_format == "tvsum":  # convert adds the raw scores from a ydata-anno.tsv of exactly these videos

@@ -34,7 +34,7 @@ import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
 
-from ..atomic import OutputFolderLock
+from ..atomic import OutputFolderLock, reporting_no_room
 from ..console import configure_logging, progress_bar
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
@@ -48,6 +48,7 @@ from ..paths import local_inputs
 from .arguments import CPU_MICRO_BATCH_FRAMES, CPU_MICRO_BATCH_MIN_FILL, PGLSumTrainingArguments, parse_args
 from .card import write_trained_card
 from .checkpointing import (
+    CHECKPOINTS_DIR,
     InterruptFlag,
     TrainingDiverged,
     TrainingInterrupted,
@@ -121,11 +122,14 @@ class Run:
         return f"{moment} ({self.args.dataset}, split {self.args.split_index})"
 
     def checkpoint(self) -> Path:
-        self.last_checkpoint = save_checkpoint(
-            self.accelerator, self.output_dir, checkpoint_name(self.state.epoch, self.state.groups_done),
-            self.args.checkpoints_total_limit, model=self.model, optimizer=self.optimizer, state=self.state,
-            selection=self.selection, run=self.record,
-        )  # fmt: skip
+        name = checkpoint_name(self.state.epoch, self.state.groups_done)
+        with reporting_no_room(
+            self.output_dir / CHECKPOINTS_DIR / name
+        ):  # written as .NAME.partial, renamed at the end
+            self.last_checkpoint = save_checkpoint(
+                self.accelerator, self.output_dir, name, self.args.checkpoints_total_limit, model=self.model,
+                optimizer=self.optimizer, state=self.state, selection=self.selection, run=self.record,
+            )  # fmt: skip
         return self.last_checkpoint
 
     def diverged(self, moment: str, what: str) -> TrainingDiverged:
@@ -394,7 +398,8 @@ def write_outputs(run: Run) -> TrainingResult:
         "hyperparameters": hyperparameters,
     }
     if accelerator.is_main_process:
-        write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
+        with reporting_no_room(run.output_dir / "model.safetensors"):  # staged, then moved in file by file
+            write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
         write_metrics(run.output_dir, summary, history)
         if is_installed("matplotlib"):  # else run.skipped says, after the work, that the plot was left out
             plot_training_curves(

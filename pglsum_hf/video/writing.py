@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import reporting_no_room
 from ..dependencies import require
 from .decode import VideoDecodeError, VideoInfo, open_video
 from .keyshots import Segment
@@ -326,12 +327,15 @@ def save_summary(
     }
     try:
         if "video" in temporary:
-            write_summary_video(
-                summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress
-            )
-        plot_summary(summary, temporary["plot"])
+            with reporting_no_room(final["video"]):
+                write_summary_video(
+                    summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress
+                )
+        with reporting_no_room(final["plot"]):
+            plot_summary(summary, temporary["plot"])
         summary.outputs = {kind: str(path) for kind, path in final.items()}
-        summary_to_json(summary, temporary["json"])
+        with reporting_no_room(final["json"]):
+            summary_to_json(summary, temporary["json"])
         for kind, path in temporary.items():
             os.replace(path, final[kind])
     except BaseException:
