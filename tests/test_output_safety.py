@@ -308,3 +308,57 @@ def test_a_resumed_run_that_succeeds_removes_what_its_overwrite_set_aside(tiny, 
     assert cli.main(argv + ["--resume_from_checkpoint", "latest"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == ["run"]
     assert (run / "model.safetensors").is_file()
+
+
+# --------------------------------------------------------------------------------------- disk: no room to write
+
+LIMITED = """import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG instead of killing
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]),) * 2)
+from pglsum_hf.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+# Each command with a file-size limit its first large file passes: (limit in bytes, argv, the file the line names).
+NO_ROOM = {
+    "make-synthetic": (100_000, lambda t: ["make-synthetic", "--output_dir", "out"], "out/synthetic_tiny.h5"),
+    "convert": (100_000, lambda t: ["convert", "--h5", t.h5, "--splits", t.splits, "--output_dir", "out"], "out"),
+    "train": (3_000_000, lambda t: ["train", "--dataset", t.h5, "--output_dir", "out", *TRAIN_QUICK], "out/checkpoints/epoch_0001"),
+    "summarize": (2_000, lambda t: ["summarize", t.video, "--model", t.model, "--output_dir", "out", "--feature_weights", "random"],
+                  "out/clip.mp4"),
+    "make-dataset": (20_000, lambda t: ["make-dataset", t.video, t.video.with_name("clip2.mp4"), "--annotations", t.video.with_name("anno.csv"),
+                                        "--annotation_format", "intervals", "--output_dir", "out", "--feature_weights", "random"], "out/out.h5"),
+    "demo": (3_000_000, lambda t: ["demo", "--output_dir", "out", "--n_epochs", "1"], "out/model/checkpoints/epoch_0001"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("command", sorted(NO_ROOM))
+def test_no_room_to_write_is_one_line_naming_the_file(command, tiny, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    limit, argv, named = NO_ROOM[command]
+    if command == "make-dataset":
+        shutil.copy2(tiny.video, tiny.video.with_name("clip2.mp4"))
+        tiny.video.with_name("anno.csv").write_text(
+            "video,user,start_seconds,end_seconds\nclip.mp4,1,0.0,1.0\nclip2.mp4,1,0.5,1.5\n"
+        )
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf")}  # the dataset cache is written before the limit matters
+    env.pop("PGLSUM_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", LIMITED, str(limit), *map(str, argv(tiny))], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    prefix = f"pglsum {command}:"  # after a progress bar's last refresh, on the same line
+    lines = [line[line.index(prefix) :] for line in done.stderr.replace("\r", "\n").splitlines() if prefix in line]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert len(lines) == 1 and f"writing {work / named}" in lines[0].replace(
+        f"writing {named}", f"writing {work / named}"
+    )
+    assert "File too large" in lines[0] or "more than there is room for" in lines[0]  # found while, or before, writing
+    assert "free on its disk" in lines[0] and f"limited to {limit} bytes" in lines[0]
+    # nothing half-written under a final name
+    finals = {"make-synthetic": ["out/synthetic_tiny.h5"], "convert": ["out"], "summarize": ["out/clip.mp4", "out/clip.json"],
+              "make-dataset": ["out/out.h5", "out/out_dataset"], "demo": ["out"], "train": ["out/model.safetensors"]}  # fmt: skip
+    assert not any((work / name).exists() for name in finals[command])
