@@ -206,3 +206,27 @@ def test_a_failure_while_writing_removes_the_folders_the_job_created(
     assert cli(library / "clip0.mp4", *_options(model_dir, out)) == 1
     assert "disk full" in capsys.readouterr().err
     assert not (tmp_path / "kept" / "new").exists() and (tmp_path / "kept").is_dir()
+
+
+def test_one_file_through_a_folder_link_is_one_input_and_globs_end_at_parent_links(library, tmp_path):
+    from pglsum_hf.video.batch import expand_inputs
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    shutil.copy2(library / "clip0.mp4", folder / "clip.mp4")
+    (tmp_path / "link").symlink_to(folder)  # the same folder under a second name
+    (folder / "up").symlink_to("..")  # two ways back up: a glob that followed them would never end
+    (folder / "here").symlink_to(".")
+    both = expand_inputs([str(folder / "clip.mp4"), str(tmp_path / "link" / "clip.mp4")])
+    assert both == [folder / "clip.mp4"]  # not "two inputs would write the same files"
+    assert expand_inputs([str(tmp_path / "videos" / "**" / "*.mp4")]) == [folder / "clip.mp4"]
+    assert expand_inputs([str(folder)], recursive=True) == [folder / "clip.mp4"]
+
+
+def test_the_pipeline_refuses_an_output_dir_that_is_a_file_before_decoding(tmp_path):
+    from pglsum_hf.errors import OptionError
+    from pglsum_hf.video.pipeline import VideoSummarizationPipeline
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(OptionError, match=r"output_dir: .*notes.txt exists and is a file"):
+        VideoSummarizationPipeline._sanitize_parameters(None, output_dir=tmp_path / "notes.txt")
