@@ -224,6 +224,8 @@ def test_one_file_through_a_folder_link_is_one_input_and_globs_end_at_parent_lin
 
 
 def test_the_pipeline_refuses_an_output_dir_that_is_a_file_before_decoding(tmp_path):
+    import transformers.pipelines  # noqa: F401 - first, as `pipeline(...)` users do: it registers the task
+
     from pglsum_hf.errors import OptionError
     from pglsum_hf.video.pipeline import VideoSummarizationPipeline
 

@@ -519,10 +519,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.num_processes > 1:
             return _launch(argv, args.num_processes)
         code = _run_job(args, videos, report, plan)
-    # A job that wrote nothing leaves none of the folders it created behind (the lock file is gone by now).
+    # A job that wrote nothing leaves none of the folders it (or its lock) created behind; the lock file is gone.
     folder = output_dir
-    while folder != existing_ancestor and is_empty_dir(folder):
-        folder.rmdir()
+    while folder != existing_ancestor and (not folder.exists() or is_empty_dir(folder)):
+        if folder.exists():
+            folder.rmdir()
         folder = folder.parent
     return code
 
