@@ -59,8 +59,8 @@ def refuse_output_on_input(path: Path, inputs: Iterable[Path], option: str) -> N
             )
 
 
-def describe_missing(path: str | os.PathLike) -> str:
-    """Why ``path`` names nothing readable: a symlink loop, a dangling symlink, or plain not found."""
+def describe_missing(path: str | os.PathLike, missing: str = "not found") -> str:
+    """Why ``path`` names nothing readable: a symlink loop, a dangling symlink, or else ``missing``."""
     path = Path(path).expanduser()
     try:
         path.resolve(strict=True)
@@ -71,8 +71,8 @@ def describe_missing(path: str | os.PathLike) -> str:
             return "is a symlink loop (it points back to itself)"
         if path.is_symlink():
             return f"is a symlink to {os.readlink(path)}, which does not exist"
-        return "not found"
-    return "not found"
+        return missing
+    return missing
 
 
 def walk_files(root: Path) -> Iterator[Path]:

@@ -141,7 +141,7 @@ def find_videos(inputs: Sequence[str | os.PathLike]) -> list[Path]:
                 raise OptionError("VIDEOS", f"the pattern {text!r} matches no file")
             found += matches
         else:
-            raise OptionError("VIDEOS", f"{text}: {describe_missing(path)}")
+            raise OptionError("VIDEOS", f"{text}: {describe_missing(path, missing='no such file or folder')}")
     unique = list(dict.fromkeys(p.resolve() for p in found))
     if not unique:
         raise OptionError("VIDEOS", f"no video file ({', '.join(VIDEO_EXTENSIONS)}) in {[str(i) for i in inputs]}")
