@@ -233,6 +233,9 @@ def load_model(model: str | os.PathLike, option: str = "--model", **kwargs: Any)
     The value goes through `resolve_model_source` first; only ``model.safetensors`` is ever read (never a pickled
     ``pytorch_model.bin``). ``kwargs`` go to ``PGLSumModel.from_pretrained`` (e.g. dropout overrides).
 
+    The load is strict: every weight of the config's model must be in the file with its shape, and finite;
+    otherwise the error names the missing, mis-shaped, extra or non-finite tensor.
+
     Raises:
         OptionError: the value names no folder, or a file.
         PGLSumError: the folder or Hub repository holds no loadable PGL-SUM model; the message names it.
@@ -241,10 +244,84 @@ def load_model(model: str | os.PathLike, option: str = "--model", **kwargs: Any)
 
     source = resolve_model_source(model, option)
     try:
-        return PGLSumModel.from_pretrained(source, use_safetensors=True, **kwargs)
+        # Mismatched shapes are reported by `check_loading_info` below, in one line, instead of transformers'
+        # table and RuntimeError; its table is kept quiet for the same reason.
+        with _quiet_load_report():
+            loaded, info = PGLSumModel.from_pretrained(
+                source, use_safetensors=True, output_loading_info=True, ignore_mismatched_sizes=True, **kwargs
+            )
     except (OSError, ValueError, KeyError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise PGLSumError(f"{option}: {model}: cannot load a PGL-SUM model ({reason})") from error
+    where = f"{option}: {model}: model.safetensors"
+    check_loading_info(info, where)
+    check_finite_weights(loaded, where)
+    return loaded
+
+
+class _quiet_load_report:
+    """Drop transformers' load report (a warning table) while a model loads: `check_loading_info` says it in one
+    line. A filter, not a logger level: transformers reads that level to decide on other warnings."""
+
+    def __enter__(self) -> None:
+        import logging
+
+        self.logger = logging.getLogger("transformers.modeling_utils")
+        self.logger.addFilter(self.keep)
+
+    @staticmethod
+    def keep(record: Any) -> bool:
+        return "LOAD REPORT" not in str(record.msg)
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeFilter(self.keep)
+
+
+def _listed(names: list[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def check_loading_info(info: dict[str, Any], where: str) -> None:
+    """Refuse a load that did not fill every weight of the config's model with a tensor of its shape.
+
+    ``info`` is ``from_pretrained(..., output_loading_info=True)``'s report: a weight missing from the file would
+    otherwise be initialised at random, and one of another shape would be replaced by a random one.
+    """
+    mismatched = sorted(info.get("mismatched_keys") or ())
+    if mismatched:
+        name, found, expected = mismatched[0]
+        more = f" ({len(mismatched)} tensors mismatch)" if len(mismatched) > 1 else ""
+        raise PGLSumError(
+            f"{where}: tensor {name} has shape {list(found)} but the config's model needs {list(expected)}{more}; "
+            "config.json and the weights belong to different models"
+        )
+    missing = sorted(info.get("missing_keys") or ())
+    if missing:
+        raise PGLSumError(
+            f"{where}: weight {_listed(missing)} missing ({len(missing)} of the config's model's weights in all); "
+            "the file is incomplete or from another model"
+        )
+    unexpected = sorted(info.get("unexpected_keys") or ())
+    if unexpected:
+        raise PGLSumError(
+            f"{where}: tensor {_listed(unexpected)} has no place in the config's model; "
+            "config.json and the weights belong to different models"
+        )
+
+
+def check_finite_weights(model: Any, where: str) -> None:
+    """Refuse a model whose weights hold NaN or infinity (every score it gave would be NaN), naming the tensor."""
+    import torch
+
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            kind = "NaN" if bool(torch.isnan(tensor).any()) else "infinite"
+            raise PGLSumError(
+                f"{where}: weight {name} holds {kind} values ({bad} of {tensor.numel()}); the model is broken "
+                "(a diverged training run or a damaged file)"
+            )
 
 
 def check_config_file(path: Path) -> None:

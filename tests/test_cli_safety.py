@@ -189,6 +189,23 @@ def model_copy(env: Env, replace: dict[str, bytes | None] | None = None) -> Path
     return folder
 
 
+def model_with_weights(
+    env: Env, edit: Callable[[dict[str, torch.Tensor]], object], config: dict | None = None
+) -> Path:
+    """``model_copy`` whose weights went through ``edit`` (it changes the dict in place) and whose config.json has
+    the fields of ``config`` changed."""
+    from safetensors.torch import load_file, save
+
+    weights = load_file(env.model / "model.safetensors")
+    edit(weights)
+    settings = {**json.loads((env.model / "config.json").read_text()), **(config or {})}
+    replace = {
+        "model.safetensors": save(weights, metadata={"format": "pt"}),
+        "config.json": json.dumps(settings).encode(),
+    }
+    return model_copy(env, replace)
+
+
 def checkpoint_copy(env: Env, fill: Callable[[Path], bool] | None = None, content: str = "payload") -> Path:
     """The run's latest checkpoint folder copied into ``work``; files chosen by ``fill`` hold a payload or garbage."""
     (folder,) = copy_into(env.work / "copied", env.ckpt)
@@ -761,6 +778,18 @@ def _corrupt_cases() -> None:
          prepare=lambda e: model_copy(e, {"model.safetensors": None}))  # fmt: skip
     case("corrupt-summarize-model-config-garbage", lambda e: summarize(e, model=e.work / "my_model"), ["config.json"],
          prepare=lambda e: model_copy(e, {"config.json": b"{not json"}))  # fmt: skip
+    # Strict loads: every weight of the config's model present, with its shape, and finite.
+    first_weight = "attention.global_attention.k_proj.weight"
+    case("corrupt-summarize-model-weight-missing", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", first_weight, "missing"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.pop(first_weight)))  # fmt: skip
+    case("corrupt-summarize-model-config-sizes-disagree", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", first_weight, "[64, 1024]", "[128, 1024]"],
+         prepare=lambda e: model_with_weights(e, lambda w: None, {"hidden_size": 128}))  # fmt: skip
+    case("corrupt-summarize-model-nan-weights", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", "regressor.linear_1.weight", "NaN"],
+         prepare=lambda e: model_with_weights(e, lambda w: w["regressor.linear_1.weight"].view(-1)[:3].fill_(float("nan"))), forbid=["feature"])  # fmt: skip
+    case("corrupt-summarize-model-extra-tensor", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", "encoder.weight"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.update({"encoder.weight": torch.zeros(2, 2)})))  # fmt: skip
+    case("corrupt-train-base-model-weight-missing", lambda e: train(e, "--model_name_or_path", str(e.work / "my_model")), ["model.safetensors", "regressor.norm_y.bias"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.pop("regressor.norm_y.bias")))  # fmt: skip
     case(
         "corrupt-summarize-model-is-file",
         lambda e: summarize(e, model=e.work / "model.txt"),
