@@ -218,6 +218,15 @@ def checkpoint_copy(env: Env, fill: Callable[[Path], bool] | None = None, conten
     return folder
 
 
+def checkpoint_with_json(env: Env, name: str, edit: Callable[[dict], object]) -> Path:
+    """``checkpoint_copy`` with the JSON file ``name`` changed in place by ``edit``."""
+    folder = checkpoint_copy(env, lambda path: False)
+    values = json.loads((folder / name).read_text())
+    edit(values)
+    (folder / name).write_text(json.dumps(values))
+    return folder
+
+
 def resume(env: Env, checkpoint: Path | None = None, **changes: str) -> list[str]:
     """Resume the run's checkpoint into a new folder with some run options changed."""
     options = {**RUN_OPTIONS, **{f"--{key}": value for key, value in changes.items()}}
@@ -590,6 +599,21 @@ def _resume_cases() -> None:
         ["split_index", "lr"],
         (1, 2),
     )
+
+    # A checkpoint's JSON must agree with its run record and with itself (tampered files were used as they were).
+    copied = lambda e: e.work / "copied" / e.ckpt.name
+    tampered = {
+        "epoch-999": ("trainer_state.json", lambda v: v["training"].update(epoch=999), ["trainer_state.json", "epoch 999", "0..2"]),
+        "epoch-minus-3": ("trainer_state.json", lambda v: v["training"].update(epoch=-3), ["trainer_state.json", "epoch -3"]),
+        "epoch-behind-history": ("trainer_state.json", lambda v: v["training"].update(epoch=1), ["trainer_state.json", "history"]),
+        "groups-done-99": ("trainer_state.json", lambda v: v["training"].update(epoch=1, groups_done=99, history=v["training"]["history"][:1]),
+                           ["trainer_state.json", "groups_done 99"]),
+        "optimizer-lr-1e9": ("optimizer.json", lambda v: v["param_groups"][0].update(lr=1e9), ["optimizer.json", "lr", "1000000000.0", "5e-05"]),
+        "optimizer-weight-decay": ("optimizer.json", lambda v: v["param_groups"][0].update(weight_decay=0.5), ["optimizer.json", "weight_decay", "0.5"]),
+    }  # fmt: skip
+    for name, (file, edit, names) in tampered.items():
+        case(f"resume-train-tampered-{name}", lambda e: resume(e, copied(e)), names,
+             prepare=lambda e, file=file, edit=edit: checkpoint_with_json(e, file, edit))  # fmt: skip
 
     # `latest` in a copy of the run folder: the folder is the run's own (by its marker); the options still must match.
     def run_folder_copy(e: Env) -> Path:

@@ -306,8 +306,9 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
               record, TrainingState(seed=args.seed))  # fmt: skip
     if checkpoint is not None:
         load_checkpoint(
-            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
-        )
+            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection,
+            train_videos=len(train_videos),
+        )  # fmt: skip
         run.last_checkpoint = checkpoint
         accelerator.print(
             f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"
