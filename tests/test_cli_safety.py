@@ -218,6 +218,22 @@ def checkpoint_copy(env: Env, fill: Callable[[Path], bool] | None = None, conten
     return folder
 
 
+def damaged_dataset(
+    env: Env, shard: Callable[[bytes], bytes] | None = None, card: Callable[[str], str] | None = None
+) -> Path:
+    """The tiny h5 converted into ``work/ds``, with ``data/video_2.parquet``'s bytes and the card's text passed
+    through ``shard`` and ``card``."""
+    from pglsum_hf.data.convert import convert_h5_to_dataset
+
+    folder = env.work / "ds"
+    convert_h5_to_dataset(env.h5, env.splits, folder, show_progress=False)
+    if shard is not None:
+        (folder / "data/video_2.parquet").write_bytes(shard((folder / "data/video_2.parquet").read_bytes()))
+    if card is not None:
+        (folder / "README.md").write_text(card((folder / "README.md").read_text()))
+    return folder
+
+
 def checkpoint_with_json(env: Env, name: str, edit: Callable[[dict], object]) -> Path:
     """``checkpoint_copy`` with the JSON file ``name`` changed in place by ``edit``."""
     folder = checkpoint_copy(env, lambda path: False)
@@ -739,6 +755,19 @@ def _corrupt_cases() -> None:
         ["no_such_dataset_dir"],
         PATH_CODE,
     )
+    # A converted dataset folder with a damaged shard or card: named, not a datasets traceback.
+    shards = {
+        "truncated": lambda data: data[: len(data) // 2],
+        "random": lambda data: os.urandom(len(data)),
+        "empty": lambda data: b"",
+    }
+    for name, shard in shards.items():
+        case(f"corrupt-train-dataset-{name}-parquet-shard", lambda e: train(e, dataset=e.work / "ds"), ["video_2.parquet", "Parquet"],
+             prepare=lambda e, shard=shard: damaged_dataset(e, shard))  # fmt: skip
+    case("corrupt-train-dataset-card-yaml-broken", lambda e: train(e, dataset=e.work / "ds"), ["README.md", "YAML"],
+         prepare=lambda e: damaged_dataset(e, card=lambda t: t.replace("configs:", "configs: [unclosed", 1)))  # fmt: skip
+    case("corrupt-run-splits-dataset-shard-missing", lambda e: run_splits(e, dataset=e.work / "ds"), ["README.md", "video_2.parquet"],
+         prepare=lambda e: damaged_dataset(e).joinpath("data/video_2.parquet").unlink())  # fmt: skip
     case("corrupt-train-resume-garbage-files", lambda e: resume(e, e.work / "copied" / e.ckpt.name), lambda e: [e.ckpt.name],
          prepare=lambda e: checkpoint_copy(e, content="garbage"))  # fmt: skip
     case(
