@@ -250,6 +250,31 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     assert result.h5.is_file() and not list(cache.glob(".*partial*"))
 
 
+def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, tmp_path, caplog):
+    """Garbage, a pickled object array (never unpickled) and a file missing an array: each named, then recomputed."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    files = {path.name.split("-")[0]: path for path in (output / CACHE_FOLDER).glob("*.npz")}
+    kept = files["clipA"].stat().st_mtime_ns
+    files["clipB"].write_bytes(os.urandom(500))
+    with files["clipC"].open("wb") as handle:  # what np.load would only read by unpickling
+        np.savez(handle, features=np.array([{"x": 1}], dtype=object))
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+        result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                               feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    assert sorted(Path(video).stem for video in result.computed) == ["clipB", "clipC"]
+    warned = [record.message for record in caplog.records if "does not read back" in record.message]
+    assert len(warned) == 2 and all("computing the video again" in message for message in warned)
+    assert "not an .npz archive" in warned[0] and "Object arrays" in warned[1]
+    assert files["clipA"].stat().st_mtime_ns == kept
+    with np.load(files["clipC"], allow_pickle=False) as data:
+        assert data["features"].dtype == np.float32
+    expected, _ = read_h5(built["intervals"] / "mine_intervals.h5")
+    got, _ = read_h5(result.h5)
+    for video in expected:
+        np.testing.assert_array_equal(got[video]["features"], expected[video]["features"])
+
+
 # ----- bad inputs ------------------------------------------------------------------------------------------------
 
 
