@@ -120,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
 
     import logging
 
+    from .address import check_address
     from .loading import load_summarizer
     from .page import build_demo, require_gradio, serve
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    require_gradio()  # before loading the networks: a missing extra fails at once
+    check_address(args.host, args.port)  # before loading the networks: a busy port or a bad host fails at once
+    require_gradio()
     loaded = load_summarizer(args.model, args.feature_weights, args.device)
     for note in loaded.notes:
         print(f"NOTE: {note}", file=sys.stderr)

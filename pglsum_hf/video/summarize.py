@@ -128,14 +128,19 @@ class VideoSummarizer:
     # ----- the steps -------------------------------------------------------------------------------------
 
     def extract_features(
-        self, video: str | os.PathLike, progress: bool = False, sample_rate: int | None = None
+        self,
+        video: str | os.PathLike,
+        progress: bool = False,
+        sample_rate: int | None = None,
+        max_duration: float | None = None,
     ) -> tuple[np.ndarray, VideoInfo]:
         """Decode ``video`` and return (float32 [T, 1024] features of the sampled frames, :class:`VideoInfo`).
 
-        ``sample_rate`` overrides the summarizer's for this call.
+        ``sample_rate`` overrides the summarizer's for this call; decoding stops with
+        :class:`~pglsum_hf.video.decode.VideoTooLongError` past ``max_duration`` seconds.
         """
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
-        decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
+        decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2, max_duration)
         with tqdm(
             total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress
         ) as bar:
@@ -301,8 +306,11 @@ class VideoSummarizer:
         max_seconds: float | None = None,
         write_video: bool = True,
         progress: bool = True,
+        max_duration: float | None = None,
     ) -> VideoSummary:
         """Summarize one video file; with ``output_dir``, also write its summary video, JSON and plot.
+
+        ``max_duration`` (seconds) stops the work once decoding passes it (see `extract_features`).
 
         With ``progress``, a bar per video shows the stage, and the long stages (decoding with feature
         extraction, writing the summary video) have a bar of their own.
@@ -310,7 +318,7 @@ class VideoSummarizer:
         stages = ["features", "scores", "shots + keyshots"] + (["outputs"] if output_dir is not None else [])
         with tqdm(total=len(stages), desc=Path(video).name, unit="stage", disable=not progress) as bar:
             bar.set_postfix_str(stages[0])
-            features, info = self.extract_features(video, progress=progress)
+            features, info = self.extract_features(video, progress=progress, max_duration=max_duration)
             bar.update()
             bar.set_postfix_str(stages[1])
             scores = self.score(features, video)
