@@ -641,6 +641,23 @@ def _resume_cases() -> None:
         argv[argv.index("--resume_from_checkpoint") + 1] = "latest"
         return argv
 
+    # A run killed before it finished: the way on is to resume it, not --overwrite (which discards its progress).
+    def killed_run_folder(e: Env) -> Path:
+        folder = run_folder_copy(e)
+        for name in (
+            "metrics.json",
+            "metrics.csv",
+            "model.safetensors",
+            "README.md",
+            "config.json",
+            "training_curves.png",
+        ):
+            (folder / name).unlink(missing_ok=True)
+        return folder
+
+    case("resume-train-killed-run-folder-without-resume",
+         lambda e: ["train", "--dataset", str(e.h5), "--output_dir", str(e.work / e.run.name), *[item for pair in RUN_OPTIONS.items() for item in pair]],
+         ["--output_dir", "did not finish", "--resume_from_checkpoint latest"], prepare=killed_run_folder)  # fmt: skip
     case(
         "resume-train-latest-different-split-index",
         lambda e: resume_latest(e, split_index="3"),

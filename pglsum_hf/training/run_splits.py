@@ -36,6 +36,7 @@ from .output_dir import (
 N_SPLITS = 5
 # The marker file `pglsum run-splits` writes into its --output_dir (a folder it may resume in).
 RUN_SPLITS_MARKER = ".pglsum_run_splits.json"
+RESULTS_FILE = "results.json"  # written last: a folder without it holds runs that did not finish
 # PGL-SUM's published F-scores (ISM 2021): with the loss-based model selection, and at the best test
 # epoch ("maximum learning capacity", the figure the authors' repository also reports).
 PAPER_F_SCORES = {"summe": {"selected": 55.6, "best": 57.1}, "tvsum": {"selected": 61.0, "best": 62.7}}
@@ -247,8 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv), prog="pglsum run-splits")
     resuming = template.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
-        output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER
-    )
+        output_dir, overwrite=args.overwrite, inputs=[args.dataset], resuming=resuming, marker=RUN_SPLITS_MARKER,
+        finished=RESULTS_FILE,
+    )  # fmt: skip
     from ..data.loading import load_split
 
     load_split(args.dataset, args.split_indices[0], splits=template.splits)  # a bad dataset stops before any output
@@ -271,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     results["training_arguments"] = {
         k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")
     }
-    write_json(output_dir / "results.json", results)
+    write_json(output_dir / RESULTS_FILE, results)
     markdown = markdown_table(results)
     write_atomic(output_dir / "results.md", markdown)
     finish_run_output_dir(replaced)

@@ -62,7 +62,7 @@ from .output_dir import (
     finish_run_output_dir,
     start_run_output_dir,
 )
-from .reporting import plot_training_curves, write_metrics
+from .reporting import METRICS_FILE, plot_training_curves, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
 
@@ -262,7 +262,12 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
     resuming = checkpoint is not None and args.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
-        output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER
+        output_dir,
+        overwrite=args.overwrite,
+        inputs=inputs,
+        resuming=resuming,
+        marker=RUN_MARKER,
+        finished=METRICS_FILE,
     )
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
     if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
