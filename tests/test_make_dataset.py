@@ -27,6 +27,7 @@ from pglsum_hf.data.from_videos import (
     find_videos,
 )
 from pglsum_hf.data.h5 import iter_videos
+from pglsum_hf.data.video_annotations import read_annotations
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.evaluation import generate_summary
 from pglsum_hf.video import make_synthetic_video
@@ -282,6 +283,19 @@ def run_cli(argv, capsys):
     status = cli_main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     return status, err[-1] if err else ""
+
+
+def test_annotation_files_saved_by_a_spreadsheet_with_a_byte_order_mark_are_read(tmp_path):
+    """Spreadsheets save "CSV UTF-8" with a BOM; it used to stick to the first column ('\\ufeffvideo')."""
+    rows = "video,user,start_seconds,end_seconds\nclipA,ann,2.5,4.0\n"
+    (tmp_path / "plain.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "bom.csv").write_text(rows, encoding="utf-8-sig")
+    plain, bom = (read_annotations(tmp_path / name, "intervals") for name in ("plain.csv", "bom.csv"))
+    assert [(a.name, a.users, a.intervals) for a in bom[0]] == [(a.name, a.users, a.intervals) for a in plain[0]]
+    tsv = "clipA\tVT\t1,2,3\nclipA\tVT\t3,2,1\n"
+    (tmp_path / "bom.tsv").write_text(tsv, encoding="utf-8-sig")
+    (annotation,), _ = read_annotations(tmp_path / "bom.tsv", "tvsum")
+    assert annotation.name == "clipA" and annotation.user_scores.shape == (2, 3)
 
 
 def test_video_without_annotation_is_named_and_nothing_is_written(corpus, tmp_path, capsys):
