@@ -24,7 +24,7 @@ from pglsum_hf.app.job import (
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
-from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError
+from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError, PGLSumError
 from pglsum_hf.video import make_synthetic_video, raw_stream_copy
 from pglsum_hf.video.summarize import main as summarize_main
 
@@ -138,6 +138,18 @@ def test_without_a_model_the_page_runs_an_untrained_model_and_says_so():
 def test_a_bad_model_names_the_option(workdir):
     with pytest.raises(OptionError, match="^--model: folder .*missing-model does not exist"):
         load_summarizer(str(workdir / "missing-model"), "random", device="cpu")
+
+
+def test_a_model_whose_config_disagrees_with_its_weights_is_one_line(model_dir, tmp_path):
+    import shutil
+
+    folder = Path(shutil.copytree(model_dir, tmp_path / "model"))
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "hidden_size": config["hidden_size"] * 2}))
+    with pytest.raises(
+        PGLSumError, match=r"model\.safetensors: tensor \S+ has shape \[\d+, \d+\] but the config's model needs"
+    ):
+        load_summarizer(str(folder), "random", device="cpu")
 
 
 def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
