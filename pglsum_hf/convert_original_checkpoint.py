@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from .atomic import atomic_directory, check_output_dir
 from .choices_pglsum import FUSIONS, POSITIONAL_ENCODINGS
 from .errors import OptionError, PGLSumError
+from .options import CommandParser, add_hub_options, hub_repo_id
 
 if TYPE_CHECKING:  # torch, transformers and the model load when a checkpoint is read, not for `--help`
     import torch
@@ -332,7 +333,7 @@ def _segments(value: str) -> int | None | str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum convert-checkpoint",
         description="Convert an original PGL-SUM checkpoint (state dict) into a Hub-ready folder and optionally push it.",
     )
@@ -356,10 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[*POSITIONAL_ENCODINGS, None],
         help="positional encoding (default absolute)",
     )
-    parser.add_argument(
-        "--push_to_hub", default=None, metavar="ORG/NAME", help="also upload the folder to this Hub repo"
-    )
-    parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    add_hub_options(parser, "the folder as a model repository")
     parser.add_argument(
         "--overwrite_card", action="store_true", help="with --push_to_hub: replace a README.md already on the Hub"
     )
@@ -368,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    repo_id = hub_repo_id(args)
     model = convert_checkpoint(
         args.checkpoint,
         args.output_dir,
@@ -375,9 +374,9 @@ def main(argv: list[str] | None = None) -> int:
         n_segments=args.n_segments,
         fusion=args.fusion,
         pos_enc=args.pos_enc,
-        push_to_hub=args.push_to_hub,
+        push_to_hub=repo_id,
         overwrite=args.overwrite,
-        private=args.private or None,
+        private=args.hub_private_repo or None,
         overwrite_card=args.overwrite_card,
     )
     config = model.config
@@ -385,6 +384,6 @@ def main(argv: list[str] | None = None) -> int:
         f"converted {args.checkpoint} -> {args.output_dir} ({model.num_parameters() / 1e6:.2f} M parameters; "
         f"heads={config.num_heads}, n_segments={config.num_segments}, fusion={config.fusion}, pos_enc={config.pos_enc})"
     )
-    if args.push_to_hub:
-        print(f"pushed to {args.push_to_hub}")
+    if repo_id:
+        print(f"pushed to {repo_id}")
     return 0

@@ -170,7 +170,7 @@ def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
         (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
         (["--concurrency", "0"], "pglsum app: --concurrency: must be at least 1, got 0"),
-        (["--push_to_hub", "no-owner"], "pglsum app: --push_to_hub: expected a Space id OWNER/NAME, got 'no-owner'"),
+        (["--push_to_hub", "no-owner"], "pglsum app: --hub_model_id: expected a Space id OWNER/NAME, got 'no-owner'"),
         (
             ["--model", str(workdir)],
             f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it",
@@ -228,13 +228,15 @@ def test_the_page_summarizes_only_its_own_uploads(loaded, video, workdir, tmp_pa
 
 
 def test_the_page_refuses_a_server_path_sent_in_place_of_an_upload(loaded, video, workdir):
+    import gradio
+
     from pglsum_hf.app.page import build_demo
 
     demo = build_demo(loaded=loaded, examples_dir=workdir / "examples", work_dir=workdir / "page_jobs")
     (summarize,) = [block.fn for block in demo.fns.values() if getattr(block.fn, "__name__", "") == "summarize"]
     for path in (video.path, "/etc/passwd", "/etc/no-such-file"):
-        status, *outputs = summarize(str(path), BUDGET_PROPORTION, 0.15, 30.0, progress=lambda *a, **k: None)
-        assert "only videos uploaded to it" in status and outputs[0] is None
+        with pytest.raises(gradio.Error, match="only videos uploaded to it"):
+            summarize(str(path), BUDGET_PROPORTION, 0.15, 30.0, progress=lambda *a, **k: None)
     assert not list((workdir / "page_jobs").glob("job-*"))
 
 
@@ -282,3 +284,66 @@ def test_push_space_to_the_hub(model_dir, workdir, hub_repo_id, this_repos_templ
     assert app_cli.main(["--model", str(model_dir), "--feature_weights", "random", "--push_to_hub", hub_repo_id]) == 0
     files = set(HfApi().list_repo_files(hub_repo_id, repo_type="space"))
     assert {"app.py", "requirements.txt", "README.md", "model/config.json", "pglsum_hf/app/page.py"} <= files
+
+
+@pytest.fixture(scope="module")
+def served_page(loaded, workdir):
+    """The page served on a free local port, for gradio_client calls (no browser)."""
+    import socket
+
+    from pglsum_hf.app.page import build_demo
+
+    demo = build_demo(loaded=loaded, examples_dir=workdir / "examples", work_dir=workdir / "served_jobs")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    # Gradio's progress tracking patches tqdm's class for the whole process; later tests get it back unpatched.
+    import tqdm
+    import tqdm.auto
+
+    methods = {name: tqdm.tqdm.__dict__[name] for name in ("__init__", "update", "close", "__exit__", "__iter__")}
+    auto_class = tqdm.auto.tqdm
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+    for name, method in methods.items():
+        setattr(tqdm.tqdm, name, method)
+    tqdm.auto.tqdm = auto_class
+
+
+def test_an_api_caller_gets_an_exception_for_a_bad_file_and_named_outputs(served_page, workdir):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    client = Client(served_page, verbose=False)
+    endpoint = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/summarize"]
+    names = [output["label"] for output in endpoint["returns"]]
+    assert all(names) and not any(re.fullmatch(r"value_\d+", name) for name in names), names
+    bad = workdir / "api_upload" / "notes.mp4"
+    bad.parent.mkdir()
+    bad.write_text("not a video")
+    with pytest.raises(AppError) as refused:
+        client.predict(handle_file(str(bad)), BUDGET_PROPORTION, 0.15, 30, api_name="/summarize")
+    message = str(refused.value)
+    assert "Could not summarize. notes.mp4: not a readable video file" in message
+    assert len(message.splitlines()) == 1
+
+
+def test_an_api_caller_sending_a_server_path_gets_no_summary(served_page, video):
+    """Gradio 6 hands a FileData path it did not receive to the function; the page refuses it all the same."""
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served_page, verbose=False)
+    messages = set()
+    for path in (str(video.path), "/etc/passwd", "/etc/no-such-file"):
+        with pytest.raises(AppError) as refused:
+            client.predict(
+                {"path": path, "meta": {"_type": "gradio.FileData"}},
+                BUDGET_PROPORTION,
+                0.15,
+                30,
+                api_name="/summarize",
+            )
+        messages.add(str(refused.value))
+    assert len(messages) == 1 and "only videos uploaded to it" in messages.pop()

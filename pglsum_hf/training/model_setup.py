@@ -11,7 +11,7 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import load_model, resolve_model_source
+from ..hub import load_model, resolve_model_source, unreadable_model_reason
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -55,7 +55,8 @@ def load_base_config(source: str) -> PGLSumConfig:
     try:
         values, _ = PGLSumConfig.get_config_dict(source)
     except (OSError, ValueError) as error:
-        raise OptionError(OPTION, f"{source}: cannot read the model's config ({str(error).splitlines()[0]})") from None
+        reason = unreadable_model_reason(source, error)
+        raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
     if values.get("model_type") != PGLSumConfig.model_type:
         raise OptionError(
             OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"

@@ -26,6 +26,7 @@ import numpy as np
 from ..atomic import write_atomic, write_json
 from ..data.origin import data_origin
 from ..errors import OptionError, PGLSumError
+from ..options import CommandParser
 from .arguments import dataset_family, parse_args
 from .output_dir import (
     check_run_output_dir,
@@ -50,7 +51,7 @@ GTSCORE_RANK_COLUMNS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum run-splits",
         description="Train PGL-SUM on all 5 splits and write a results table; other options go to `pglsum train`.",
     )
