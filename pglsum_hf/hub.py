@@ -253,7 +253,7 @@ def check_loading_info(info: dict[str, Any], where: str) -> None:
     missing = sorted(info.get("missing_keys") or ())
     if missing:
         raise PGLSumError(
-            f"{where}: weight {_listed(missing)} missing ({len(missing)} of the config's model's weights in all); "
+            f"{where}: weight {_listed(missing)} missing ({len(missing)} of the config's weights missing in all); "
             "the file is incomplete or from another model"
         )
     unexpected = sorted(info.get("unexpected_keys") or ())
