@@ -129,4 +129,8 @@ class PGLSumConfig(PreTrainedConfig):
                 )
 
 
+# Saved and pushed configs carry their code and `auto_map`, however this module was imported (a remote-code copy
+# marks itself the same way).
+PGLSumConfig.register_for_auto_class()
+
 __all__ = ["PGLSumConfig"]

@@ -276,6 +276,7 @@ def convert_checkpoint(
     overwrite: bool = False,
     private: bool | None = None,
     token: str | None = None,
+    overwrite_card: bool = False,
 ) -> PGLSumModel:
     """Load an original checkpoint into a `PGLSumModel`; write it to ``output_dir`` and/or push it.
 
@@ -287,7 +288,8 @@ def convert_checkpoint(
         heads: global heads (default: read from the keys).
         n_segments: segments of the local attention, ``None`` for none (default ``"infer"``: read from the keys).
         fusion, pos_enc: the original training options (not stored in the weights).
-        push_to_hub: Hub repository id to upload the folder to (``private`` and ``token`` as for any upload).
+        push_to_hub: Hub repository id to upload the folder to (``private`` and ``token`` as for any upload); a
+            card already there is kept unless ``overwrite_card``.
 
     Returns:
         The converted model (eval mode).
@@ -307,28 +309,36 @@ def convert_checkpoint(
     model = model_from_original(load_original_state_dict(checkpoint), source, heads, n_segments, fusion, pos_enc)
     config = model.config
     heads, n_segments = config.num_heads, config.num_segments
-    card_fields = {
-        "repo_id": push_to_hub or (str(output_dir) if output_dir is not None else None),
-        "license": "other",
-        "license_note": ORIGINAL_LICENSE_NOTE,
-        "weights": (
+    from . import hub
+    from .model_card import model_card, save_card
+    from .model_folder import save_model_files
+
+    card = model_card(
+        model,
+        push_to_hub or (Path(output_dir).resolve().name if output_dir is not None else None),
+        license="other",
+        license_note=ORIGINAL_LICENSE_NOTE,
+        weights=(
             f"Converted with `pglsum convert-checkpoint` from the original PGL-SUM checkpoint `{Path(source).name}` "
             f"(heads={heads}, n_segments={n_segments}, fusion={fusion}, pos_enc={pos_enc}); the converted model "
             "gives the original's scores."
         ),
-    }
-    from . import hub
-
+    )
     if output_dir is not None:
         with atomic_directory(output_dir, overwrite=overwrite, inputs=[checkpoint]) as folder:
-            hub.save_model(model, folder, **card_fields)
+            save_card(card, save_model_files(model, folder))
     if push_to_hub:
         with tempfile.TemporaryDirectory() as staging:
             folder = Path(output_dir) if output_dir is not None else Path(staging)
             if output_dir is None:
-                hub.save_model(model, folder, **card_fields)
-            hub.upload_folder(
-                folder, push_to_hub, token=token, private=private, commit_message=f"Convert {Path(source).name}"
+                save_card(card, save_model_files(model, folder))
+            hub.push_model_folder(
+                folder,
+                push_to_hub,
+                overwrite_card=overwrite_card,
+                token=token,
+                private=private,
+                commit_message=f"Convert {Path(source).name}",
             )
     return model
 
@@ -393,6 +403,9 @@ def build_parser() -> argparse.ArgumentParser:
         "table and dataset)",
     )
     parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    parser.add_argument(
+        "--overwrite_card", action="store_true", help="with --push_to_hub: replace a README.md already on the Hub"
+    )
     return parser
 
 
@@ -415,6 +428,7 @@ def main(argv: list[str] | None = None) -> int:
         push_to_hub=args.push_to_hub,
         overwrite=args.overwrite,
         private=args.private or None,
+        overwrite_card=args.overwrite_card,
     )
     config = model.config
     print(
@@ -439,6 +453,7 @@ def _convert_release(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         evaluate_on=parse_evaluate_on(args.evaluate_on),
         push_to_hub=args.push_to_hub,
         private=args.private or None,
+        overwrite_card=args.overwrite_card,
     )
     for folder, models in result.release.groups().items():
         print(

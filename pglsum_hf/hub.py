@@ -1,9 +1,9 @@
-"""The Hugging Face Hub side of pglsum-hf: model cards, uploads of models and datasets, and ``--model`` resolution.
+"""The Hugging Face Hub side of pglsum-hf: uploads of models and datasets, and ``--model`` resolution.
 
-- `render_model_card` / `write_model_card` / `save_model`: a model folder with the PGL-SUM card as README.md
-  (`PGLSumModel.save_pretrained` and `push_to_hub` call in here, so every saved or pushed model carries it).
-- `upload_folder`: the one upload path for models (``train``, ``convert-checkpoint``, ``push_to_hub``) and
-  datasets (``convert``), honouring ``token``, ``private``, ``revision`` and ``create_pr``.
+- `push_model_folder`: upload a model folder's model files and card (``train``, ``convert-checkpoint``), keeping
+  a card already on the Hub unless asked; the card itself is built by :mod:`pglsum_hf.model_card`.
+- `upload_folder`: the one upload path for models and datasets (``convert``), honouring ``token``, ``private``,
+  ``revision`` and ``create_pr``.
 - `resolve_model_source`: turn a user's ``--model`` value (a local folder or a Hub id) into something
   ``from_pretrained`` accepts, failing with one clear line on a missing folder or a broken weights file.
 
@@ -12,89 +12,21 @@ Heavy imports (huggingface_hub, safetensors) happen inside the functions that ne
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
-from .cards import PAPER_CITATION, render_card
 from .errors import OptionError, PGLSumError
+from .model_folder import model_files
 
-MODEL_CARD_TEMPLATE = "model_card.md"
-CARD_SETTINGS = (
-    "input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
-    "attention_dropout", "dropout", "layer_norm_eps", "init_type",
-)  # fmt: skip
-# save_pretrained's arguments that only matter for its push (transformers pops them the same way)
-PUSH_ARGUMENTS = ("repo_id", "commit_message", "commit_description", "create_pr", "private", "revision")
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Model cards
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def render_model_card(model: Any, **fields: Any) -> str:
-    """The README.md of a PGL-SUM model, from ``model_cards/model_card.md``.
-
-    ``fields`` override the card's defaults: ``title``, ``repo_id``, ``weights`` (where the weights come from),
-    ``license`` (metadata id, default ``mit``), ``license_note``, ``tags`` (extra Hub tags, a list).
-    """
-    config = model.config
-    repo_id = fields.pop("repo_id", None) or "path/to/this/model"
-    license_id = fields.pop("license", "mit")
-    extra_tags = [tag for tag in fields.pop("tags", None) or [] if tag not in ("video-summarization", "pglsum")]
-    metadata = {
-        "library_name": "transformers",
-        "license": license_id,
-        "tags": ["video-summarization", "pglsum", "custom_code", *dict.fromkeys(extra_tags)],
-    }
-    content = {
-        "title": repo_id.rsplit("/", 1)[-1] if "/" in repo_id else "PGL-SUM",
-        "repo_id": repo_id,
-        "weights": (
-            "Weights saved with pglsum-hf. The repository history and the training command that produced them "
-            "tell how they were obtained; untrained weights carry no meaning."
-        ),
-        "license_note": (
-            f"Card metadata license: `{license_id}`. pglsum-hf (the code in this repository) is MIT-licensed. "
-            "Weights trained on SumMe or TVSum inherit the terms of those datasets, which are distributed for "
-            "research use: check them before any other use."
-        ),
-        "config_table": "\n".join(f"| `{name}` | `{getattr(config, name)}` |" for name in CARD_SETTINGS),
-        "num_parameters": f"{model.num_parameters() / 1e6:.2f} M",
-        "input_size": config.input_size,
-        "citation": PAPER_CITATION,
-        **fields,
-    }
-    return render_card(MODEL_CARD_TEMPLATE, metadata, **content)
-
-
-def write_model_card(model: Any, folder: str | os.PathLike, **fields: Any) -> Path:
-    """Write ``folder/README.md`` (atomically) from `render_model_card`."""
-    return write_atomic(Path(folder) / "README.md", render_model_card(model, **fields))
-
-
-def save_model(model: Any, folder: str | os.PathLike, **card_fields: Any) -> Path:
-    """``model.save_pretrained(folder)`` (config, safetensors, remote code), with a card filled from ``card_fields``."""
-    model.save_pretrained(folder)
-    return write_model_card(model, folder, **card_fields)
+logger = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Uploads
 # ---------------------------------------------------------------------------------------------------------------
-
-
-def usual_permissions(paths: Any) -> None:
-    """Give files the permissions a plain ``open()`` would (safetensors writes its files owner-only, 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for path in paths:
-        path.chmod(0o666 & ~umask)
 
 
 def upload_folder(
@@ -108,6 +40,7 @@ def upload_folder(
     commit_description: str | None = None,
     revision: str | None = None,
     create_pr: bool = False,
+    allow_patterns: list[str] | None = None,
     ignore_patterns: list[str] | None = None,
 ) -> Any:
     """Create ``repo_id`` if needed (``private`` applies then) and upload ``folder`` to it; return the ``CommitInfo``.
@@ -129,53 +62,47 @@ def upload_folder(
         commit_description=commit_description,
         revision=revision,
         create_pr=create_pr,
+        allow_patterns=allow_patterns,
         ignore_patterns=[".*", *(ignore_patterns or [])],
     )
 
 
-def save_pretrained_with_card(
-    model: Any, save: Callable[..., Any], save_directory: str | os.PathLike, *args: Any, **kwargs: Any
-) -> None:
-    """`PGLSumModel.save_pretrained`: transformers' ``save`` without its push, the card, then the push if asked."""
-    push = kwargs.pop("push_to_hub", False)
-    push_arguments = {name: kwargs.pop(name) for name in PUSH_ARGUMENTS if name in kwargs} if push else {}
-    save(save_directory, *args, **kwargs)
-    if not kwargs.get("is_main_process", True):
-        return
-    usual_permissions(Path(save_directory).glob("model*.safetensors"))
-    repo_id = push_arguments.pop("repo_id", Path(save_directory).name) if push else None
-    write_model_card(model, save_directory, repo_id=repo_id)
-    if push:
-        upload_folder(save_directory, repo_id, token=kwargs.get("token"), **push_arguments)
-
-
-def push_model_to_hub(
-    model: Any,
+def push_model_folder(
+    folder: str | os.PathLike,
     repo_id: str,
     *,
-    commit_message: str | None = None,
-    commit_description: str | None = None,
-    private: bool | None = None,
+    overwrite_card: bool = False,
     token: bool | str | None = None,
+    private: bool | None = None,
+    commit_message: str | None = None,
     revision: str | None = None,
     create_pr: bool = False,
-    max_shard_size: int | str | None = "50GB",
-    tags: list[str] | None = None,
 ) -> Any:
-    """`PGLSumModel.push_to_hub`: transformers' arguments; uploads config, weights, code and the PGL-SUM card."""
-    with tempfile.TemporaryDirectory() as folder:
-        model.save_pretrained(folder, max_shard_size=max_shard_size)
-        write_model_card(model, folder, repo_id=repo_id, tags=[*(model.model_tags or []), *(tags or [])])
-        return upload_folder(
-            folder,
-            repo_id,
-            token=token,
-            private=private,
-            commit_message=commit_message,
-            commit_description=commit_description,
-            revision=revision,
-            create_pr=create_pr,
-        )
+    """Upload the model in ``folder`` (its `model_files` only) to the model repository ``repo_id``.
+
+    Checkpoints, logs, run markers and anything else in the folder stay local. A README.md already in the
+    repository is kept unless ``overwrite_card`` (someone may have edited it on the Hub); one warning line says so.
+    Returns the ``CommitInfo``.
+    """
+    from huggingface_hub import HfApi
+
+    names = model_files(folder)
+    if "README.md" in names and not overwrite_card:
+        if HfApi(token=token).file_exists(repo_id, "README.md", revision=revision):
+            names.remove("README.md")
+            logger.warning(
+                "%s already has a README.md: kept it (overwrite_card=True / --overwrite_card replaces it)", repo_id
+            )
+    return upload_folder(
+        folder,
+        repo_id,
+        token=token,
+        private=private,
+        commit_message=commit_message,
+        revision=revision,
+        create_pr=create_pr,
+        allow_patterns=names,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ This file travels with saved models as remote code: it imports only torch, trans
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -408,25 +407,6 @@ class PGLSumModel(PGLSumPreTrainedModel):
         self.regressor = PGLSumRegressor(config)
         self.post_init()
 
-    def save_pretrained(self, save_directory: str | os.PathLike, *args: Any, **kwargs: Any) -> None:
-        """``PreTrainedModel.save_pretrained``, with the PGL-SUM model card as README.md where pglsum-hf is installed.
-
-        Arguments are transformers' own; with ``push_to_hub=True`` the folder, card included, is uploaded with
-        ``repo_id``, ``commit_message``, ``create_pr``, ``token`` and ``private`` as transformers uses them.
-        """
-        hub = _pglsum_hub()
-        if hub is None:  # a remote-code copy: transformers' behaviour, its generic card included
-            return super().save_pretrained(save_directory, *args, **kwargs)
-        return hub.save_pretrained_with_card(self, super().save_pretrained, save_directory, *args, **kwargs)
-
-    def push_to_hub(self, repo_id: str, **kwargs: Any) -> Any:
-        """``PreTrainedModel.push_to_hub`` (same arguments), uploading the PGL-SUM model card as README.md rather
-        than transformers' generic one where pglsum-hf is installed. Returns the ``CommitInfo``."""
-        hub = _pglsum_hub()
-        if hub is None:
-            return super().push_to_hub(repo_id, **kwargs)
-        return hub.push_model_to_hub(self, repo_id, **kwargs)
-
     def forward(
         self,
         features: torch.Tensor,
@@ -528,13 +508,8 @@ class PGLSumModel(PGLSumPreTrainedModel):
         return features, mask, None if labels is None else labels.to(features.device)
 
 
-def _pglsum_hub():
-    """pglsum-hf's Hub module (cards and uploads), or ``None`` in a remote-code copy loaded without pglsum-hf."""
-    try:  # try-blocks are skipped by transformers' check of a remote-code file's imports
-        from pglsum_hf import hub
-    except ImportError:
-        return None
-    return hub
-
+# Saved and pushed models carry their code and `auto_map`, however this module was imported (a remote-code copy
+# marks itself the same way).
+PGLSumModel.register_for_auto_class("AutoModel")
 
 __all__ = ["PGLSumModel", "PGLSumOutput", "PGLSumPreTrainedModel"]

@@ -6,8 +6,8 @@
 runs right after transformers loads the registry it extends (at once if it is already loaded): code that never
 touches ``AutoModel`` never pays for the model, and code that does finds it registered.
 
-The same mechanism marks the config and model classes for ``auto_map`` (saved models carry their code) as soon
-as their modules are imported, however they are imported.
+Marking the classes for ``auto_map`` (saved models carry their code) is not done here but at the bottom of the
+configuration and modeling modules, so that it holds whatever was imported first.
 """
 
 from __future__ import annotations
@@ -17,18 +17,6 @@ import importlib.machinery
 import sys
 import warnings
 from collections.abc import Callable
-
-
-def _mark_config_for_auto_class() -> None:
-    from .configuration_pglsum import PGLSumConfig
-
-    PGLSumConfig.register_for_auto_class()
-
-
-def _mark_model_for_auto_class() -> None:
-    from .modeling_pglsum import PGLSumModel
-
-    PGLSumModel.register_for_auto_class("AutoModel")
 
 
 def _register_config() -> None:
@@ -56,8 +44,6 @@ def _register_pipeline() -> None:
 
 # module -> what to do once it is loaded
 AFTER_IMPORT: dict[str, Callable[[], None]] = {
-    "pglsum_hf.configuration_pglsum": _mark_config_for_auto_class,
-    "pglsum_hf.modeling_pglsum": _mark_model_for_auto_class,
     "transformers.models.auto.configuration_auto": _register_config,
     "transformers.models.auto.modeling_auto": _register_model,
     "transformers.pipelines": _register_pipeline,

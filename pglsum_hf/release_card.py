@@ -9,20 +9,22 @@ measured), the license condition of the weights, how to load a split, and which 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .cards import PAPER_CITATION
 from .convert_original_checkpoint import ORIGINAL_LICENSE_NOTE
+from .model_card import BASE_TAGS, PIPELINE_TAG, SYNTHETIC_TAG
 from .paper_tables import DATASET_NAMES, PAPER_F_SCORES, TABLE_RECIPES, TABLE_TITLES
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCard
 
+    from .data.origin import DataOrigin
     from .evaluation.on_split import SplitEvaluation
     from .original_release import ReleaseModel
 
 RELEASE_URL = "https://zenodo.org/record/5635735"
-TAGS = ["video-summarization", "pglsum", "custom_code", "original-release"]
+TAGS = [*BASE_TAGS, "original-release"]
 FEATURES_NOTE = (
     "These models take the GoogLeNet pool5 features (1024-d, 2 frames per second) of the standard 2016 SumMe/TVSum "
     "feature files (the `eccv16_dataset_*_google_pool5.h5` files of Zhang et al., ECCV 2016) that they were trained "
@@ -38,9 +40,7 @@ CORRELATION_NAMES = {
 }
 
 
-def _eval_results(
-    title: str, dataset: str, data: str, evaluations: list[SplitEvaluation], is_synthetic: bool
-) -> list[EvalResult]:
+def _eval_results(dataset: str, data: DataOrigin, evaluations: list[SplitEvaluation]) -> list[EvalResult]:
     from huggingface_hub import EvalResult
 
     results = []
@@ -48,8 +48,8 @@ def _eval_results(
         common = dict(
             task_type="video-summarization",
             task_name="Video summarization",
-            dataset_type=data,
-            dataset_name=DATASET_NAMES[dataset] + (" (synthetic)" if is_synthetic else ""),
+            dataset_type=data.hub_id or data.name,
+            dataset_name=DATASET_NAMES[dataset] + (" (SYNTHETIC)" if data.synthetic else ""),
             dataset_config=f"split_{evaluation.split_index}",
             dataset_split="test",
         )
@@ -69,25 +69,26 @@ def release_card(
     repo_id: str,
     models: list[ReleaseModel],
     evaluations: list[SplitEvaluation] | None = None,
-    data: str | None = None,
-    is_synthetic: bool = False,
+    data: DataOrigin | None = None,
 ) -> ModelCard:
-    """The README.md of one table/dataset folder of the release (``models``: its five splits, in order)."""
+    """The README.md of one table/dataset folder of the release (``models``: its five splits, in order; ``data``:
+    what ``evaluations`` were measured on, whose own marks say whether it is synthetic)."""
     from huggingface_hub import ModelCard, ModelCardData
 
     table, dataset = models[0].table, models[0].dataset
     name, paper = DATASET_NAMES[dataset], PAPER_F_SCORES[table][dataset]
     title = repo_id.rsplit("/", 1)[-1]
+    synthetic = data is not None and data.synthetic
     by_split = {evaluation.split_index: evaluation for evaluation in evaluations or []}
     card_data = ModelCardData(
         model_name=title,
         license="other",
         license_name="pgl-sum-academic-non-commercial",
         library_name="transformers",
-        pipeline_tag=None,
-        tags=TAGS + (["synthetic-data"] if is_synthetic else []),
-        datasets=[data] if data and "/" in data and not Path(data).exists() else None,
-        eval_results=_eval_results(title, dataset, data or "", evaluations, is_synthetic) if evaluations else None,
+        pipeline_tag=PIPELINE_TAG,
+        tags=TAGS + ([SYNTHETIC_TAG] if synthetic else []),
+        datasets=[data.hub_id] if data is not None and data.hub_id else None,
+        eval_results=_eval_results(dataset, data, evaluations) if evaluations and data else None,
     )
     rows = []
     for model in models:
@@ -99,11 +100,11 @@ def release_card(
         mean = sum(evaluation.f_score for evaluation in evaluations) / len(evaluations)
         measured = (
             f"Measured with `pglsum convert-checkpoint --evaluate_on` (the original inference procedure: each split's "
-            f"model on its split's test videos of `{data}`, F-score {evaluations[0].eval_method} over users, mean over "
+            f"model on its split's test videos of `{data.name if data else ''}`, F-score {evaluations[0].eval_method} over users, mean over "
             f"the test videos): **{mean:.2f}** on average over the {len(evaluations)} splits, against the paper's "
             f"{paper}."
         )
-        if is_synthetic:
+        if synthetic:
             measured += (
                 " **The data is SYNTHETIC** (`pglsum make-synthetic`), not SumMe/TVSum features: these figures show "
                 "that the pipeline runs and say nothing about the models."
@@ -164,18 +165,23 @@ pglsum summarize --model {repo_id} --subfolder split_0 VIDEO.mp4 --output_dir ou
     return ModelCard(f"---\n{card_data.to_yaml()}\n---\n{body}")
 
 
-def split_card_fields(model: ReleaseModel, repo_id: str) -> dict[str, Any]:
-    """The fields of a split folder's own card (`hub.write_model_card`): where the weights come from, the license."""
+def split_card(model: ReleaseModel, repo_id: str) -> ModelCard:
+    """A split folder's own card: where its weights come from and their license (the figures are one folder up)."""
+    from .model_card import model_card
+
     table = TABLE_TITLES[model.table]
-    return {
-        "repo_id": f"{repo_id}/{model.subfolder}",
-        "license": "other",
-        "license_note": ORIGINAL_LICENSE_NOTE,
-        "tags": ["original-release"],
-        "weights": (
-            f"Split {model.split} model of the authors' release for {table} on {DATASET_NAMES[model.dataset]} "
-            f"(`{Path(model.source).name}` of `pretrained_models.zip`, {RELEASE_URL}), converted with `pglsum "
-            f"convert-checkpoint`. {TABLE_RECIPES[model.table]}. See the README.md one folder up for the measured "
-            f"figures. {FEATURES_NOTE}"
-        ),
-    }
+    weights = (
+        f"Split {model.split} model of the authors' release for {table} on {DATASET_NAMES[model.dataset]} "
+        f"(`{Path(model.source).name}` of `pretrained_models.zip`, {RELEASE_URL}), converted with `pglsum "
+        f"convert-checkpoint`. {TABLE_RECIPES[model.table]}. On the Hub this folder is `{model.subfolder}` of "
+        f'`{repo_id}`: `AutoModel.from_pretrained("{repo_id}", subfolder="{model.subfolder}", '
+        f"trust_remote_code=True)`. The README.md one folder up gives the measured figures.\n\n{FEATURES_NOTE}"
+    )
+    return model_card(
+        model.model,
+        None,
+        weights=weights,
+        license="other",
+        license_note=ORIGINAL_LICENSE_NOTE,
+        tags=["original-release"],
+    )

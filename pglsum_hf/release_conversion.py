@@ -45,9 +45,10 @@ def parse_evaluate_on(values: list[str] | None) -> dict[str, str]:
 
 
 def _is_synthetic(data: str) -> bool:
-    from .training.card import is_synthetic
+    """What the data says of itself (an h5 attribute, a dataset card's tag), never its name."""
+    from .data.origin import data_origin
 
-    return is_synthetic(data)
+    return data_origin(data).synthetic
 
 
 def evaluate_release(release: Release, evaluate_on: Mapping[str, str]) -> dict[str, list[Any]]:
@@ -107,13 +108,15 @@ def convert_release(
     push_to_hub: str | None = None,
     private: bool | None = None,
     token: str | None = None,
+    overwrite_card: bool = False,
 ) -> ReleaseConversion:
     """Convert the release at ``release_path`` (zip or unzipped folder) into ``output_dir``.
 
     Args:
         evaluate_on: ``{"summe": DATA, "tvsum": DATA}`` (either or both): score each split model on its split and put
             the figures into the cards and ``results.md``.
-        push_to_hub: a Hub owner (user or organization): each table/dataset folder becomes ``OWNER/<folder>``.
+        push_to_hub: a Hub owner (user or organization): each table/dataset folder becomes ``OWNER/<folder>``, its
+            split folders uploaded as they are; a README.md already in such a repository stays unless ``overwrite_card``.
     """
     evaluate_on = dict(evaluate_on or {})
     if push_to_hub is not None and (not push_to_hub or "/" in push_to_hub):
@@ -133,12 +136,19 @@ def convert_release(
     output_dir = Path(output_dir)
     pushed = {}
     if push_to_hub:
+        from huggingface_hub import HfApi
+
         from .hub import upload_folder
 
         for folder in release.groups():
             repo_id = f"{owner}/{folder}"
+            keep_card = not overwrite_card and HfApi(token=token).repo_exists(repo_id) and \
+                HfApi(token=token).file_exists(repo_id, "README.md")  # fmt: skip
             upload_folder(output_dir / folder, repo_id, token=token, private=private,
-                          commit_message=f"Convert the authors' {folder} models")  # fmt: skip
+                          commit_message=f"Convert the authors' {folder} models",
+                          ignore_patterns=["README.md"] if keep_card else None)  # fmt: skip
+            if keep_card:
+                print(f"{repo_id} already has a README.md: kept it (--overwrite_card replaces it)")
             pushed[folder] = repo_id
     return ReleaseConversion(release, output_dir, evaluations, pushed)
 
@@ -152,8 +162,10 @@ def _write(
 ) -> None:
     from transformers.utils import logging as transformers_logging
 
-    from .hub import save_model
-    from .release_card import release_card, split_card_fields
+    from .data.origin import data_origin
+    from .model_card import save_card
+    from .model_folder import save_model_files
+    from .release_card import release_card, split_card
 
     if transformers_logging.is_progress_bar_enabled():  # twenty "Writing model shards" bars say nothing
         transformers_logging.disable_progress_bar()
@@ -164,10 +176,10 @@ def _write(
     for folder, models in release.groups().items():
         repo_id = f"{owner}/{folder}" if owner else folder
         for model in models:
-            save_model(model.model, staging / folder / model.subfolder, **split_card_fields(model, repo_id))
+            save_card(split_card(model, repo_id), save_model_files(model.model, staging / folder / model.subfolder))
         data = evaluate_on.get(models[0].dataset)
-        card = release_card(repo_id, models, evaluations.get(folder), data, data is not None and _is_synthetic(data))
-        card.save(staging / folder / "README.md")
+        card = release_card(repo_id, models, evaluations.get(folder), data_origin(data) if data else None)
+        save_card(card, staging / folder)
     if evaluations:
         write_atomic(staging / "results.md", results_markdown(evaluations, evaluate_on))
         write_json(

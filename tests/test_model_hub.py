@@ -16,6 +16,8 @@ from transformers import AutoConfig, AutoModel
 
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.errors import OptionError, PGLSumError
+from pglsum_hf.model_card import model_card, save_card
+from pglsum_hf.model_folder import save_model_files
 
 SMALL = {
     "input_size": 16,
@@ -52,7 +54,6 @@ def test_auto_classes_resolve_after_import(tmp_path, model):
     assert {p.name for p in tmp_path.iterdir()} >= {
         "config.json",
         "model.safetensors",
-        "README.md",
         "modeling_pglsum.py",
         "configuration_pglsum.py",
         "choices_pglsum.py",  # imported by configuration_pglsum.py: save_pretrained copies it along
@@ -71,47 +72,43 @@ def test_auto_classes_resolve_after_import(tmp_path, model):
     assert isinstance(AutoModel.from_config(PGLSumConfig(**SMALL)), PGLSumModel)
 
 
-def test_model_card(tmp_path, model):
-    card = hub.render_model_card(model, repo_id="someone/pglsum-summe")
+def test_model_card(model):
+    card = str(model_card(model, "someone/pglsum-summe"))
     header, body = card.split("---\n")[1], card.split("---\n", 2)[2]
-    for line in ("library_name: transformers", "- video-summarization", "- pglsum", "license: mit"):
+    for line in ("library_name: transformers", "- video-summarization", "- pglsum", "license: mit",
+                 "pipeline_tag: video-summarization"):  # fmt: skip
         assert line in header
+    assert "synthetic" not in header and body.lstrip().startswith("# someone/pglsum-summe\n")
     assert 'AutoModel.from_pretrained("someone/pglsum-summe", trust_remote_code=True)' in body
     assert "apostolidis2021pglsum" in body and "## License" in body and "`relative`" in body
     assert "$" not in body.replace("$ ", "")
 
 
 def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, monkeypatch):
+    # transformers' own push_to_hub: config, weights and the code files
     commit = model.push_to_hub(hub_repo_id, tags=["summe"])
     assert commit is not None
     files = set(HfApi().list_repo_files(hub_repo_id))
     assert {"config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py",
             "choices_pglsum.py"} <= files  # fmt: skip
-    readme = Path(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card")).read_text(encoding="utf-8")
-    assert "library_name: transformers" in readme and "- pglsum" in readme and "- summe" in readme
-    assert "apostolidis2021pglsum" in readme and hub_repo_id in readme
-    assert "automatically generated" not in readme  # not transformers' generic card
-
     loaded = PGLSumModel.from_pretrained(hub_repo_id, cache_dir=tmp_path / "fresh")
     assert_same_weights(model, loaded)
     assert torch.equal(scores_of(model), scores_of(loaded))
 
-    # save_pretrained(push_to_hub=True) also uploads our card, not transformers' generic one, and keeps the
-    # repo_id and commit_message it was given
+    # pglsum-hf's push: the model files and the PGL-SUM card, keeping the commit message it was given
     other = f"{hub_repo_id}-saved"
-    model.save_pretrained(tmp_path / "saved", push_to_hub=True, repo_id=other, commit_message="first weights")
+    save_card(model_card(model, other), save_model_files(model, tmp_path / "saved"))
+    hub.push_model_folder(tmp_path / "saved", other, commit_message="first weights")
     readme = Path(hf_hub_download(other, "README.md", cache_dir=tmp_path / "card2")).read_text(encoding="utf-8")
     assert "apostolidis2021pglsum" in readme and "automatically generated" not in readme and other in readme
     assert (tmp_path / "saved" / "README.md").read_text(encoding="utf-8") == readme
     assert "first weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
-    model.push_to_hub(other, commit_message="second weights")
-    assert "second weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
 
 
 def test_saved_files_have_the_usual_permissions(tmp_path, model):
     umask = os.umask(0o022)
     try:
-        model.save_pretrained(tmp_path / "saved")
+        save_model_files(model, tmp_path / "saved")
     finally:
         os.umask(umask)
     for path in (tmp_path / "saved").iterdir():

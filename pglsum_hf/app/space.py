@@ -5,10 +5,10 @@ The folder holds:
 - ``app.py`` -- builds the page with :func:`pglsum_hf.app.build_demo` and launches it (Spaces run it);
 - ``pglsum_hf/`` -- a copy of this package, so the Space runs exactly the code that exported it, whether or
   not that version is on PyPI;
-- ``requirements.txt`` -- the package's dependencies and gradio;
+- ``requirements.txt`` -- what the page imports (not the training and data libraries) and gradio;
 - ``README.md`` -- the Space card: YAML (``sdk: gradio``, ``app_file``, the model linked) and a body rendered
   from ``model_cards/space_card.md``;
-- ``model/`` (a local ``--model`` folder) and ``feature_weights/`` (a local ``--feature_weights`` file), copied
+- ``model/`` (the model files and card of a local ``--model`` folder, never its checkpoints or logs) and ``feature_weights/`` (a local ``--feature_weights`` file), copied
   so the Space has them; a Hub model id is linked instead and downloaded by the Space when it starts.
 """
 
@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
 from importlib.resources import files
 from pathlib import Path
 
 from ..atomic import atomic_directory
 from ..errors import OptionError
+from ..model_folder import model_files
 from .job import DEFAULT_MAX_MINUTES
 from .loading import UNTRAINED_MODEL_NOTE
 from .page import GRADIO_REQUIREMENT
 
 SPACE_TEMPLATE = "space_card.md"
+# The package's dependencies that the page imports (model, video, scoring); datasets, accelerate, evaluate and h5py
+# serve training and data conversion only, so a Space does not install them.
+PAGE_DEPENDENCIES = ("torch", "transformers", "huggingface-hub", "safetensors", "numpy", "scipy", "tqdm", "pyyaml")
 DISTRIBUTION = "pglsum-hf"
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
@@ -45,8 +50,13 @@ def is_local(model: str | os.PathLike | None) -> bool:
     return model is not None and Path(model).exists()
 
 
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~\[;(]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
 def space_requirements() -> list[str]:
-    """The package's own dependencies and those of its ``[video]`` extra (the page decodes videos), then gradio."""
+    """What the page imports: those of the package's dependencies (`PAGE_DEPENDENCIES`) and its ``[video]`` extra
+    (the page decodes videos), then gradio; versions as the package declares them."""
     try:
         declared = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError as error:
@@ -56,7 +66,8 @@ def space_requirements() -> list[str]:
     needed = []
     for line in declared:
         requirement, _, marker = line.partition(";")
-        if not marker.strip() or marker.replace('"', "").replace("'", "").replace(" ", "") == "extra==video":
+        video_extra = marker.replace('"', "").replace("'", "").replace(" ", "") == "extra==video"
+        if video_extra or (not marker.strip() and _requirement_name(requirement) in PAGE_DEPENDENCIES):
             needed.append(requirement.strip())
     return list(dict.fromkeys(needed)) + [GRADIO_REQUIREMENT]
 
@@ -146,7 +157,10 @@ def export_space(
         _copy_package(folder)
         space_model, space_weights = model, feature_weights
         if is_local(model):
-            shutil.copytree(model, folder / "model", ignore=_IGNORE)
+            # the model and its card only: a training folder's checkpoints, logs and run marker stay behind
+            (folder / "model").mkdir()
+            for name in model_files(model):
+                shutil.copy2(Path(model) / name, folder / "model" / name)
             space_model = "model"
         if feature_weights is not None and feature_weights != "random":
             (folder / "feature_weights").mkdir()

@@ -164,13 +164,20 @@ class PGLSumTrainingArguments:
         default=None, metadata={"help": "A checkpoint folder, or 'latest' for the newest in <output_dir>/checkpoints."}
     )
     push_to_hub: bool = field(
-        default=False, metadata={"help": "Push the output folder (model, card, metrics, logs) to the Hub."}
+        default=False,
+        metadata={
+            "help": "Push the model, its card and metrics to the Hub (never checkpoints/, logs/ or run markers)."
+        },
     )
     hub_model_id: str | None = field(
         default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."}
     )
     hub_private_repo: bool = field(
         default=False, metadata={"help": "Create the --hub_model_id repository as private."}
+    )
+    overwrite_card: bool = field(
+        default=False,
+        metadata={"help": "With --push_to_hub: replace a README.md already on the Hub (kept by default)."},
     )
 
     def __post_init__(self) -> None:
@@ -257,6 +264,8 @@ class PGLSumTrainingArguments:
             raise OptionError("--init_gain", "is needed with --init_type normal (the standard deviation)")
         if self.push_to_hub and not self.hub_model_id:
             raise OptionError("--push_to_hub", "needs --hub_model_id (owner/name)")
+        if self.overwrite_card and not self.push_to_hub:
+            raise OptionError("--overwrite_card", "only applies with --push_to_hub")
 
     def architecture(self) -> dict[str, Any]:
         """The architecture options with the paper's defaults filled in where unset (no base model)."""

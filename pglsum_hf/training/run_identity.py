@@ -16,7 +16,7 @@ import numpy as np
 RUN_MARKER = ".pglsum_train_run.json"
 # Options that do not change the numbers: a resumed run may give other values.
 OUTPUT_OPTIONS = ("dataset", "splits", "output_dir", "overwrite", "report_to", "checkpointing_epochs", "checkpoints_total_limit",
-                  "resume_from_checkpoint", "push_to_hub", "hub_model_id", "hub_private_repo")  # fmt: skip
+                  "resume_from_checkpoint", "push_to_hub", "hub_model_id", "hub_private_repo", "overwrite_card")  # fmt: skip
 # The architecture as the model's config states it (the command line's names differ and may be unset).
 CONFIG_FIELDS = ("input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
                  "dropout", "attention_dropout", "layer_norm_eps", "init_type", "init_gain")  # fmt: skip

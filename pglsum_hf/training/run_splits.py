@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 
 from ..atomic import write_atomic, write_json
+from ..data.origin import data_origin
 from ..errors import OptionError, PGLSumError
 from ..paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
 from ..paper_tables import TABLE_TITLES
 from .arguments import dataset_family, parse_args
-from .card import is_synthetic
 from .output_dir import (
     check_run_output_dir,
     finish_run_output_dir,
@@ -165,10 +165,10 @@ def split_random_baseline(dataset: str, split: int, splits_file: str | None, eva
 
 
 def describe_data(dataset: str) -> str:
-    name = Path(dataset.rstrip("/")).name
-    if is_synthetic(dataset):
+    origin = data_origin(dataset)  # synthetic as the data marks itself, whatever its name
+    if origin.synthetic:
         return (
-            f"Data: {name}, SYNTHETIC features and annotations (`pglsum make-synthetic`); the paper's numbers are on the real "
+            f"Data: {origin.name}, SYNTHETIC features and annotations (`pglsum make-synthetic`); the paper's numbers are on the real "
             "benchmark and are shown for reference only, not as a comparison."
         )
     return f"Data: {dataset}."

@@ -25,7 +25,7 @@ import math
 import sys
 import time
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
+from ..data.origin import DataOrigin, data_origin
 from ..errors import OptionError
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
@@ -106,6 +107,7 @@ class Run:
     selection: SelectionTracker = field(default_factory=SelectionTracker)
     last_checkpoint: Path | None = None
     replaced: Path | None = None  # the previous content of --output_dir (--overwrite), removed once training succeeds
+    data: DataOrigin | None = None  # the training data as the card names it (synthetic from the data's own marks)
 
     def where(self, moment: str) -> str:
         return f"{moment} ({self.args.dataset}, split {self.args.split_index})"
@@ -268,6 +270,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
 
     set_seed(args.seed)
     splits = load_split(args.dataset, args.split_index, splits=args.splits)
+    data = data_origin(args.dataset)
     train_videos = PaddedVideos(splits["train"], source=args.dataset)
     world = accelerator.num_processes
     if len(train_videos) < args.batch_size:
@@ -303,7 +306,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
     model, optimizer = accelerator.prepare(model, optimizer)
     run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
-              record, TrainingState(seed=args.seed))  # fmt: skip
+              record, TrainingState(seed=args.seed), data=data)  # fmt: skip
     if checkpoint is not None:
         load_checkpoint(
             checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
@@ -346,6 +349,7 @@ def write_outputs(run: Run) -> TrainingResult:
     hyperparameters = {key: run.record[key] for key in run.record if key not in ("dataset",)}
     summary = {
         "dataset": args.dataset,
+        "data": asdict(run.data),
         "split_index": args.split_index,
         "eval_method": args.eval_method,
         "n_epochs": len(history),
@@ -359,20 +363,20 @@ def write_outputs(run: Run) -> TrainingResult:
         "hyperparameters": hyperparameters,
     }
     if accelerator.is_main_process:
-        write_trained_card(model, run.output_dir, summary)
+        write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
         write_metrics(run.output_dir, summary, history)
         plot_training_curves(
             run.output_dir / "training_curves.png", history, (run.state.initial or {}).get("f_score"), selected, best,
-            f"PGL-SUM on {Path(args.dataset).name}, split {args.split_index}",
+            f"PGL-SUM on {run.data.name}{' (SYNTHETIC)' if run.data.synthetic else ''}, split {args.split_index}",
         )  # fmt: skip
         if args.push_to_hub:
-            from ..hub import upload_folder
+            from ..hub import push_model_folder
 
-            upload_folder(
+            push_model_folder(  # the model and its card only: checkpoints, logs and the run marker stay here
                 run.output_dir,
                 args.hub_model_id,
+                overwrite_card=args.overwrite_card,
                 private=args.hub_private_repo or None,  # the token is the logged-in one (hf auth login / HF_TOKEN)
-                ignore_patterns=["checkpoints/*", "checkpoints/**"],
                 commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
             )
         finish_run_output_dir(run.replaced)
