@@ -213,6 +213,7 @@ def test_a_folder_of_split_models_is_loaded_with_subfolder(model_dir, workdir, c
         shutil.copytree(model_dir, release / split)
     loaded = load_summarizer(str(release), "random", device="cpu", subfolder="split_1")
     assert loaded.summarizer.model_name == f"{release}/split_1"
+    capsys.readouterr()
     assert pglsum_main(["app", "--model", str(release), "--feature_weights", "random"]) == 2
     assert capsys.readouterr().err.strip() == (
         f"pglsum app: --model: {release} holds one model per folder (split_0, split_1), not one model; pick one "
