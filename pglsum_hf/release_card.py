@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .cards import PAPER_CITATION
 from .convert_original_checkpoint import ORIGINAL_LICENSE_NOTE
-from .model_card import BASE_TAGS, PIPELINE_TAG, SYNTHETIC_TAG
+from .model_card import BASE_TAGS, PIPELINE_TAG, SYNTHETIC_TAG, card_title
 from .paper_tables import DATASET_NAMES, PAPER_F_SCORES, TABLE_RECIPES, TABLE_TITLES
 
 if TYPE_CHECKING:
@@ -32,12 +32,8 @@ FEATURES_NOTE = (
     "torchvision's ImageNet GoogLeNet, which is another network with other weights: applied to such features these "
     "models still give scores, but nothing measured here says how good those summaries are."
 )
-CORRELATION_NAMES = {
-    "kendall_tau": "Kendall's tau",
-    "spearman_rho": "Spearman's rho",
-    "kendall_tau_gtscore": "Kendall's tau vs gtscore",
-    "spearman_rho_gtscore": "Spearman's rho vs gtscore",
-}
+# The rank correlations a card reports: against each user's scores, where the data has them (TVSum).
+CORRELATION_NAMES = {"kendall_tau": "Kendall's tau", "spearman_rho": "Spearman's rho"}
 
 
 def _eval_results(dataset: str, data: DataOrigin, evaluations: list[SplitEvaluation]) -> list[EvalResult]:
@@ -61,6 +57,7 @@ def _eval_results(dataset: str, data: DataOrigin, evaluations: list[SplitEvaluat
         results += [
             EvalResult(metric_type=name, metric_value=round(value, 4), metric_name=CORRELATION_NAMES[name], **common)
             for name, value in evaluation.correlations.items()
+            if name in CORRELATION_NAMES
         ]
     return results
 
@@ -77,8 +74,8 @@ def release_card(
 
     table, dataset = models[0].table, models[0].dataset
     name, paper = DATASET_NAMES[dataset], PAPER_F_SCORES[table][dataset]
-    title = repo_id.rsplit("/", 1)[-1]
     synthetic = data is not None and data.synthetic
+    title = card_title(repo_id.rsplit("/", 1)[-1], synthetic)
     by_split = {evaluation.split_index: evaluation for evaluation in evaluations or []}
     card_data = ModelCardData(
         model_name=title,

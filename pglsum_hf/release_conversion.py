@@ -20,7 +20,7 @@ from typing import Any
 from .atomic import atomic_directory, check_output_dir, write_atomic, write_json
 from .errors import OptionError
 from .original_release import Release, read_release
-from .paper_tables import DATASET_NAMES, PAPER_F_SCORES
+from .paper_tables import DATASET_NAMES, PAPER_F_SCORES, TABLE_TITLES
 
 
 @dataclass
@@ -63,7 +63,10 @@ def evaluate_release(release: Release, evaluate_on: Mapping[str, str]) -> dict[s
         dataset, table = models[0].dataset, models[0].table
         if dataset not in evaluate_on:
             continue
-        print(f"{folder}: {DATASET_NAMES[dataset]} {table} models on {evaluate_on[dataset]}", flush=True)
+        print(
+            f"{folder}: the {DATASET_NAMES[dataset]} models of {TABLE_TITLES[table]} on {evaluate_on[dataset]}",
+            flush=True,
+        )
         results = []
         for model in models:
             key = (dataset, model.split)
@@ -75,7 +78,8 @@ def evaluate_release(release: Release, evaluate_on: Mapping[str, str]) -> dict[s
             print(f"  {result.original_line()}", flush=True)
             results.append(result)
         mean = sum(result.f_score for result in results) / len(results)
-        print(f"  mean over {len(results)} splits: {mean:.2f} (paper, {table}: {PAPER_F_SCORES[table][dataset]})")
+        paper = PAPER_F_SCORES[table][dataset]
+        print(f"  mean over {len(results)} splits: {mean:.2f} (paper, {TABLE_TITLES[table]}: {paper})")
         evaluations[folder] = results
     return evaluations
 

@@ -228,7 +228,8 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
         assert "not measured" not in body and f"{expected[(dataset, 0)]:.2f}" in body
     assert "pglsum-summe-table3" in (from_zip / "results.md").read_text()
     for dataset, table in (("summe", "table4"), ("tvsum", "table3")):  # the conversion printed the original's lines
-        assert f"pglsum-{dataset}-{table}: {DATASETS[dataset]} {table} models on {data[dataset]}" in converted
+        title = {"table3": "Table III", "table4": "Table IV"}[table]
+        assert f"pglsum-{dataset}-{table}: the {DATASETS[dataset]} models of {title} on {data[dataset]}" in converted
     assert f"Trained for split: 4 achieved an F-score of {expected[('tvsum', 4)]:.2f}%" in converted
 
 
