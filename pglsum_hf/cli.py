@@ -35,7 +35,7 @@ BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric
 
 def _usage() -> str:
     width = max(len(name) for name in COMMANDS)
-    lines = ["usage: pglsum <command> [options]", "", "commands:"]
+    lines = ["usage: pglsum <command> [options]  (pglsum --version: the installed version)", "", "commands:"]
     lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
     lines += ["", "Run `pglsum <command> --help` for the options of one command."]
     lines += ["--debug (or PGLSUM_DEBUG=1) shows the traceback of any error, not only of bugs."]
@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0 if argv else 2
+    if argv[0] in ("-V", "--version"):
+        from . import __version__  # the package's __init__ is light: its classes load on first use
+
+        print(f"pglsum {__version__}")
+        return 0
     command, rest = argv[0], argv[1:]
     if command == "benchmark":
         usage = f"usage: pglsum benchmark {{{'|'.join(BENCHMARKS)}}} [options]"

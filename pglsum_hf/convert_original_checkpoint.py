@@ -24,9 +24,9 @@ weights and come from the options (defaults: the paper's ``add`` and ``absolute`
 Usage::
 
     pglsum convert-checkpoint --checkpoint FILE.pt --output_dir DIR [--overwrite] [--heads 8] [--n_segments 4] \\
-        [--fusion add] [--pos_enc absolute] [--push_to_hub ORG/NAME] [--private]
+        [--fusion add] [--pos_enc absolute] [--push_to_hub --hub_model_id ORG/NAME] [--hub_private_repo]
     pglsum convert-checkpoint --checkpoint pretrained_models.zip --output_dir DIR \\
-        [--evaluate_on summe=DATA tvsum=DATA] [--push_to_hub ORG]
+        [--evaluate_on summe=DATA tvsum=DATA] [--push_to_hub --hub_model_id ORG]
 
 ``--checkpoint`` may name the authors' whole release (the zip or its unzipped folder): see `original_release` and
 `release_conversion`.
@@ -45,6 +45,7 @@ from typing import IO, TYPE_CHECKING
 from .atomic import atomic_directory, check_output_dir
 from .choices_pglsum import FUSIONS, POSITIONAL_ENCODINGS
 from .errors import OptionError, PGLSumError
+from .options import CommandParser, add_hub_options, hub_repo_id
 
 if TYPE_CHECKING:  # torch, transformers and the model load when a checkpoint is read, not for `--help`
     import torch
@@ -357,7 +358,7 @@ def _segments(value: str) -> int | None | str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum convert-checkpoint",
         description="Convert an original PGL-SUM checkpoint (state dict) into a Hub-ready folder and optionally push it.",
     )
@@ -395,14 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[*POSITIONAL_ENCODINGS, None],
         help="positional encoding (default absolute)",
     )
-    parser.add_argument(
-        "--push_to_hub",
-        default=None,
-        metavar="ORG/NAME",
-        help="also upload the folder to this Hub repo (a release: ORG, one repo ORG/pglsum-summe-table4 ... per "
-        "table and dataset)",
+    add_hub_options(
+        parser,
+        "the folder as a model repository (a whole release: --hub_model_id is the owner, one repository "
+        "OWNER/pglsum-summe-table4 ... per table and dataset)",
     )
-    parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
     parser.add_argument(
         "--overwrite_card", action="store_true", help="with --push_to_hub: replace a README.md already on the Hub"
     )
@@ -412,10 +410,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    repo_id = hub_repo_id(args)
     from .original_release import is_release
 
     if is_release(args.checkpoint):
-        return _convert_release(args, parser)
+        return _convert_release(args, parser, repo_id)
     if args.evaluate_on:
         raise OptionError("--evaluate_on", "applies to a whole release (the zip or its folder), not to one checkpoint")
     model = convert_checkpoint(
@@ -425,9 +424,9 @@ def main(argv: list[str] | None = None) -> int:
         n_segments=args.n_segments,
         fusion=args.fusion,
         pos_enc=args.pos_enc,
-        push_to_hub=args.push_to_hub,
+        push_to_hub=repo_id,
         overwrite=args.overwrite,
-        private=args.private or None,
+        private=args.hub_private_repo or None,
         overwrite_card=args.overwrite_card,
     )
     config = model.config
@@ -435,12 +434,12 @@ def main(argv: list[str] | None = None) -> int:
         f"converted {args.checkpoint} -> {args.output_dir} ({model.num_parameters() / 1e6:.2f} M parameters; "
         f"heads={config.num_heads}, n_segments={config.num_segments}, fusion={config.fusion}, pos_enc={config.pos_enc})"
     )
-    if args.push_to_hub:
-        print(f"pushed to {args.push_to_hub}")
+    if repo_id:
+        print(f"pushed to {repo_id}")
     return 0
 
 
-def _convert_release(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _convert_release(args: argparse.Namespace, parser: argparse.ArgumentParser, owner: str | None) -> int:
     from .release_conversion import convert_release, parse_evaluate_on
 
     for option in ("heads", "n_segments", "fusion", "pos_enc"):
@@ -451,8 +450,8 @@ def _convert_release(args: argparse.Namespace, parser: argparse.ArgumentParser) 
         args.output_dir,
         overwrite=args.overwrite,
         evaluate_on=parse_evaluate_on(args.evaluate_on),
-        push_to_hub=args.push_to_hub,
-        private=args.private or None,
+        push_to_hub=owner,
+        private=args.hub_private_repo or None,
         overwrite_card=args.overwrite_card,
     )
     for folder, models in result.release.groups().items():

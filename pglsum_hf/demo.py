@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_file, check_output_dir, set_aside
+from .console import configure_logging
 from .errors import OptionError
+from .options import CommandParser
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 40
@@ -285,7 +287,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
@@ -299,6 +301,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --output_dir")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
+    configure_logging(logging.WARNING)
     run_demo(args.output_dir, args.n_epochs, args.seed, overwrite=args.overwrite)
     return 0

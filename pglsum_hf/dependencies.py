@@ -27,3 +27,12 @@ def require(module: str, extra: str, purpose: str | None = None) -> ModuleType:
             f"{needed_for} the optional dependency {top_level!r}, which is not installed; "
             f"install it with: pip install 'pglsum-hf[{extra}]'"
         ) from None
+
+
+def is_installed(module: str) -> bool:
+    """Whether ``module`` imports: for optional outputs that a run skips (saying so) instead of failing at the end."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True

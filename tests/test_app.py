@@ -159,7 +159,7 @@ def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
         (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
         (["--concurrency", "0"], "pglsum app: --concurrency: must be at least 1, got 0"),
-        (["--push_to_hub", "no-owner"], "pglsum app: --push_to_hub: expected a Space id OWNER/NAME, got 'no-owner'"),
+        (["--push_to_hub", "no-owner"], "pglsum app: --hub_model_id: expected a Space id OWNER/NAME, got 'no-owner'"),
         (
             ["--model", str(workdir)],
             f"pglsum app: --model: {workdir} is not a model folder: expected a config.json in it",
@@ -219,3 +219,37 @@ def test_a_folder_of_split_models_is_loaded_with_subfolder(model_dir, workdir, c
         f"pglsum app: --model: {release} holds one model per folder (split_0, split_1), not one model; pick one "
         "with --subfolder (e.g. --subfolder split_0)"
     )
+
+
+@pytest.fixture(scope="module")
+def served_page(loaded, workdir):
+    """The page served on a free local port, for gradio_client calls (no browser)."""
+    import socket
+
+    from pglsum_hf.app.page import build_demo
+
+    demo = build_demo(loaded=loaded, examples_dir=workdir / "examples", work_dir=workdir / "served_jobs")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_an_api_caller_gets_an_exception_for_a_bad_file_and_named_outputs(served_page, workdir):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+
+    client = Client(served_page, verbose=False)
+    endpoint = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/summarize"]
+    names = [output["label"] for output in endpoint["returns"]]
+    assert all(names) and not any(re.fullmatch(r"value_\d+", name) for name in names), names
+    bad = workdir / "api_upload" / "notes.mp4"
+    bad.parent.mkdir()
+    bad.write_text("not a video")
+    with pytest.raises(AppError) as refused:
+        client.predict(handle_file(str(bad)), BUDGET_PROPORTION, 0.15, 30, api_name="/summarize")
+    message = str(refused.value)
+    assert "Could not summarize. notes.mp4: not a readable video file" in message
+    assert len(message.splitlines()) == 1

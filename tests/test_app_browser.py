@@ -135,6 +135,11 @@ def _status(browser) -> str:
     return browser.find_element(By.CSS_SELECTOR, "#status").text
 
 
+def _error_messages(browser) -> str:
+    """The text of Gradio's error pop-ups (what `gr.Error` shows on the page)."""
+    return " ".join(element.text for element in browser.find_elements(By.CSS_SELECTOR, "[data-testid='toast-body']"))
+
+
 def _table(browser) -> list[list[str]]:
     """The segments table's body cells (Gradio draws them as role=gridcell with data-row / data-col), by row."""
     cells = browser.execute_script(
@@ -161,9 +166,11 @@ def result_page(browser, app_url, video, workdir):
     seconds.clear()
     seconds.send_keys(str(MAX_SECONDS))
     browser.find_element(By.CSS_SELECTOR, "#summarize").click()
-    WebDriverWait(browser, 300).until(lambda driver: "selected" in _status(driver) or "Could not" in _status(driver))
+    WebDriverWait(browser, 300).until(
+        lambda driver: "selected" in _status(driver) or "Could not" in _error_messages(driver)
+    )
     browser.save_screenshot(str(workdir / "after_summarize.png"))
-    assert "Could not" not in _status(browser), _status(browser)
+    assert "Could not" not in _error_messages(browser), _error_messages(browser)
     # The video element loads its metadata (duration) asynchronously.
     WebDriverWait(browser, 60).until(
         lambda driver: driver.execute_script(
@@ -184,7 +191,7 @@ def test_page_says_synthetic(result_page):
 
 
 def test_summary_video_plays_with_the_summary_length(result_page, expected):
-    assert "Could not" not in _status(result_page)
+    assert "Could not" not in _error_messages(result_page)
     source, duration = result_page.execute_script(
         "const v = document.querySelector('#summary_video video'); return [v.currentSrc, v.duration]"
     )
@@ -231,9 +238,9 @@ def test_an_invalid_file_shows_a_message_not_a_traceback(browser, app_url, workd
     _open(browser, app_url)
     _upload(browser, fake)
     browser.find_element(By.CSS_SELECTOR, "#summarize").click()
-    WebDriverWait(browser, 120).until(lambda driver: "Could not summarize" in _status(driver))
-    status = _status(browser)
-    assert "notes.mp4" in status and "not a readable video" in status
+    WebDriverWait(browser, 120).until(lambda driver: "Could not summarize" in _error_messages(driver))
+    message = _error_messages(browser)
+    assert "notes.mp4" in message and "not a readable video" in message
     assert "Traceback" not in browser.page_source
     assert _table(browser) == []
 
@@ -248,7 +255,11 @@ def test_an_example_is_summarized_with_progress_shown(browser, app_url, result_p
     browser.find_element(By.CSS_SELECTOR, "#summarize").click()
     progress_texts = set()
     deadline = time.monotonic() + 300
-    while "selected" not in _status(browser) and "Could not" not in _status(browser) and time.monotonic() < deadline:
+    while (
+        "selected" not in _status(browser)
+        and "Could not" not in _error_messages(browser)
+        and time.monotonic() < deadline
+    ):
         progress_texts.add(browser.execute_script(
             "return [...document.querySelectorAll('[data-testid=status-tracker]')].map(e => e.innerText).join(' ')"
         ))  # fmt: skip

@@ -851,7 +851,7 @@ def _value_cases() -> None:
     case(
         "value-convert-push-to-hub-bad-id",
         lambda e: convert(e, extra=["--push_to_hub", "not a repo id!"]),
-        ["--push_to_hub"],
+        ["--hub_model_id"],
         2,
     )
     benchmarks = {

@@ -1,7 +1,7 @@
 """``pglsum app``: serve the summarization page, or export it as a Hugging Face Space.
 
     pglsum app --model MODEL [--feature_weights PATH|random] [--host 127.0.0.1] [--port 7860] [--max_minutes 30]
-    pglsum app --model MODEL --export_space DIR [--push_to_hub OWNER/NAME]
+    pglsum app --model MODEL --export_space DIR [--push_to_hub --hub_model_id OWNER/NAME]
 
 Without ``--model`` the page runs an untrained PGL-SUM model and says SYNTHETIC (see :mod:`.loading`).
 """
@@ -14,13 +14,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..console import configure_logging
 from ..errors import OptionError
+from ..options import CommandParser, add_hub_options, hub_repo_id
 from .job import DEFAULT_MAX_MINUTES
 from .page import DEFAULT_HOST, DEFAULT_PORT
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum app",
         description="Serve a web page (Gradio) that summarizes an uploaded video with the code of `pglsum summarize`: "
         "summary video, importance plot, table of segments, JSON download. Or export the page as a Hugging Face Space.",
@@ -72,13 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="write a Hugging Face Space folder running this page, instead of serving it",
     )
-    parser.add_argument(
-        "--push_to_hub",
-        metavar="OWNER/NAME",
-        default=None,
-        help="upload the Space (with --export_space DIR: that folder) to this Space repository",
-    )
-    parser.add_argument("--private", action="store_true", help="with --push_to_hub: create the Space private")
+    add_hub_options(parser, "the Space (with --export_space DIR: that folder) as a Space repository")
     parser.add_argument("--overwrite", action="store_true", help="with --export_space: replace a non-empty DIR")
     return parser
 
@@ -93,11 +89,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise OptionError("--concurrency", f"must be at least 1, got {args.concurrency}")
     if args.examples_dir is not None and Path(args.examples_dir).exists() and not Path(args.examples_dir).is_dir():
         raise OptionError("--examples_dir", f"{args.examples_dir} is a file, expected a folder")
-    if args.push_to_hub is not None and args.push_to_hub.count("/") != 1:
-        raise OptionError("--push_to_hub", f"expected a Space id OWNER/NAME, got {args.push_to_hub!r}")
+    repo_id = hub_repo_id(args)
+    if repo_id is not None and repo_id.count("/") != 1:
+        raise OptionError("--hub_model_id", f"expected a Space id OWNER/NAME, got {repo_id!r}")
     if args.subfolder is not None and args.model is None:
         raise OptionError("--subfolder", "names a folder inside --model; give --model too")
-    if args.subfolder is not None and (args.export_space is not None or args.push_to_hub is not None):
+    if args.subfolder is not None and (args.export_space is not None or repo_id is not None):
         raise OptionError("--subfolder", "applies to the local page; a Space takes a model without subfolders")
     folder = Path(args.model, args.subfolder or "") if args.model is not None else None
     if folder is not None and folder.exists() and not (folder / "config.json").is_file():
@@ -118,26 +115,24 @@ def _export(args: argparse.Namespace) -> int:
         folder = export_space(args.export_space, overwrite=args.overwrite, **options)
         print(f"wrote the Space folder {folder} (app.py, requirements.txt, README.md, pglsum_hf/)")
         if args.push_to_hub:
-            print(f"uploaded: {push_space(folder, args.push_to_hub, private=args.private or None)}")
+            print(f"uploaded: {push_space(folder, args.hub_model_id, private=args.hub_private_repo or None)}")
         return 0
     with tempfile.TemporaryDirectory(prefix="pglsum_space_") as scratch:
         folder = export_space(Path(scratch) / "space", **options)
-        print(f"uploaded: {push_space(folder, args.push_to_hub, private=args.private or None)}")
+        print(f"uploaded: {push_space(folder, args.hub_model_id, private=args.hub_private_repo or None)}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     check_arguments(args)
-    if args.export_space is not None or args.push_to_hub is not None:
+    if args.export_space is not None or args.push_to_hub:
         return _export(args)
-
-    import logging
 
     from .loading import load_summarizer
     from .page import build_demo, require_gradio, serve
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     require_gradio()  # before loading the networks: a missing extra fails at once
     loaded = load_summarizer(args.model, args.feature_weights, args.device, subfolder=args.subfolder)
     for note in loaded.notes:

@@ -2,7 +2,8 @@
 
 This is the only module that imports gradio. The work itself is :func:`pglsum_hf.app.job.run_job`; here it is
 wired to the page: one job at a time through Gradio's queue, a progress bar fed by the summarizer's own tqdm
-bars, and every refused request or failed video shown as a message on the page (never a traceback).
+bars, and every refused request or failed video raised as ``gr.Error`` with its one-line message: the page shows
+it, and an API caller (``gradio_client``) gets an exception, never a result that looks like success.
 """
 
 from __future__ import annotations
@@ -67,11 +68,6 @@ def _empty_table():
     return pd.DataFrame([], columns=SEGMENT_HEADERS)
 
 
-def _failure(message: str) -> tuple:
-    """The page's outputs after a refused request: the message, nothing else."""
-    return f"⚠️ **Could not summarize.** {message}", None, None, _empty_table(), None
-
-
 def build_demo(
     model: str | os.PathLike | None = None,
     feature_weights: str | os.PathLike | None = None,
@@ -117,10 +113,14 @@ def build_demo(
                 loaded.summarizer, video, budget_mode, proportion, max_seconds, work_dir, max_minutes=max_minutes
             )
         except JobError as error:
-            return _failure(str(error))
+            raise gr.Error(f"Could not summarize. {error}", duration=None, print_exception=False) from None
         except Exception as error:  # a bug: the traceback goes to the server log, the page gets one line
             logger.exception("summarizing %s failed", video)
-            return _failure(f"internal error ({type(error).__name__}); the server log has the details.")
+            raise gr.Error(
+                f"Could not summarize: internal error ({type(error).__name__}); the server log has the details.",
+                duration=None,  # stays until closed, as the message of a refused video does
+                print_exception=False,
+            ) from None
         message = result.message
         if loaded.synthetic:
             message += " SYNTHETIC: see the note at the top of the page."
@@ -169,7 +169,7 @@ def build_demo(
                     label="SYNTHETIC example videos (known scene cuts)",
                 )
             with gr.Column(scale=2):
-                status = gr.Markdown(elem_id="status")
+                status = gr.Markdown(label="Result", elem_id="status")
                 summary_video = gr.Video(label="Summary video", interactive=False, height=360, elem_id="summary_video")
                 plot = gr.Image(
                     label="Importance scores and selected shots",

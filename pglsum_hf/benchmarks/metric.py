@@ -30,7 +30,7 @@ import numpy as np
 
 from ..atomic import check_output_file, write_json
 from ..evaluation import METRIC_PATH, compute_metrics, generate_summary, knapsack
-from ..options import check_int
+from ..options import CommandParser, check_int
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LITERAL_PATH = REPO_ROOT / "tests" / "metric_literal.py"
@@ -168,7 +168,7 @@ def benchmark_full_metric(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pglsum benchmark metric", description=__doc__.split("\n\n")[0])
+    parser = CommandParser(prog="pglsum benchmark metric", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", default="benchmark_metric.json", help="Where the JSON results go.")
     parser.add_argument("--repeats", type=int, default=3, help="Runs per timing; the fastest is kept.")
     parser.add_argument("--videos", type=int, default=10, help="Videos in the full-metric split (TVSum test: 10).")

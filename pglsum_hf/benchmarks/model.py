@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 from ..atomic import check_output_file, write_json
 from ..data.constants import FRAME_STRIDE, SUMME_N_FRAMES
 from ..errors import OptionError
-from ..options import check_int, check_number
+from ..options import CommandParser, check_int, check_number
 
 if TYPE_CHECKING:
     import torch
@@ -260,7 +260,7 @@ def _lengths(value: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum benchmark model",
         description="Seconds and peak memory of one video per length; optionally a SumMe batch, batched vs looped.",
     )

@@ -25,7 +25,7 @@ from typing import Any
 from ..atomic import check_output_dir, check_output_file, write_json
 from ..data.splits import default_splits_path
 from ..errors import OptionError
-from ..options import check_int
+from ..options import CommandParser, check_int
 
 
 def _reset_accelerate() -> None:
@@ -154,7 +154,7 @@ def time_modes(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pglsum benchmark training", description=__doc__.split("\n\n")[0])
+    parser = CommandParser(prog="pglsum benchmark training", description=__doc__.split("\n\n")[0])
     parser.add_argument("--output", default="benchmark_training.json", help="Where the JSON results go.")
     parser.add_argument("--profiles", nargs="+", default=["summe", "tvsum"], choices=["tiny", "summe", "tvsum"])
     parser.add_argument("--epochs", type=int, default=5, help="Timed epochs per mode (the median is reported).")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import check_output_file, write_json
 from ..errors import OptionError
-from ..options import check_int, check_number
+from ..options import CommandParser, check_int, check_number
 
 if TYPE_CHECKING:
     import torch
@@ -351,7 +351,7 @@ def _environment() -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pglsum benchmark video", description=__doc__.split("\n\n")[0])
+    parser = CommandParser(prog="pglsum benchmark video", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--output",
         default=None,

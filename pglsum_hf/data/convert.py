@@ -10,7 +10,6 @@ Everything is validated first and written into a temporary folder that is rename
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import re
@@ -21,10 +20,10 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets.arrow_writer import TypedSequence
-from tqdm.auto import tqdm
 
 from ..atomic import atomic_directory, check_output_dir
-from ..errors import OptionError
+from ..console import progress_bar
+from ..options import CommandParser, add_hub_options, hub_repo_id
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from .dataset_card import CardInfo, read_provenance, render_dataset_card
 from .errors import DataFormatError, require_file
@@ -135,7 +134,7 @@ def convert_h5_to_dataset(
     features = None
     with atomic_directory(output_dir, overwrite=overwrite, inputs=inputs) as folder:
         (folder / DATA_FOLDER).mkdir()
-        progress = tqdm(
+        progress = progress_bar(
             iter_videos(h5_path), total=len(video_ids), desc=f"converting {name}", disable=not show_progress
         )
         for video_id, arrays in progress:
@@ -194,18 +193,8 @@ def push_folder_to_hub(
     return str(info.commit_url)
 
 
-def check_repo_id(repo_id: str, option: str) -> None:
-    """Refuse a malformed Hub repository id before any work (the upload would fail only at the very end)."""
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
-    try:
-        validate_repo_id(repo_id)
-    except HFValidationError as error:
-        raise OptionError(option, f"{repo_id!r} is not a Hub repository id like org/name ({error})") from None
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum convert",
         description="Convert a standard SumMe/TVSum h5 feature file and its splits JSON into a Hugging Face dataset "
         "folder with configs split_0..split_4 and all (loadable with datasets.load_dataset, pushable to the Hub).",
@@ -219,12 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--annotations", type=Path, help="TVSum ydata-anno.tsv: adds YouTube id, category and raw user_scores"
     )
-    parser.add_argument("--push_to_hub", metavar="ORG/NAME", help="also upload the folder as this dataset repository")
-    parser.add_argument("--private", action="store_true", help="create the Hub repository as private")
+    add_hub_options(parser, "the folder as a dataset repository")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
     args = parser.parse_args(argv)
-    if args.push_to_hub is not None:
-        check_repo_id(args.push_to_hub, "--push_to_hub")
+    repo_id = hub_repo_id(args)
 
     folder = convert_h5_to_dataset(
         args.h5,
@@ -232,13 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         args.output_dir,
         name=args.name,
         annotations=args.annotations,
-        push_to_hub=args.push_to_hub,
+        push_to_hub=repo_id,
         overwrite=args.overwrite,
-        private=args.private or None,
+        private=args.hub_private_repo or None,
     )
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     print(f"wrote {folder} ({size / 1e6:.1f} MB; h5 {args.h5.stat().st_size / 1e6:.1f} MB)")
     print(f'load it with: datasets.load_dataset("{folder}", "split_0")')
-    if args.push_to_hub:
-        print(f'pushed to the Hub: datasets.load_dataset("{args.push_to_hub}", "split_0")')
+    if repo_id:
+        print(f'pushed to the Hub: datasets.load_dataset("{repo_id}", "split_0")')
     return 0

@@ -44,7 +44,9 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_file, check_output_dir
+from ..console import configure_logging
 from ..errors import OptionError, PGLSumError
+from ..options import CommandParser, add_hub_options, hub_repo_id
 from .h5 import video_sort_key
 from .video_annotations import (
     ANNOTATION_FORMATS,
@@ -193,13 +195,13 @@ def extract_video(
     Raises:
         DatasetBuildError: the file cannot be decoded (names the file and what went wrong).
     """
-    from tqdm.auto import tqdm
-
     from pglsum_hf.video import VideoDecoder, detect_shots
+
+    from ..console import progress_bar
 
     try:
         decoder = VideoDecoder(video, settings.sample_rate, (extractor.input_size,) * 2)
-        with tqdm(
+        with progress_bar(
             total=decoder.expected_frames,
             desc=f"{video.name}: decode + features",
             unit="frame",
@@ -308,7 +310,7 @@ def extract_all(
         ``(computed, failures)``: the videos computed in this run (the others came from the cache) and
         ``{video: message}`` for those that failed.
     """
-    from tqdm.auto import tqdm
+    from ..console import progress_bar
 
     todo = [video for video in videos if not _cache_path(cache_dir, video, settings).is_file()]
     failures: dict[str, str] = {}
@@ -316,7 +318,7 @@ def extract_all(
         logger.info("%d of %d videos already done (cached in %s)", len(videos) - len(todo), len(videos), cache_dir)
     if not todo:
         return [], failures
-    bar = tqdm(total=len(todo), desc="videos (features + shots)", unit="video", disable=not progress)
+    bar = progress_bar(total=len(todo), desc="videos (features + shots)", unit="video", disable=not progress)
     if num_processes <= 1 or len(todo) == 1:
         for video in todo:
             try:
@@ -481,6 +483,7 @@ def build_dataset(
     skip_bad: bool = False,
     overwrite: bool = False,
     push_to_hub: str | None = None,
+    private: bool | None = None,
     device: str | None = None,
     progress: bool = True,
 ) -> BuildResult | None:
@@ -597,7 +600,7 @@ def build_dataset(
         settings, annotation_format, annotations, splits_text, notes, problems, extractor.is_random, frame_tolerance
     )
     result = _write_outputs(
-        output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
+        output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress, private
     )
     result.video_ids, result.skipped, result.notes = included, problems, notes
     result.computed = [str(video) for video in computed]
@@ -629,7 +632,7 @@ def _provenance(
 
 
 def _write_outputs(
-    output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress
+    output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress, private
 ) -> BuildResult:
     """Write everything into a staging folder, then move the three outputs into place."""
     from .annotations import VideoAnnotation, write_tvsum_annotations
@@ -666,7 +669,7 @@ def _write_outputs(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if push_to_hub:
-        push_folder_to_hub(dataset_dir, push_to_hub)
+        push_folder_to_hub(dataset_dir, push_to_hub, private=private)
     return BuildResult(h5=h5_path, splits=splits_path, dataset_dir=dataset_dir, video_ids={})
 
 
@@ -717,7 +720,7 @@ def _check_options(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum make-dataset",
         description="Build a SumMe/TVSum-style benchmark (NAME.h5, NAME_splits.json and the datasets folder NAME_dataset/) "
         "from raw videos and their annotations, with the same features and shots as `pglsum summarize`.",
@@ -766,17 +769,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--overwrite", action="store_true", help="replace the outputs of an earlier run in --output_dir"
     )
-    parser.add_argument(
-        "--push_to_hub", metavar="ORG/NAME", help="also upload the dataset folder as this dataset repository"
-    )
+    add_hub_options(parser, "the dataset folder as a dataset repository")
     parser.add_argument("--device", help="torch device of the feature network (default: cuda when available)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pglsum_hf").setLevel(logging.INFO)
+    repo_id = hub_repo_id(args)
+    configure_logging()
     result = build_dataset(
         args.videos,
         args.annotations,
@@ -795,7 +796,8 @@ def main(argv: list[str] | None = None) -> int:
         num_processes=args.num_processes,
         skip_bad=args.skip_bad,
         overwrite=args.overwrite,
-        push_to_hub=args.push_to_hub,
+        push_to_hub=repo_id,
+        private=args.hub_private_repo or None,
         device=args.device,
     )
     if result is None:
@@ -806,8 +808,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}"
     )
-    if args.push_to_hub:
-        print(f'pushed: datasets.load_dataset("{args.push_to_hub}", "split_0")')
+    if repo_id:
+        print(f'pushed: datasets.load_dataset("{repo_id}", "split_0")')
     return 0
 
 

@@ -22,17 +22,17 @@ root attributes.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..atomic import check_output_dir, check_output_file
+from ..console import progress_bar
 from ..errors import OptionError
+from ..options import CommandParser
 from .annotations import VideoAnnotation, write_tvsum_annotations
 from .constants import (
     FEATURE_DIM,
@@ -249,7 +249,9 @@ def generate_videos(profile: str = "tiny", seed: int = 0, show_progress: bool = 
         raise ValueError(f"unknown synthetic profile {profile!r}; expected one of {sorted(PROFILES)}")
     spec = PROFILES[profile]
     direction = _importance_direction(seed)
-    videos = tqdm(range(spec.n_videos), desc=f"synthetic {profile} videos", disable=not show_progress, leave=False)
+    videos = progress_bar(
+        range(spec.n_videos), desc=f"synthetic {profile} videos", disable=not show_progress, leave=False
+    )
     return [_generate_video(index, spec, seed, direction) for index in videos]
 
 
@@ -292,7 +294,7 @@ def write_synthetic_splits(h5_path: str | os.PathLike, profile: str = "tiny", se
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum make-synthetic",
         description="Write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout, with 5 random 80/20 splits "
         "(and, for tvsum, raw 1..5 annotator scores in ydata-anno.tsv format).",

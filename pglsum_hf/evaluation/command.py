@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OptionError
+from ..options import CommandParser
 
 N_SPLITS = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum evaluate",
         description="Score a PGL-SUM model on a split's test videos with the original protocol (F-score, mean over "
         "the test videos; rank correlations where the data has user scores; diversity).",

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
+from ..options import expand_push_to_hub_value
 
 # The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
 ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
@@ -47,7 +48,7 @@ class PGLSumTrainingArguments:
 
     dataset: str = field(
         metadata={
-            "aliases": ["--video_type"],
+            "aliases": ["--video_type", "--video-type"],
             "help": "Hub dataset id, local dataset folder, or a SumMe/TVSum-layout .h5 file (converted on the fly).",
         }
     )
@@ -173,7 +174,7 @@ class PGLSumTrainingArguments:
         default=None, metadata={"help": "Hub repository id for --push_to_hub (owner/name)."}
     )
     hub_private_repo: bool = field(
-        default=False, metadata={"help": "Create the --hub_model_id repository as private."}
+        default=False, metadata={"aliases": ["--private"], "help": "Create the --hub_model_id repository as private."}
     )
     overwrite_card: bool = field(
         default=False,
@@ -332,6 +333,8 @@ def parse_args(argv: list[str] | None = None, prog: str = "pglsum train") -> PGL
         build_help_parser(prog).print_help()
         raise SystemExit(0)
     parser = build_parser(prog)
+    # `--push_to_hub ORG/NAME`, the other commands' old form, reads as `--push_to_hub --hub_model_id ORG/NAME`.
+    argv = expand_push_to_hub_value(sys.argv[1:] if argv is None else list(argv))
     # Value checks in __post_init__ raise OptionError (one line, exit code 2, printed by the `pglsum` command).
     args, unknown = parser.parse_args_into_dataclasses(args=argv, return_remaining_strings=True)
     if unknown:

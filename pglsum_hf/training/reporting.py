@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic, write_json
-from ..dependencies import require
+from ..dependencies import is_installed, require
+
+logger = logging.getLogger(__name__)
+
+CURVES_NAME = "training_curves.png"
 
 
 def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:
@@ -21,6 +26,34 @@ def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list
     writer.writeheader()
     writer.writerows(history)
     return json_path, write_atomic(output_dir / "metrics.csv", buffer.getvalue())
+
+
+def plan_reporting(report_to: str) -> tuple[str | None, list[str]]:
+    """Accelerate's ``log_with`` for ``report_to``, and one line per optional output this environment cannot write.
+
+    Decided before the run starts; the run goes on without those outputs and says so after its work, so a missing
+    extra never fails a finished training. A tracker that is not installed is left out here (Accelerate would
+    drop it with a warning of its own); a name Accelerate does not know is passed on for it to refuse.
+    """
+    from accelerate.tracking import get_available_trackers
+    from accelerate.utils import LoggerType
+
+    notes = []
+    if not is_installed("matplotlib"):
+        notes.append(f"{CURVES_NAME} not written: matplotlib is not installed (pip install 'pglsum-hf[train]')")
+    log_with = None if report_to == "none" else report_to
+    known = report_to in LoggerType.list() and report_to != "all"
+    if known and report_to not in {str(tracker) for tracker in get_available_trackers()}:
+        install = "'pglsum-hf[train]'" if report_to == "tensorboard" else report_to
+        notes.append(f"no {report_to} logs written: {report_to} is not installed (pip install {install})")
+        log_with = None
+    return log_with, notes
+
+
+def report_skipped(notes: list[str]) -> None:
+    """Say, after the work, which optional outputs :func:`plan_reporting` left out: one warning line each."""
+    for note in notes:
+        logger.warning(note)
 
 
 def plot_training_curves(

@@ -30,6 +30,7 @@ import numpy as np
 from ..atomic import write_atomic, write_json
 from ..data.origin import data_origin
 from ..errors import OptionError, PGLSumError
+from ..options import CommandParser
 from ..paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
 from ..paper_tables import TABLE_TITLES
 from .arguments import dataset_family, parse_args
@@ -61,7 +62,7 @@ GTSCORE_RANK_COLUMNS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum run-splits",
         description="Train PGL-SUM on all 5 splits and write a results table; other options go to `pglsum train`.",
     )

@@ -33,12 +33,13 @@ import numpy as np
 import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
-from tqdm.auto import tqdm
 
+from ..console import configure_logging, progress_bar
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
 from ..data.loading import load_split
 from ..data.origin import DataOrigin, data_origin
+from ..dependencies import is_installed
 from ..errors import OptionError
 from ..evaluation import compute_metrics
 from ..modeling_pglsum import PGLSumModel
@@ -62,7 +63,8 @@ from .output_dir import (
     finish_run_output_dir,
     start_run_output_dir,
 )
-from .reporting import plot_training_curves, write_metrics
+from .processes import warn_about_process_count
+from .reporting import CURVES_NAME, plan_reporting, plot_training_curves, report_skipped, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
 
@@ -108,6 +110,9 @@ class Run:
     last_checkpoint: Path | None = None
     replaced: Path | None = None  # the previous content of --output_dir (--overwrite), removed once training succeeds
     data: DataOrigin | None = None  # the training data as the card names it (synthetic from the data's own marks)
+    skipped: list[str] = field(
+        default_factory=list
+    )  # optional outputs left out (extra not installed), said at the end
 
     def where(self, moment: str) -> str:
         return f"{moment} ({self.args.dataset}, split {self.args.split_index})"
@@ -143,7 +148,7 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
     if state.initial is None:
         state.initial = evaluate(run)
         log(run, state.initial, step=0)
-    progress = tqdm(
+    progress = progress_bar(
         range(args.n_epochs), desc="epochs", initial=state.epoch, disable=not accelerator.is_local_main_process
     )
     with InterruptFlag() as interrupt:
@@ -250,13 +255,15 @@ def log(run: Run, values: dict[str, float], step: int) -> None:
 # ================================================================================================ before the loop
 def prepare_run(args: PGLSumTrainingArguments) -> Run:
     """Check every path, value and checkpoint, then build the run; nothing is written before all checks pass."""
+    log_with, skipped = plan_reporting(args.report_to)
     accelerator = Accelerator(
         mixed_precision=args.mixed_precision,
-        log_with=None if args.report_to == "none" else args.report_to,
+        log_with=log_with,
         project_config=ProjectConfiguration(
             project_dir=str(args.output_dir), logging_dir=str(Path(args.output_dir) / "logs")
         ),
     )
+    warn_about_process_count(accelerator.num_processes)
     checkpoint = _resolve_resume(args)
     output_dir = Path(args.output_dir)
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
@@ -306,7 +313,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.l2_req)
     model, optimizer = accelerator.prepare(model, optimizer)
     run = Run(args, accelerator, output_dir, model, optimizer, train_videos, test_batches, frames or None, min_fill,
-              record, TrainingState(seed=args.seed), data=data)  # fmt: skip
+              record, TrainingState(seed=args.seed), data=data, skipped=skipped)  # fmt: skip
     if checkpoint is not None:
         load_checkpoint(
             checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
@@ -365,10 +372,11 @@ def write_outputs(run: Run) -> TrainingResult:
     if accelerator.is_main_process:
         write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
         write_metrics(run.output_dir, summary, history)
-        plot_training_curves(
-            run.output_dir / "training_curves.png", history, (run.state.initial or {}).get("f_score"), selected, best,
-            f"PGL-SUM on {run.data.name}{' (SYNTHETIC)' if run.data.synthetic else ''}, split {args.split_index}",
-        )  # fmt: skip
+        if is_installed("matplotlib"):  # else run.skipped says, after the work, that the plot was left out
+            plot_training_curves(
+                run.output_dir / CURVES_NAME, history, (run.state.initial or {}).get("f_score"), selected, best,
+                f"PGL-SUM on {run.data.name}{' (SYNTHETIC)' if run.data.synthetic else ''}, split {args.split_index}",
+            )  # fmt: skip
         if args.push_to_hub:
             from ..hub import push_model_folder
 
@@ -380,6 +388,7 @@ def write_outputs(run: Run) -> TrainingResult:
                 commit_message=f"PGL-SUM trained with pglsum-hf (loss-selected epoch {selected})",
             )
         finish_run_output_dir(run.replaced)
+        report_skipped(run.skipped)
     accelerator.wait_for_everyone()
     return TrainingResult(
         run.output_dir, model, selected, f_scores[selected], best, f_scores[best], history, run.state.initial, summary
@@ -427,9 +436,8 @@ def run_from_args(args: PGLSumTrainingArguments) -> int:
     from .cpu_memory import keep_freed_memory_unless_disabled
 
     keep_freed_memory_unless_disabled()
-    # This package's progress messages (data conversion, resume); Accelerate's per-file save notices stay quiet.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pglsum_hf").setLevel(logging.INFO)
+    # This package's progress messages (data conversion, resume); other libraries' loggers stay as they are.
+    configure_logging()
     result = train(args)
     if not PartialState().is_main_process:  # every process returns the result; one reports it
         return 0

@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from ..atomic import check_output_dir, is_empty_dir, write_json
+from ..console import configure_logging, progress_bar
 from ..errors import OptionError, PGLSumError
 from ..hub import resolve_model_source
+from ..options import CommandParser
 from . import batch
 from .decode import DEFAULT_SAMPLE_RATE, VideoDecoder, VideoInfo, prefetch
 from .keyshots import DEFAULT_BUDGET, select_segments
@@ -139,7 +140,7 @@ class VideoSummarizer:
         """
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
         decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
-        with tqdm(
+        with progress_bar(
             total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress
         ) as bar:
             # Decoding runs in a thread, a batch ahead of the network.
@@ -289,7 +290,7 @@ class VideoSummarizer:
     ) -> dict[str, Path]:
         """Write ``DIR/IN.mp4`` (unless ``write_video`` is False), ``DIR/IN.json`` and ``DIR/IN.png``."""
         total = summary.summary_frames if write_video else 0
-        with tqdm(
+        with progress_bar(
             total=total, desc="summary video", unit="frame", leave=False, disable=not progress or not total
         ) as bar:
             return save_summary(summary, output_dir, write_video=write_video, progress=bar)
@@ -311,7 +312,7 @@ class VideoSummarizer:
         extraction, writing the summary video) have a bar of their own.
         """
         stages = ["features", "scores", "shots + keyshots"] + (["outputs"] if output_dir is not None else [])
-        with tqdm(total=len(stages), desc=Path(video).name, unit="stage", disable=not progress) as bar:
+        with progress_bar(total=len(stages), desc=Path(video).name, unit="stage", disable=not progress) as bar:
             bar.set_postfix_str(stages[0])
             features, info = self.extract_features(video, progress=progress)
             bar.update()
@@ -332,7 +333,7 @@ class VideoSummarizer:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="pglsum summarize",
         description="Summarize video files with a PGL-SUM model: for each INPUT `IN.ext`, write DIR/IN.mp4 "
         "(the selected shots), DIR/IN.json (segments, shots, picks, scores) and DIR/IN.png (importance plot). "
@@ -514,7 +515,7 @@ def _summarize_one(summarizer: VideoSummarizer, video: Path, args: argparse.Name
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     validate_args(args)
     resolve_model_source(
         args.model, subfolder=args.subfolder
@@ -550,7 +551,7 @@ def main(argv: list[str] | None = None) -> int:
 
     records = []
     with state.split_between_processes(plan.todo) as mine:
-        for video in tqdm(mine, desc=f"videos (process {state.process_index})" if state.num_processes > 1 else "videos",
+        for video in progress_bar(mine, desc=f"videos (process {state.process_index})" if state.num_processes > 1 else "videos",
                           unit="video", disable=len(mine) < 2):  # fmt: skip
             record = _summarize_one(summarizer, video, args, state.process_index)
             if record.status == "failed":

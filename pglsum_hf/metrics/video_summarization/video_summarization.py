@@ -18,6 +18,7 @@ from typing import Any
 
 import datasets
 import evaluate
+import scipy
 
 # Every module of the protocol is imported here by name: evaluate copies only the script's direct relative imports,
 # and an import line must not end in a comment (evaluate would read it as a download URL).
@@ -28,6 +29,11 @@ from .keyshots import generate_summary
 from .protocol import compute_metrics
 from .stored_reference import VideoReference
 from .validation import REFERENCE_FIELDS
+
+# evaluate checks the libraries a metric script imports before loading it and names a missing one with its
+# `pip install` line; the protocol modules' own imports (scipy in correlation.py) it does not check, so they are
+# imported here too.
+PROTOCOL_LIBRARIES = (scipy,)
 
 __all__ = [
     "REFERENCE_FIELDS",
