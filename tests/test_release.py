@@ -120,7 +120,7 @@ OWNER = f"pglsum-release-{uuid.uuid4().hex[:8]}"
 def from_folder_pushed(planted, tmp_path_factory):
     output = tmp_path_factory.mktemp("converted") / "release"
     code = cli.main(["convert-checkpoint", "--checkpoint", str(planted["folder"]), "--output_dir", str(output),
-                     "--push_to_hub", OWNER])  # fmt: skip
+                     "--push_to_hub", "--hub_model_id", OWNER])  # fmt: skip
     assert code == 0
     return output
 
