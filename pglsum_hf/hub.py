@@ -198,6 +198,32 @@ def model_location(
     return source, ({"subfolder": subfolder} if subfolder and not looks_local(source) else {})
 
 
+def unreadable_model_reason(model: str | os.PathLike, error: BaseException) -> str:
+    """Why a ``--model`` value could not be loaded, in the user's terms, for a one-line message.
+
+    transformers answers a name that is neither a local folder nor a Hub repository with "We couldn't connect to
+    ..." even when the Hub answered 404; this asks the Hub once more and, when it says there is no such repository,
+    says that instead. Any other failure keeps the library's first line.
+    """
+    value = os.fspath(model)
+    if not Path(value).expanduser().exists():
+        from huggingface_hub import repo_exists
+        from huggingface_hub.errors import HfHubHTTPError
+
+        try:
+            found = repo_exists(value)
+        except HfHubHTTPError as http_error:  # an answer without the Hub's error code: its status still says
+            found = getattr(http_error.response, "status_code", None) not in (401, 404)
+        except Exception:  # offline, or an endpoint that answers nothing useful: the library's reason stands
+            found = True
+        if not found:
+            return (
+                f"folder {value} does not exist, and no Hub model repository {value} was found "
+                "(a private one needs `hf auth login`)"
+            )
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 def load_model(model: str | os.PathLike, option: str = "--model", subfolder: str | None = None, **kwargs: Any) -> Any:
     """Load the PGL-SUM model a user named with ``option`` (a local folder or a Hub id), or fail in one line.
 
@@ -219,8 +245,9 @@ def load_model(model: str | os.PathLike, option: str = "--model", subfolder: str
         subfolders = [] if subfolder or looks_local(source) else hub_model_subfolders(source)
         if subfolders:
             raise several_models_error(option, source, subfolders) from None
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise PGLSumError(f"{option}: {model}: cannot load a PGL-SUM model ({reason})") from error
+        raise PGLSumError(
+            f"{option}: {model}: cannot load a PGL-SUM model ({unreadable_model_reason(model, error)})"
+        ) from error
 
 
 def check_config_file(path: Path) -> None:

@@ -133,8 +133,12 @@ def add_hub_options(parser: argparse.ArgumentParser, upload: str) -> None:
     )
 
 
-def hub_repo_id(args: argparse.Namespace) -> str | None:
-    """The repository to push to (None without ``--push_to_hub``); refuses a half-given combination."""
+def hub_repo_id(args: Any) -> str | None:
+    """The repository to push to (None without ``--push_to_hub``); refuses a half-given combination.
+
+    ``args``: parsed options holding ``push_to_hub``, ``hub_model_id`` and ``hub_private_repo`` (an argparse
+    namespace, or ``pglsum train``'s arguments dataclass).
+    """
     if not args.push_to_hub:
         for option in ("hub_model_id", "hub_private_repo"):
             if getattr(args, option):

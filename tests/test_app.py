@@ -232,9 +232,18 @@ def served_page(loaded, workdir):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    # Gradio's progress tracking patches tqdm's class for the whole process; later tests get it back unpatched.
+    import tqdm
+    import tqdm.auto
+
+    methods = {name: tqdm.tqdm.__dict__[name] for name in ("__init__", "update", "close", "__exit__", "__iter__")}
+    auto_class = tqdm.auto.tqdm
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, show_error=False)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+    for name, method in methods.items():
+        setattr(tqdm.tqdm, name, method)
+    tqdm.auto.tqdm = auto_class
 
 
 def test_an_api_caller_gets_an_exception_for_a_bad_file_and_named_outputs(served_page, workdir):

@@ -88,10 +88,10 @@ def root_logger_state():
     root.setLevel(before[1])
 
 
-def test_commands_leave_the_root_logger_alone(tmp_path, capsys, root_logger_state, random_model_dir):
+def test_commands_leave_the_root_logger_alone(tmp_path, capsys, root_logger_state):
     before = root_logger_state()
-    # summarize configures its logging before it reads the inputs; a missing video then stops it.
-    argv = ["summarize", str(tmp_path / "missing.mp4"), "--model", str(random_model_dir)]
+    # summarize configures its logging before it reads the inputs; the missing model folder then stops it.
+    argv = ["summarize", str(tmp_path / "missing.mp4"), "--model", str(tmp_path / "no-model")]
     assert cli.main([*argv, "--output_dir", str(tmp_path / "out"), "--feature_weights", "random"]) != 0
     assert root_logger_state() == before
     package = logging.getLogger("pglsum_hf")

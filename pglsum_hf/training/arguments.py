@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
-from ..options import expand_push_to_hub_value
+from ..options import expand_push_to_hub_value, hub_repo_id
 
 # The paper's architecture (PGLSumConfig's defaults): used when neither the command line nor a base model sets them.
 ARCHITECTURE_DEFAULTS = {"hidden_size": 1024, "heads": 8, "n_segments": 4, "fusion": "add", "pos_enc": "absolute",
@@ -263,8 +263,7 @@ class PGLSumTrainingArguments:
                 )
         if self.init_type == "normal" and self.init_gain is None:
             raise OptionError("--init_gain", "is needed with --init_type normal (the standard deviation)")
-        if self.push_to_hub and not self.hub_model_id:
-            raise OptionError("--push_to_hub", "needs --hub_model_id (owner/name)")
+        hub_repo_id(self)  # the same upload rules as every command's
         if self.overwrite_card and not self.push_to_hub:
             raise OptionError("--overwrite_card", "only applies with --push_to_hub")
 

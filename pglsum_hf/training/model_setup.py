@@ -11,7 +11,14 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import hub_model_subfolders, load_model, looks_local, model_location, several_models_error
+from ..hub import (
+    hub_model_subfolders,
+    load_model,
+    looks_local,
+    model_location,
+    several_models_error,
+    unreadable_model_reason,
+)
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -59,7 +66,8 @@ def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
         subfolders = [] if location or looks_local(source) else hub_model_subfolders(source)
         if subfolders:
             raise several_models_error(OPTION, source, subfolders) from None
-        raise OptionError(OPTION, f"{source}: cannot read the model's config ({str(error).splitlines()[0]})") from None
+        reason = unreadable_model_reason(source, error)
+        raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
     if values.get("model_type") != PGLSumConfig.model_type:
         raise OptionError(
             OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
