@@ -3,6 +3,7 @@ its upload to the Hub emulator. (The page itself is driven in a real browser in 
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -284,6 +285,20 @@ def test_push_space_to_the_hub(model_dir, workdir, hub_repo_id, this_repos_templ
     assert app_cli.main(["--model", str(model_dir), "--feature_weights", "random", "--push_to_hub", hub_repo_id]) == 0
     files = set(HfApi().list_repo_files(hub_repo_id, repo_type="space"))
     assert {"app.py", "requirements.txt", "README.md", "model/config.json", "pglsum_hf/app/page.py"} <= files
+
+
+def test_a_folder_of_split_models_is_loaded_with_subfolder(model_dir, workdir, capsys):
+    release = workdir / "pglsum-summe-table4"
+    for split in ("split_0", "split_1"):
+        shutil.copytree(model_dir, release / split)
+    loaded = load_summarizer(str(release), "random", device="cpu", subfolder="split_1")
+    assert loaded.summarizer.model_name == f"{release}/split_1"
+    capsys.readouterr()
+    assert pglsum_main(["app", "--model", str(release), "--feature_weights", "random"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"pglsum app: --model: {release} holds one model per folder (split_0, split_1), not one model; pick one "
+        "with --subfolder (e.g. --subfolder split_0)"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -278,7 +278,7 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     )
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
     if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
-        load_base_config(args.model_name_or_path)
+        load_base_config(args.model_name_or_path, args.subfolder)
 
     set_seed(args.seed)
     splits = load_split(args.dataset, args.split_index, splits=args.splits)

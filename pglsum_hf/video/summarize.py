@@ -108,6 +108,7 @@ class VideoSummarizer:
         model_name_or_path: str | os.PathLike,
         feature_weights: str | os.PathLike | None = None,
         device: str | torch.device | None = None,
+        subfolder: str | None = None,
         **kwargs,
     ) -> VideoSummarizer:
         """Load a PGL-SUM model (local folder or Hub id) and the GoogLeNet feature extractor.
@@ -116,6 +117,7 @@ class VideoSummarizer:
             model_name_or_path: the PGL-SUM model.
             feature_weights: None (torchvision's ImageNet weights), a local state dict path, or ``"random"``.
             device: where both networks run (default: CUDA when available).
+            subfolder: the model folder inside ``model_name_or_path`` when it holds several (``split_0`` ...).
             **kwargs: the other arguments of :class:`VideoSummarizer`.
         """
         from pglsum_hf.hub import load_model
@@ -123,8 +125,9 @@ class VideoSummarizer:
         from .features import GoogLeNetFeatures
 
         feature_extractor = GoogLeNetFeatures(feature_weights, device=device)
-        model = load_model(model_name_or_path).to(feature_extractor.device)
-        return cls(model, feature_extractor, model_name=str(model_name_or_path), **kwargs)
+        model = load_model(model_name_or_path, subfolder=subfolder).to(feature_extractor.device)
+        name = f"{model_name_or_path}/{subfolder}" if subfolder else str(model_name_or_path)
+        return cls(model, feature_extractor, model_name=name, **kwargs)
 
     # ----- the steps -------------------------------------------------------------------------------------
 
@@ -349,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs", nargs="+", metavar="INPUT", help="video files, folders of videos, or glob patterns (quote them)"
     )
     parser.add_argument("--model", required=True, help="PGL-SUM model: a local folder or a Hub id")
+    parser.add_argument(
+        "--subfolder",
+        default=None,
+        help="the model folder inside --model when it holds several (a converted release: split_0 ... split_4)",
+    )
     parser.add_argument("--output_dir", required=True, help="folder for the outputs (created if missing)")
     parser.add_argument(
         "--feature_weights",
@@ -517,7 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
     validate_args(args)
-    resolve_model_source(args.model)  # a missing or broken model folder is found before any output is planned
+    resolve_model_source(
+        args.model, subfolder=args.subfolder
+    )  # a missing or broken model folder is found before any output is planned
     videos = batch.expand_inputs(args.inputs, recursive=args.recursive)
     output_dir = check_output_dir(args.output_dir, inputs=videos, owned=True)  # a file, or not writable: refused
     report = Path(args.report) if args.report else output_dir / batch.REPORT_NAME
@@ -534,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     summarizer = VideoSummarizer.from_pretrained(
         args.model,
+        subfolder=args.subfolder,
         feature_weights=args.feature_weights,
         device=args.device or (state.device if state.num_processes > 1 else None),
         sample_rate=args.sample_rate,
