@@ -10,6 +10,16 @@ from transformers import PreTrainedConfig
 
 from .choices_pglsum import FUSIONS, INIT_TYPES, POSITIONAL_ENCODINGS
 
+# The video-summarization pipeline as remote code: `pipeline(model=REPO, trust_remote_code=True)` reads this entry of
+# config.json and loads pipeline_pglsum.py from the repository.
+CUSTOM_PIPELINES = {
+    "video-summarization": {"impl": "pipeline_pglsum.VideoSummarizationPipeline", "pt": ["AutoModel"], "type": "video"}
+}
+# The installed package registers the task itself, so its own config class offers no remote pipeline:
+# `pipeline("video-summarization", model=...)` then needs no trust_remote_code. A remote-code copy of this file
+# lives in `transformers_modules` and offers it.
+OFFERS_REMOTE_PIPELINE = not __name__.startswith("pglsum_hf.")
+
 
 class PGLSumConfig(PreTrainedConfig):
     r"""
@@ -80,6 +90,27 @@ class PGLSumConfig(PreTrainedConfig):
     def __post_init__(self, **kwargs):
         super().__post_init__(**kwargs)
         self._check_values()
+
+    @property
+    def custom_pipelines(self) -> dict:
+        """`CUSTOM_PIPELINES` in a remote-code copy, nothing in the installed package (see `OFFERS_REMOTE_PIPELINE`)."""
+        return {task: dict(entry) for task, entry in CUSTOM_PIPELINES.items()} if OFFERS_REMOTE_PIPELINE else {}
+
+    @custom_pipelines.setter
+    def custom_pipelines(self, value) -> None:
+        """A loaded config.json's entry is ignored: this file decides it."""
+
+    def to_dict(self) -> dict:
+        """The config as saved: with the remote pipeline entry, whichever copy of this class saves it."""
+        return {**super().to_dict(), "custom_pipelines": CUSTOM_PIPELINES}
+
+    @staticmethod
+    def pipeline_class() -> type:
+        """The class `CUSTOM_PIPELINES` names. Its relative import also makes ``save_pretrained`` copy
+        pipeline_pglsum.py beside the model, as it copies every file the model's code imports relatively."""
+        from .pipeline_pglsum import VideoSummarizationPipeline
+
+        return VideoSummarizationPipeline
 
     @property
     def uses_local_attention(self) -> bool:

@@ -24,7 +24,12 @@ weights and come from the options (defaults: the paper's ``add`` and ``absolute`
 Usage::
 
     pglsum convert-checkpoint --checkpoint FILE.pt --output_dir DIR [--overwrite] [--heads 8] [--n_segments 4] \\
-        [--fusion add] [--pos_enc absolute] [--push_to_hub ORG/NAME] [--private]
+        [--fusion add] [--pos_enc absolute] [--push_to_hub --hub_model_id ORG/NAME] [--hub_private_repo]
+    pglsum convert-checkpoint --checkpoint pretrained_models.zip --output_dir DIR \\
+        [--evaluate_on summe=DATA tvsum=DATA] [--push_to_hub --hub_model_id ORG]
+
+``--checkpoint`` may name the authors' whole release (the zip or its unzipped folder): see `original_release` and
+`release_conversion`.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from .atomic import atomic_directory, check_output_dir
 from .choices_pglsum import FUSIONS, POSITIONAL_ENCODINGS
@@ -83,18 +88,23 @@ def load_original_state_dict(checkpoint: str | Path) -> dict[str, torch.Tensor]:
     ``"model_state_dict"``. Raises `CheckpointError` naming the file and what was found otherwise, or when a
     tensor holds NaN or infinity (naming the key).
     """
-    import torch
-
     checkpoint = Path(checkpoint)
     if not checkpoint.is_file():
         what = "is a folder, not a file" if checkpoint.is_dir() else "does not exist"
         raise OptionError("--checkpoint", f"{checkpoint} {what}")
+    return read_original_state_dict(checkpoint, str(checkpoint))
+
+
+def read_original_state_dict(file: Path | IO[bytes], source: str) -> dict[str, torch.Tensor]:
+    """`load_original_state_dict` of a path or an in-memory file (a zip member); ``source`` names it in errors."""
+    import torch
+
     try:
-        loaded = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        loaded = torch.load(file, map_location="cpu", weights_only=True)
     except UNREADABLE as error:  # any parse failure of a foreign file: garbage, text, a pickled object
         cause = _short_cause(error)
         raise CheckpointError(
-            f"{checkpoint}: not a PyTorch state dict readable with torch.load(weights_only=True) (pickled code is "
+            f"{source}: not a PyTorch state dict readable with torch.load(weights_only=True) (pickled code is "
             f"never executed; save `model.state_dict()`, not the model object). Cause: {cause}"
         ) from None
     if isinstance(loaded, Mapping):
@@ -104,18 +114,18 @@ def load_original_state_dict(checkpoint: str | Path) -> dict[str, torch.Tensor]:
                 break
     if not isinstance(loaded, Mapping) or not loaded:
         raise CheckpointError(
-            f"{checkpoint}: expected a state dict (a non-empty dict of parameter name -> tensor); "
+            f"{source}: expected a state dict (a non-empty dict of parameter name -> tensor); "
             f"found {type(loaded).__name__}{' (empty)' if isinstance(loaded, Mapping) else ''}"
         )
     not_tensors = [f"{key!r} ({type(value).__name__})" for key, value in loaded.items() if not torch.is_tensor(value)]
     if not_tensors:
         raise CheckpointError(
-            f"{checkpoint}: expected a state dict whose values are all tensors; found {len(not_tensors)} that are "
+            f"{source}: expected a state dict whose values are all tensors; found {len(not_tensors)} that are "
             f"not: {', '.join(not_tensors[:10])}"
         )
     for key, value in loaded.items():
         if value.is_floating_point() and not torch.isfinite(value).all():
-            raise CheckpointError(f"{checkpoint}: weight {key!r} holds NaN or infinite values; refusing to convert it")
+            raise CheckpointError(f"{source}: weight {key!r} holds NaN or infinite values; refusing to convert it")
     return {str(key): value for key, value in loaded.items()}
 
 
@@ -211,6 +221,50 @@ def convert_state_dict(state_dict: Mapping[str, torch.Tensor], config: PGLSumCon
     return {key: value.float().contiguous() for key, value in converted.items()}
 
 
+def model_from_original(
+    state_dict: Mapping[str, torch.Tensor],
+    source: str,
+    heads: int | None = None,
+    n_segments: int | None | str = "infer",
+    fusion: str | None = "add",
+    pos_enc: str | None = "absolute",
+) -> PGLSumModel:
+    """A `PGLSumModel` (eval mode) holding an original state dict, its layout checked against the settings (heads
+    and segments read from the keys unless given); raises `CheckpointError` naming ``source`` otherwise."""
+    from .configuration_pglsum import PGLSumConfig
+    from .modeling_pglsum import PGLSumModel
+
+    inferred = infer_architecture(state_dict)
+    if inferred["input_size"] is None:
+        raise CheckpointError(
+            f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict"
+        )
+    heads = heads or inferred["heads"] or 1
+    n_segments = inferred["n_segments"] if n_segments == "infer" else n_segments
+    local_heads = inferred["local_heads"] or 4
+    expected = expected_original_shapes(
+        inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads
+    )
+    check_original_keys(state_dict, expected, source)
+    try:
+        config = PGLSumConfig(
+            input_size=inferred["input_size"],
+            hidden_size=inferred["hidden_size"],
+            num_heads=heads,
+            num_segments=n_segments,
+            local_heads=local_heads,
+            fusion=fusion,
+            pos_enc=pos_enc,
+        )
+    except ValueError as error:
+        raise CheckpointError(
+            f"{source}: these weights describe a network that cannot run (the original fails on it in forward): {error}"
+        ) from None
+    model = PGLSumModel(config).eval()
+    model.load_state_dict(convert_state_dict(state_dict, config), strict=True)
+    return model
+
+
 def convert_checkpoint(
     checkpoint: str | Path,
     output_dir: str | Path | None = None,
@@ -250,41 +304,12 @@ def convert_checkpoint(
         )
     if n_segments not in ("infer", None) and (not isinstance(n_segments, int) or n_segments < 2):
         raise OptionError("--n_segments", f"must be an integer >= 2, None or infer; got {n_segments!r}")
-    from .configuration_pglsum import PGLSumConfig
-    from .modeling_pglsum import PGLSumModel
-
     if output_dir is not None:
         check_output_dir(output_dir, overwrite=overwrite, inputs=[checkpoint])
     source = str(checkpoint)
-    state_dict = load_original_state_dict(checkpoint)
-    inferred = infer_architecture(state_dict)
-    if inferred["input_size"] is None:
-        raise CheckpointError(
-            f"{source}: no 2-D {GLOBAL_PREFIX}out.weight, so this is not an original PGL-SUM state dict"
-        )
-    heads = heads or inferred["heads"] or 1
-    n_segments = inferred["n_segments"] if n_segments == "infer" else n_segments
-    local_heads = inferred["local_heads"] or 4
-    expected = expected_original_shapes(
-        inferred["input_size"], inferred["hidden_size"], heads, n_segments, local_heads
-    )
-    check_original_keys(state_dict, expected, source)
-    try:
-        config = PGLSumConfig(
-            input_size=inferred["input_size"],
-            hidden_size=inferred["hidden_size"],
-            num_heads=heads,
-            num_segments=n_segments,
-            local_heads=local_heads,
-            fusion=fusion,
-            pos_enc=pos_enc,
-        )
-    except ValueError as error:
-        raise CheckpointError(
-            f"{source}: these weights describe a network that cannot run (the original fails on it in forward): {error}"
-        ) from None
-    model = PGLSumModel(config).eval()
-    model.load_state_dict(convert_state_dict(state_dict, config), strict=True)
+    model = model_from_original(load_original_state_dict(checkpoint), source, heads, n_segments, fusion, pos_enc)
+    config = model.config
+    heads, n_segments = config.num_heads, config.num_segments
     from . import hub
     from .model_card import model_card, save_card
     from .model_folder import save_model_files
@@ -337,7 +362,21 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pglsum convert-checkpoint",
         description="Convert an original PGL-SUM checkpoint (state dict) into a Hub-ready folder and optionally push it.",
     )
-    parser.add_argument("--checkpoint", required=True, type=Path, help="original PGL-SUM state dict (.pt/.pkl)")
+    parser.add_argument(
+        "--checkpoint",
+        required=True,
+        type=Path,
+        help="original PGL-SUM state dict (.pt/.pkl), or the authors' whole release: pretrained_models.zip or its "
+        "unzipped folder (one model folder per table, dataset and split)",
+    )
+    parser.add_argument(
+        "--evaluate_on",
+        nargs="+",
+        default=None,
+        metavar="DATASET=DATA",
+        help="release only: summe=DATA and/or tvsum=DATA (an h5 with its splits, a dataset folder or a Hub id): score "
+        "each split model on its split's test videos and put the figures into the cards and DIR/results.md",
+    )
     parser.add_argument("--output_dir", required=True, type=Path, help="folder to create (must be new or empty)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing non-empty --output_dir")
     parser.add_argument("--heads", type=int, default=None, help="global attention heads (default: from the keys)")
@@ -357,7 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[*POSITIONAL_ENCODINGS, None],
         help="positional encoding (default absolute)",
     )
-    add_hub_options(parser, "the folder as a model repository")
+    add_hub_options(
+        parser,
+        "the folder as a model repository (a whole release: --hub_model_id is the owner, one repository "
+        "OWNER/pglsum-summe-table4 ... per table and dataset)",
+    )
     parser.add_argument(
         "--overwrite_card", action="store_true", help="with --push_to_hub: replace a README.md already on the Hub"
     )
@@ -365,8 +408,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     repo_id = hub_repo_id(args)
+    from .original_release import is_release
+
+    if is_release(args.checkpoint):
+        return _convert_release(args, parser, repo_id)
+    if args.evaluate_on:
+        raise OptionError("--evaluate_on", "applies to a whole release (the zip or its folder), not to one checkpoint")
     model = convert_checkpoint(
         args.checkpoint,
         args.output_dir,
@@ -386,4 +436,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     if repo_id:
         print(f"pushed to {repo_id}")
+    return 0
+
+
+def _convert_release(args: argparse.Namespace, parser: argparse.ArgumentParser, owner: str | None) -> int:
+    from .release_conversion import convert_release, parse_evaluate_on
+
+    for option in ("heads", "n_segments", "fusion", "pos_enc"):
+        if getattr(args, option) != parser.get_default(option):
+            raise OptionError(f"--{option}", "does not apply to the release: its models have the paper's settings")
+    result = convert_release(
+        args.checkpoint,
+        args.output_dir,
+        overwrite=args.overwrite,
+        evaluate_on=parse_evaluate_on(args.evaluate_on),
+        push_to_hub=owner,
+        private=args.hub_private_repo or None,
+        overwrite_card=args.overwrite_card,
+    )
+    for folder, models in result.release.groups().items():
+        print(
+            f"converted {len(models)} split models -> {result.output_dir / folder} (split_0 .. split_{len(models) - 1})"
+        )
+    for folder, repo_id in result.pushed.items():
+        print(f"pushed {folder} to {repo_id}")
     return 0

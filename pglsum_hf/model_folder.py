@@ -20,6 +20,7 @@ MODEL_FILE_NAMES = (
     "configuration_pglsum.py",
     "modeling_pglsum.py",
     "choices_pglsum.py",
+    "pipeline_pglsum.py",
     "README.md",
     # what the card of a trained model points to
     "metrics.json",

@@ -3,6 +3,7 @@ its upload to the Hub emulator. (The page itself is driven in a real browser in 
 
 import json
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,8 +25,8 @@ from pglsum_hf.app.job import (
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
-from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError
-from pglsum_hf.video import make_synthetic_video
+from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError, PGLSumError
+from pglsum_hf.video import make_synthetic_video, raw_stream_copy
 from pglsum_hf.video.summarize import main as summarize_main
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "model_cards"
@@ -140,6 +141,18 @@ def test_a_bad_model_names_the_option(workdir):
         load_summarizer(str(workdir / "missing-model"), "random", device="cpu")
 
 
+def test_a_model_whose_config_disagrees_with_its_weights_is_one_line(model_dir, tmp_path):
+    import shutil
+
+    folder = Path(shutil.copytree(model_dir, tmp_path / "model"))
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "hidden_size": config["hidden_size"] * 2}))
+    with pytest.raises(
+        PGLSumError, match=r"model\.safetensors: tensor \S+ has shape \[\d+, \d+\] but the config's model needs"
+    ):
+        load_summarizer(str(folder), "random", device="cpu")
+
+
 def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
     from pglsum_hf.app.page import require_gradio
 
@@ -167,6 +180,74 @@ def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
     for argv, message in cases:
         assert pglsum_main(["app", *argv]) == 2
         assert capsys.readouterr().err.strip() == message
+
+
+def test_a_busy_port_and_a_bad_host_are_named_before_any_work(capsys):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert pglsum_main(["app", "--port", str(port), "--feature_weights", "random"]) == 2
+        assert (
+            capsys.readouterr().err.strip()
+            == f"pglsum app: --port: {port} is already in use on 127.0.0.1 (choose another --port)"
+        )
+    assert pglsum_main(["app", "--host", "no-such-host.invalid", "--feature_weights", "random"]) == 2
+    assert capsys.readouterr().err.strip().startswith("pglsum app: --host: 'no-such-host.invalid' does not resolve")
+    assert (
+        pglsum_main(["app", "--host", "192.0.2.1", "--feature_weights", "random"]) == 2
+    )  # TEST-NET: not this machine
+    assert (
+        capsys.readouterr().err.strip().startswith("pglsum app: --host: 192.0.2.1 is not an address of this machine")
+    )
+
+
+def test_the_page_summarizes_only_its_own_uploads(loaded, video, workdir, tmp_path):
+    """An API client sending a server path gets the same refusal whether the file exists or not, and no summary."""
+    uploads = tmp_path / "gradio"
+    uploads.mkdir()
+    (uploads / "escape.mp4").symlink_to(video.path)  # a link in the upload folder to a file outside it
+    jobs = tmp_path / "jobs"
+    messages = set()
+    for path in (video.path, "/etc/passwd", "/etc/no-such-file", uploads / "escape.mp4", uploads / "../x.mp4"):
+        with pytest.raises(JobError) as refused:
+            run_job(
+                loaded.summarizer, str(path), BUDGET_PROPORTION, 0.15, None, jobs, progress=False, uploads_in=[uploads]
+            )
+        messages.add(str(refused.value))
+    assert messages == {"this page summarizes only videos uploaded to it or its examples; upload the video file"}
+    assert not jobs.exists()
+    copy = uploads / "upload-1" / "clip.mp4"
+    copy.parent.mkdir()
+    copy.write_bytes(video.path.read_bytes())
+    result = run_job(
+        loaded.summarizer, str(copy), BUDGET_PROPORTION, 0.15, None, jobs, progress=False, uploads_in=[uploads]
+    )
+    assert result.files["json"].is_file()
+
+
+def test_the_page_refuses_a_server_path_sent_in_place_of_an_upload(loaded, video, workdir):
+    import gradio
+
+    from pglsum_hf.app.page import build_demo
+
+    demo = build_demo(loaded=loaded, examples_dir=workdir / "examples", work_dir=workdir / "page_jobs")
+    (summarize,) = [block.fn for block in demo.fns.values() if getattr(block.fn, "__name__", "") == "summarize"]
+    for path in (video.path, "/etc/passwd", "/etc/no-such-file"):
+        with pytest.raises(gradio.Error, match="only videos uploaded to it"):
+            summarize(str(path), BUDGET_PROPORTION, 0.15, 30.0, progress=lambda *a, **k: None)
+    assert not list((workdir / "page_jobs").glob("job-*"))
+
+
+def test_max_minutes_holds_while_decoding_a_stream_without_duration(loaded, video, workdir, tmp_path):
+    raw = raw_stream_copy(video.path, tmp_path / "holiday.h264")
+    jobs = tmp_path / "jobs"
+    with pytest.raises(JobError, match=r"^holiday\.h264: the video runs past 0\.01 minutes; .* at most 0\.01 minutes"):
+        run_job(loaded.summarizer, raw, BUDGET_PROPORTION, 0.15, None, jobs, max_minutes=0.01, progress=False)
+    assert not any(jobs.iterdir())
+    assert run_job(loaded.summarizer, raw, BUDGET_PROPORTION, 0.15, None, jobs, max_minutes=1, progress=False).files
 
 
 def test_export_space(model_dir, workdir, this_repos_templates, capsys):
@@ -204,6 +285,20 @@ def test_push_space_to_the_hub(model_dir, workdir, hub_repo_id, this_repos_templ
     assert app_cli.main(["--model", str(model_dir), "--feature_weights", "random", "--push_to_hub", hub_repo_id]) == 0
     files = set(HfApi().list_repo_files(hub_repo_id, repo_type="space"))
     assert {"app.py", "requirements.txt", "README.md", "model/config.json", "pglsum_hf/app/page.py"} <= files
+
+
+def test_a_folder_of_split_models_is_loaded_with_subfolder(model_dir, workdir, capsys):
+    release = workdir / "pglsum-summe-table4"
+    for split in ("split_0", "split_1"):
+        shutil.copytree(model_dir, release / split)
+    loaded = load_summarizer(str(release), "random", device="cpu", subfolder="split_1")
+    assert loaded.summarizer.model_name == f"{release}/split_1"
+    capsys.readouterr()
+    assert pglsum_main(["app", "--model", str(release), "--feature_weights", "random"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"pglsum app: --model: {release} holds one model per folder (split_0, split_1), not one model; pick one "
+        "with --subfolder (e.g. --subfolder split_0)"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -189,6 +189,23 @@ def model_copy(env: Env, replace: dict[str, bytes | None] | None = None) -> Path
     return folder
 
 
+def model_with_weights(
+    env: Env, edit: Callable[[dict[str, torch.Tensor]], object], config: dict | None = None
+) -> Path:
+    """``model_copy`` whose weights went through ``edit`` (it changes the dict in place) and whose config.json has
+    the fields of ``config`` changed."""
+    from safetensors.torch import load_file, save
+
+    weights = load_file(env.model / "model.safetensors")
+    edit(weights)
+    settings = {**json.loads((env.model / "config.json").read_text()), **(config or {})}
+    replace = {
+        "model.safetensors": save(weights, metadata={"format": "pt"}),
+        "config.json": json.dumps(settings).encode(),
+    }
+    return model_copy(env, replace)
+
+
 def checkpoint_copy(env: Env, fill: Callable[[Path], bool] | None = None, content: str = "payload") -> Path:
     """The run's latest checkpoint folder copied into ``work``; files chosen by ``fill`` hold a payload or garbage."""
     (folder,) = copy_into(env.work / "copied", env.ckpt)
@@ -198,6 +215,31 @@ def checkpoint_copy(env: Env, fill: Callable[[Path], bool] | None = None, conten
                 write_payload(path, env, "torch" if path.suffix in (".bin", ".pt", ".pth") else "pickle")
             else:
                 path.write_bytes(os.urandom(256))
+    return folder
+
+
+def damaged_dataset(
+    env: Env, shard: Callable[[bytes], bytes] | None = None, card: Callable[[str], str] | None = None
+) -> Path:
+    """The tiny h5 converted into ``work/ds``, with ``data/video_2.parquet``'s bytes and the card's text passed
+    through ``shard`` and ``card``."""
+    from pglsum_hf.data.convert import convert_h5_to_dataset
+
+    folder = env.work / "ds"
+    convert_h5_to_dataset(env.h5, env.splits, folder, show_progress=False)
+    if shard is not None:
+        (folder / "data/video_2.parquet").write_bytes(shard((folder / "data/video_2.parquet").read_bytes()))
+    if card is not None:
+        (folder / "README.md").write_text(card((folder / "README.md").read_text()))
+    return folder
+
+
+def checkpoint_with_json(env: Env, name: str, edit: Callable[[dict], object]) -> Path:
+    """``checkpoint_copy`` with the JSON file ``name`` changed in place by ``edit``."""
+    folder = checkpoint_copy(env, lambda path: False)
+    values = json.loads((folder / name).read_text())
+    edit(values)
+    (folder / name).write_text(json.dumps(values))
     return folder
 
 
@@ -574,6 +616,21 @@ def _resume_cases() -> None:
         (1, 2),
     )
 
+    # A checkpoint's JSON must agree with its run record and with itself (tampered files were used as they were).
+    copied = lambda e: e.work / "copied" / e.ckpt.name
+    tampered = {
+        "epoch-999": ("trainer_state.json", lambda v: v["training"].update(epoch=999), ["trainer_state.json", "epoch 999", "0..2"]),
+        "epoch-minus-3": ("trainer_state.json", lambda v: v["training"].update(epoch=-3), ["trainer_state.json", "epoch -3"]),
+        "epoch-behind-history": ("trainer_state.json", lambda v: v["training"].update(epoch=1), ["trainer_state.json", "history"]),
+        "groups-done-99": ("trainer_state.json", lambda v: v["training"].update(epoch=1, groups_done=99, history=v["training"]["history"][:1]),
+                           ["trainer_state.json", "groups_done 99"]),
+        "optimizer-lr-1e9": ("optimizer.json", lambda v: v["param_groups"][0].update(lr=1e9), ["optimizer.json", "lr", "1000000000.0", "5e-05"]),
+        "optimizer-weight-decay": ("optimizer.json", lambda v: v["param_groups"][0].update(weight_decay=0.5), ["optimizer.json", "weight_decay", "0.5"]),
+    }  # fmt: skip
+    for name, (file, edit, names) in tampered.items():
+        case(f"resume-train-tampered-{name}", lambda e: resume(e, copied(e)), names,
+             prepare=lambda e, file=file, edit=edit: checkpoint_with_json(e, file, edit))  # fmt: skip
+
     # `latest` in a copy of the run folder: the folder is the run's own (by its marker); the options still must match.
     def run_folder_copy(e: Env) -> Path:
         return copy_into(e.work, e.run)[0]
@@ -584,6 +641,23 @@ def _resume_cases() -> None:
         argv[argv.index("--resume_from_checkpoint") + 1] = "latest"
         return argv
 
+    # A run killed before it finished: the way on is to resume it, not --overwrite (which discards its progress).
+    def killed_run_folder(e: Env) -> Path:
+        folder = run_folder_copy(e)
+        for name in (
+            "metrics.json",
+            "metrics.csv",
+            "model.safetensors",
+            "README.md",
+            "config.json",
+            "training_curves.png",
+        ):
+            (folder / name).unlink(missing_ok=True)
+        return folder
+
+    case("resume-train-killed-run-folder-without-resume",
+         lambda e: ["train", "--dataset", str(e.h5), "--output_dir", str(e.work / e.run.name), *[item for pair in RUN_OPTIONS.items() for item in pair]],
+         ["--output_dir", "did not finish", "--resume_from_checkpoint latest"], prepare=killed_run_folder)  # fmt: skip
     case(
         "resume-train-latest-different-split-index",
         lambda e: resume_latest(e, split_index="3"),
@@ -698,6 +772,19 @@ def _corrupt_cases() -> None:
         ["no_such_dataset_dir"],
         PATH_CODE,
     )
+    # A converted dataset folder with a damaged shard or card: named, not a datasets traceback.
+    shards = {
+        "truncated": lambda data: data[: len(data) // 2],
+        "random": lambda data: os.urandom(len(data)),
+        "empty": lambda data: b"",
+    }
+    for name, shard in shards.items():
+        case(f"corrupt-train-dataset-{name}-parquet-shard", lambda e: train(e, dataset=e.work / "ds"), ["video_2.parquet", "Parquet"],
+             prepare=lambda e, shard=shard: damaged_dataset(e, shard))  # fmt: skip
+    case("corrupt-train-dataset-card-yaml-broken", lambda e: train(e, dataset=e.work / "ds"), ["README.md", "YAML"],
+         prepare=lambda e: damaged_dataset(e, card=lambda t: t.replace("configs:", "configs: [unclosed", 1)))  # fmt: skip
+    case("corrupt-run-splits-dataset-shard-missing", lambda e: run_splits(e, dataset=e.work / "ds"), ["README.md", "video_2.parquet"],
+         prepare=lambda e: damaged_dataset(e).joinpath("data/video_2.parquet").unlink())  # fmt: skip
     case("corrupt-train-resume-garbage-files", lambda e: resume(e, e.work / "copied" / e.ckpt.name), lambda e: [e.ckpt.name],
          prepare=lambda e: checkpoint_copy(e, content="garbage"))  # fmt: skip
     case(
@@ -761,6 +848,18 @@ def _corrupt_cases() -> None:
          prepare=lambda e: model_copy(e, {"model.safetensors": None}))  # fmt: skip
     case("corrupt-summarize-model-config-garbage", lambda e: summarize(e, model=e.work / "my_model"), ["config.json"],
          prepare=lambda e: model_copy(e, {"config.json": b"{not json"}))  # fmt: skip
+    # Strict loads: every weight of the config's model present, with its shape, and finite.
+    first_weight = "attention.global_attention.k_proj.weight"
+    case("corrupt-summarize-model-weight-missing", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", first_weight, "missing"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.pop(first_weight)))  # fmt: skip
+    case("corrupt-summarize-model-config-sizes-disagree", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", first_weight, "[64, 1024]", "[128, 1024]"],
+         prepare=lambda e: model_with_weights(e, lambda w: None, {"hidden_size": 128}))  # fmt: skip
+    case("corrupt-summarize-model-nan-weights", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", "regressor.linear_1.weight", "NaN"],
+         prepare=lambda e: model_with_weights(e, lambda w: w["regressor.linear_1.weight"].view(-1)[:3].fill_(float("nan"))), forbid=["feature"])  # fmt: skip
+    case("corrupt-summarize-model-extra-tensor", lambda e: summarize(e, model=e.work / "my_model"), ["model.safetensors", "encoder.weight"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.update({"encoder.weight": torch.zeros(2, 2)})))  # fmt: skip
+    case("corrupt-train-base-model-weight-missing", lambda e: train(e, "--model_name_or_path", str(e.work / "my_model")), ["model.safetensors", "regressor.norm_y.bias"],
+         prepare=lambda e: model_with_weights(e, lambda w: w.pop("regressor.norm_y.bias")))  # fmt: skip
     case(
         "corrupt-summarize-model-is-file",
         lambda e: summarize(e, model=e.work / "model.txt"),

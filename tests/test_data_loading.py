@@ -51,6 +51,17 @@ def test_load_split_from_h5_converts_once_and_matches_the_json(tiny, tmp_path):
     assert (folder / "README.md").stat().st_mtime_ns == stamp and len(list(tmp_path.iterdir())) == 1
 
 
+def test_a_damaged_cached_conversion_is_converted_again(tiny, tmp_path, caplog):
+    h5, splits_path = tiny
+    folder = convert_cached(h5, cache_dir=tmp_path, show_progress=False)
+    shard = next((folder / "data").glob("*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:100])  # a conversion cut short, say by a full disk
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.loading"):
+        split = load_split(h5, 0, cache_dir=tmp_path, show_progress=False)
+    assert list(split["test"]["video_id"]) == read_splits(splits_path)[0]["test_keys"]
+    assert any(shard.name in record.message and "again" in record.message for record in caplog.records)
+
+
 def test_load_split_from_folder_with_custom_splits(scored):
     custom = [
         {"train_keys": ["video_2", "video_5"], "test_keys": ["video_8"]},

@@ -27,6 +27,7 @@ from pglsum_hf.data.from_videos import (
     find_videos,
 )
 from pglsum_hf.data.h5 import iter_videos
+from pglsum_hf.data.video_annotations import read_annotations
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.evaluation import generate_summary
 from pglsum_hf.video import make_synthetic_video
@@ -250,6 +251,31 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     assert result.h5.is_file() and not list(cache.glob(".*partial*"))
 
 
+def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, tmp_path, caplog):
+    """Garbage, a pickled object array (never unpickled) and a file missing an array: each named, then recomputed."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    files = {path.name.split("-")[0]: path for path in (output / CACHE_FOLDER).glob("*.npz")}
+    kept = files["clipA"].stat().st_mtime_ns
+    files["clipB"].write_bytes(os.urandom(500))
+    with files["clipC"].open("wb") as handle:  # what np.load would only read by unpickling
+        np.savez(handle, features=np.array([{"x": 1}], dtype=object))
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+        result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                               feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    assert sorted(Path(video).stem for video in result.computed) == ["clipB", "clipC"]
+    warned = [record.message for record in caplog.records if "does not read back" in record.message]
+    assert len(warned) == 2 and all("computing the video again" in message for message in warned)
+    assert "not an .npz archive" in warned[0] and "Object arrays" in warned[1]
+    assert files["clipA"].stat().st_mtime_ns == kept
+    with np.load(files["clipC"], allow_pickle=False) as data:
+        assert data["features"].dtype == np.float32
+    expected, _ = read_h5(built["intervals"] / "mine_intervals.h5")
+    got, _ = read_h5(result.h5)
+    for video in expected:
+        np.testing.assert_array_equal(got[video]["features"], expected[video]["features"])
+
+
 # ----- bad inputs ------------------------------------------------------------------------------------------------
 
 
@@ -257,6 +283,19 @@ def run_cli(argv, capsys):
     status = cli_main(argv)
     err = capsys.readouterr().err.strip().splitlines()
     return status, err[-1] if err else ""
+
+
+def test_annotation_files_saved_by_a_spreadsheet_with_a_byte_order_mark_are_read(tmp_path):
+    """Spreadsheets save "CSV UTF-8" with a BOM; it used to stick to the first column ('\\ufeffvideo')."""
+    rows = "video,user,start_seconds,end_seconds\nclipA,ann,2.5,4.0\n"
+    (tmp_path / "plain.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "bom.csv").write_text(rows, encoding="utf-8-sig")
+    plain, bom = (read_annotations(tmp_path / name, "intervals") for name in ("plain.csv", "bom.csv"))
+    assert [(a.name, a.users, a.intervals) for a in bom[0]] == [(a.name, a.users, a.intervals) for a in plain[0]]
+    tsv = "clipA\tVT\t1,2,3\nclipA\tVT\t3,2,1\n"
+    (tmp_path / "bom.tsv").write_text(tsv, encoding="utf-8-sig")
+    (annotation,), _ = read_annotations(tmp_path / "bom.tsv", "tvsum")
+    assert annotation.name == "clipA" and annotation.user_scores.shape == (2, 3)
 
 
 def test_video_without_annotation_is_named_and_nothing_is_written(corpus, tmp_path, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -33,6 +34,17 @@ def _compute_quietly(function, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # random cases may select nothing or hold constant series
         return function(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("predictions", "found"),
+    [(None, "NoneType"), (0.5, "float"), ("scores", "str"), ({"0": [0.1]}, "a dict (one video")],
+)
+def test_predictions_that_are_no_list_of_videos_are_named(metric, videos, predictions, found):
+    with pytest.raises(
+        ValueError, match="^predictions: expected a list with one entry per video, found " + re.escape(found)
+    ):
+        metric.compute(predictions=predictions, references=[videos[0][1]])
 
 
 def test_metric_info_describes_the_inputs(metric):

@@ -187,7 +187,7 @@ def test_a_space_takes_only_the_model_of_a_training_folder(training_folder, tmp_
     assert app_cli.main([*argv, "--push_to_hub", hub_repo_id]) == 0
     assert {p.name for p in (space / "model").iterdir()} == {
         "config.json", "model.safetensors", "README.md", "modeling_pglsum.py", "configuration_pglsum.py",
-        "choices_pglsum.py",
+        "choices_pglsum.py", "pipeline_pglsum.py",
     }  # fmt: skip
     files = HfApi().list_repo_files(hub_repo_id, repo_type="space")
     assert "model/model.safetensors" in files

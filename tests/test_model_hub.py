@@ -198,3 +198,55 @@ def test_attention_implementation_is_chosen_as_in_transformers(tmp_path, model):
     assert eager.config._attn_implementation == "sdpa"
     with pytest.raises(ValueError, match="Flash Attention"):
         PGLSumModel.from_pretrained(tmp_path, attn_implementation="flash_attention_2")
+
+
+REMOTE_PIPELINE = """
+import importlib.abc, sys
+
+class HidePglsumHf(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "pglsum_hf" or name.startswith("pglsum_hf."):
+            raise ModuleNotFoundError(f"No module named {{name!r}} (hidden by the test)")
+        return None
+
+if {hide!r}:
+    sys.meta_path.insert(0, HidePglsumHf())
+from transformers import pipeline
+
+try:
+    summarize = pipeline(model={repo!r}, trust_remote_code=True, feature_weights="random")
+except ImportError as error:
+    print("ImportError:", error)
+else:
+    print("pipeline:", type(summarize).__module__, type(summarize).__name__)
+"""
+
+
+def test_the_pipeline_travels_as_remote_code(tmp_path, hub_repo_id):
+    # GoogLeNet's 1024-d features in, a narrow attention
+    PGLSumModel(PGLSumConfig(**{**SMALL, "input_size": 1024})).push_to_hub(hub_repo_id)
+    assert "pipeline_pglsum.py" in HfApi().list_repo_files(hub_repo_id)
+    last_lines = {}
+    for hide in (True, False):  # pglsum_hf absent / installed but never imported
+        script = REMOTE_PIPELINE.format(hide=hide, repo=hub_repo_id)
+        env = {**os.environ, "HF_HOME": str(tmp_path / f"hf-home-{hide}")}
+        result = subprocess.run(  # noqa: PLW1510 (the return code is asserted below)
+            [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        last_lines[hide] = result.stdout.strip().splitlines()[-1]
+    absent, installed = last_lines[True], last_lines[False]
+    assert absent.startswith("ImportError: ") and "pip install 'pglsum-hf[video]'" in absent
+    assert "import pglsum_hf" in absent
+    assert installed == "pipeline: pglsum_hf.video.pipeline VideoSummarizationPipeline"
+
+
+def test_the_installed_package_needs_no_remote_code_for_the_pipeline(tmp_path):
+    from transformers import pipeline
+
+    from pglsum_hf.video.pipeline import VideoSummarizationPipeline
+
+    PGLSumModel(PGLSumConfig(**{**SMALL, "input_size": 1024})).save_pretrained(tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text())["custom_pipelines"]["video-summarization"]
+    summarize = pipeline("video-summarization", model=str(tmp_path), feature_weights="random")
+    assert type(summarize) is VideoSummarizationPipeline and type(summarize.model) is PGLSumModel

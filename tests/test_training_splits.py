@@ -123,3 +123,37 @@ def test_a_user_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError):
         run_splits_main(["--dataset", "synthetic_summe.h5", "--output_dir", str(tmp_path)])
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_paper_protocol_compares_with_its_own_table_only() -> None:
+    results = _crafted_results("data/synthetic_summe.h5")
+    table3 = markdown_table({**results, "paper_protocol": "table3"})
+    assert "| paper, Table III (PGL-SUM, ISM 2021) | – | 57.1 | – | – | – |" in table3.splitlines()
+    assert "PEEKS AT THE TEST SET" in table3 and "55.6" not in table3
+    table4 = markdown_table({**results, "paper_protocol": "table4"})
+    assert "| paper, Table IV (PGL-SUM, ISM 2021) | 55.6 | – | – | – | – |" in table4.splitlines()
+    assert "57.1" not in table4 and "Table IV (full-batch" in table4
+
+
+class Stop(Exception):
+    pass
+
+
+def test_paper_protocol_table3_trains_one_video_per_update(tiny_h5, tmp_path, monkeypatch) -> None:
+    from pglsum_hf import cli
+    from pglsum_hf.training import run_splits
+
+    seen = {}
+
+    def record(dataset, splits, output_dir, train_argv):
+        seen["train_argv"] = train_argv
+        raise Stop
+
+    monkeypatch.setattr(run_splits, "run_in_turn", record)
+    with pytest.raises(Stop):
+        run_splits_main(["--dataset", str(tiny_h5), "--output_dir", str(tmp_path / "t3"), "--paper_protocol", "table3",
+                         "--n_epochs", "1", "--eval_method", "max"])  # fmt: skip
+    assert seen["train_argv"][-2:] == ["--batch_size", "1"]
+    code = cli.main(["run-splits", "--dataset", str(tiny_h5), "--output_dir", str(tmp_path / "t3b"),
+                     "--paper_protocol", "table3", "--batch_size", "4"])  # fmt: skip
+    assert code == 2 and not (tmp_path / "t3b").exists()

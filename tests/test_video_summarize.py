@@ -15,7 +15,7 @@ from transformers import pipeline
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.cli import run
-from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video, writing
+from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video, raw_stream_copy, writing
 from pglsum_hf.video.summarize import main as summarize_main
 
 SAMPLE_RATE = 15
@@ -234,6 +234,22 @@ def test_cli_errors_name_the_file_and_leave_nothing(model_dir, videos, workdir, 
     assert code == 1
     assert "damaged.mp4: the file is corrupt" in capsys.readouterr().err
     assert _files(out) == ["film_silent.json", "film_silent.mp4", "film_silent.png", "summarize_report.json"]
+
+
+@pytest.mark.parametrize("codec", ["h264", "hevc"])
+def test_a_raw_elementary_stream_is_summarized_into_an_mp4(codec, model_dir, videos, workdir, capsys):
+    """A raw stream has no index to seek in (ffmpeg refuses with EPERM): the summary is written by decoding in order."""
+    if codec == "hevc" and "libx265" not in av.codecs_available:
+        pytest.skip("this PyAV build has no libx265 encoder")
+    raw = raw_stream_copy(videos["film_silent"].path, workdir / "raw" / f"film.{codec}", codec)
+    out = workdir / f"raw_{codec}"
+    argv = [str(raw), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"]
+    assert run("summarize", lambda: summarize_main(argv)) == 0, capsys.readouterr().err
+    summary = json.loads((out / "film.json").read_text())
+    with av.open(str(out / "film.mp4")) as container:
+        assert container.format.name.startswith("mov,mp4")
+        frames = sum(1 for _ in container.decode(video=0))
+    assert frames == sum(segment["end_frame"] - segment["start_frame"] + 1 for segment in summary["segments"]) > 0
 
 
 def test_failures_while_writing_leave_nothing_partial(summaries, workdir, monkeypatch):

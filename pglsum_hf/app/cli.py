@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
         "and the page says SYNTHETIC",
     )
     parser.add_argument(
+        "--subfolder",
+        default=None,
+        help="the model folder inside --model when it holds several (a converted release: split_0 ... split_4)",
+    )
+    parser.add_argument(
         "--feature_weights",
         default=None,
         help="GoogLeNet weights as for `pglsum summarize`: a local state dict, or `random` (SYNTHETIC, said on the page); "
@@ -87,8 +92,17 @@ def check_arguments(args: argparse.Namespace) -> None:
     repo_id = hub_repo_id(args)
     if repo_id is not None and repo_id.count("/") != 1:
         raise OptionError("--hub_model_id", f"expected a Space id OWNER/NAME, got {repo_id!r}")
-    if args.model is not None and Path(args.model).exists() and not (Path(args.model) / "config.json").is_file():
-        raise OptionError("--model", f"{args.model} is not a model folder: expected a config.json in it")
+    if args.subfolder is not None and args.model is None:
+        raise OptionError("--subfolder", "names a folder inside --model; give --model too")
+    if args.subfolder is not None and (args.export_space is not None or repo_id is not None):
+        raise OptionError("--subfolder", "applies to the local page; a Space takes a model without subfolders")
+    folder = Path(args.model, args.subfolder or "") if args.model is not None else None
+    if folder is not None and folder.exists() and not (folder / "config.json").is_file():
+        from ..hub import model_subfolders, several_models_error
+
+        if model_subfolders(folder):
+            raise several_models_error("--model", str(folder), model_subfolders(folder))
+        raise OptionError("--model", f"{folder} is not a model folder: expected a config.json in it")
     if args.overwrite and args.export_space is None:
         raise OptionError("--overwrite", "only applies to --export_space DIR")
 
@@ -115,12 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.export_space is not None or args.push_to_hub:
         return _export(args)
 
+    from .address import check_address
     from .loading import load_summarizer
     from .page import build_demo, require_gradio, serve
 
     configure_logging()
-    require_gradio()  # before loading the networks: a missing extra fails at once
-    loaded = load_summarizer(args.model, args.feature_weights, args.device)
+    check_address(args.host, args.port)  # before loading the networks: a busy port or a bad host fails at once
+    require_gradio()
+    loaded = load_summarizer(args.model, args.feature_weights, args.device, subfolder=args.subfolder)
     for note in loaded.notes:
         print(f"NOTE: {note}", file=sys.stderr)
     demo = build_demo(

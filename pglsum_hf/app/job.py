@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,18 @@ def video_duration(path: Path) -> float | None:
         return container.duration / 1_000_000 if container.duration else None
 
 
+def check_upload(path: str | os.PathLike, uploads_in: Sequence[str | os.PathLike]) -> None:
+    """Refuse a file the page did not receive: one outside ``uploads_in`` (Gradio's upload folder, the example
+    videos). An API client could otherwise send a server path in place of an upload and get that file summarized,
+    or learn whether it exists: the answer is the same for any path outside, existing or not."""
+    real = Path(os.path.realpath(path))  # symlinks resolved: a link in the upload folder to elsewhere is elsewhere
+    for place in uploads_in:
+        place = Path(os.path.realpath(place))
+        if real == place or real.is_relative_to(place):
+            return
+    raise JobError("this page summarizes only videos uploaded to it or its examples; upload the video file")
+
+
 def check_video(path: str | os.PathLike | None, max_minutes: float) -> Path:
     """Refuse, before any work, a missing upload, a file that is not a video, or one longer than ``max_minutes``."""
     from pglsum_hf.video import VideoDecoder
@@ -91,11 +104,15 @@ def check_video(path: str | os.PathLike | None, max_minutes: float) -> Path:
     except (OSError, ValueError) as error:
         raise JobError(_short_paths(str(error), path)) from error
     if seconds is not None and seconds > max_minutes * 60:
-        raise JobError(
-            f"{path.name}: the video lasts {seconds / 60:.1f} minutes; this page summarizes videos of at most "
-            f"{max_minutes:g} minutes (`pglsum app --max_minutes`), or use `pglsum summarize` for long ones"
-        )
+        raise JobError(_too_long(f"{path.name}: the video lasts {seconds / 60:.1f} minutes", max_minutes))
     return path
+
+
+def _too_long(what: str, max_minutes: float) -> str:
+    return (
+        f"{what}; this page summarizes videos of at most {max_minutes:g} minutes (`pglsum app --max_minutes`), "
+        "or use `pglsum summarize` for long ones"
+    )
 
 
 def _short_paths(message: str, path: Path) -> str:
@@ -162,6 +179,7 @@ def run_job(
     work_dir: str | os.PathLike,
     max_minutes: float = DEFAULT_MAX_MINUTES,
     progress: bool = True,
+    uploads_in: Sequence[str | os.PathLike] | None = None,
 ) -> JobResult:
     """Summarize one uploaded video into a new folder under ``work_dir``.
 
@@ -172,18 +190,30 @@ def run_job(
         work_dir: where job folders are made (old ones are pruned).
         max_minutes: longest video accepted.
         progress: show tqdm bars (the page turns them into its progress bar).
+        uploads_in: where the page's uploads and examples lie (see `check_upload`); None accepts any path.
 
     Raises:
         JobError: with the message the page shows (the file named by its own name).
     """
+    from pglsum_hf.video.decode import VideoTooLongError
+
     budget, seconds = check_budget(budget_mode, proportion, max_seconds)
+    if video and uploads_in is not None:
+        check_upload(video, uploads_in)
     path = check_video(video, max_minutes)
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     prune_job_folders(work_dir)
     output_dir = new_job_folder(work_dir)
     try:
-        summary = summarizer(path, output_dir=output_dir, budget=budget, max_seconds=seconds, progress=progress)
+        # The limit holds while decoding too: a raw stream (.h264) announces no duration to check up front.
+        summary = summarizer(
+            path, output_dir=output_dir, budget=budget, max_seconds=seconds, progress=progress,
+            max_duration=max_minutes * 60,
+        )  # fmt: skip
+    except VideoTooLongError as error:
+        shutil.rmtree(output_dir, ignore_errors=True)
+        raise JobError(_too_long(f"{path.name}: the video runs past {max_minutes:g} minutes", max_minutes)) from error
     except (PGLSumError, OSError, ValueError) as error:
         shutil.rmtree(output_dir, ignore_errors=True)
         raise JobError(_short_paths(str(error), path)) from error

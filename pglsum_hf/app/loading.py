@@ -54,6 +54,7 @@ def load_summarizer(
     model: str | os.PathLike | None = None,
     feature_weights: str | os.PathLike | None = None,
     device: str | None = None,
+    subfolder: str | None = None,
 ) -> LoadedSummarizer:
     """Load the model (local folder or Hub id; None: the untrained SYNTHETIC model) and the GoogLeNet features.
 
@@ -74,7 +75,8 @@ def load_summarizer(
     else:
         from pglsum_hf.hub import load_model
 
-        network, name = load_model(model).to(features.device), str(model)
+        network = load_model(model, subfolder=subfolder).to(features.device)
+        name = f"{model}/{subfolder}" if subfolder else str(model)
     if features.is_random:
         notes.append(RANDOM_FEATURES_NOTE)
     try:

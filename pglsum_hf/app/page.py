@@ -110,8 +110,9 @@ def build_demo(
         progress(0, desc="checking the video")
         try:
             result = run_job(
-                loaded.summarizer, video, budget_mode, proportion, max_seconds, work_dir, max_minutes=max_minutes
-            )
+                loaded.summarizer, video, budget_mode, proportion, max_seconds, work_dir, max_minutes=max_minutes,
+                uploads_in=[video_input.GRADIO_CACHE, *examples],
+            )  # fmt: skip
         except JobError as error:
             raise gr.Error(f"Could not summarize. {error}", duration=None, print_exception=False) from None
         except Exception as error:  # a bug: the traceback goes to the server log, the page gets one line
@@ -143,7 +144,7 @@ def build_demo(
             gr.Markdown("\n\n".join(f"⚠️ **{note}**" for note in loaded.notes), elem_id="synthetic_notice")
         with gr.Row():
             with gr.Column(scale=1):
-                video = gr.Video(label="Video", sources=["upload"], elem_id="input_video")
+                video_input = gr.Video(label="Video", sources=["upload"], elem_id="input_video")
                 budget_mode = gr.Radio(
                     list(BUDGET_MODES), value=BUDGET_PROPORTION, label="Budget", elem_id="budget_mode"
                 )
@@ -165,7 +166,7 @@ def build_demo(
                 button = gr.Button("Summarize", variant="primary", elem_id="summarize")
                 gr.Examples(
                     [[str(path)] for path in examples],
-                    inputs=[video],
+                    inputs=[video_input],
                     label="SYNTHETIC example videos (known scene cuts)",
                 )
             with gr.Column(scale=2):
@@ -190,7 +191,7 @@ def build_demo(
         budget_mode.change(show_budget, budget_mode, [proportion, max_seconds], queue=False)
         button.click(
             summarize,
-            [video, budget_mode, proportion, max_seconds],
+            [video_input, budget_mode, proportion, max_seconds],
             [status, summary_video, plot, table, downloads],
             concurrency_limit=concurrency_limit,
         )

@@ -65,7 +65,7 @@ def read_tvsum_annotations(path: str | os.PathLike) -> list[VideoAnnotation]:
             rows.clear()
 
     try:
-        text_lines = path.read_text(encoding="utf-8").splitlines()
+        text_lines = path.read_text(encoding="utf-8-sig").splitlines()  # a spreadsheet's byte-order mark is dropped
     except UnicodeDecodeError as error:
         raise DataFormatError(
             path,

@@ -36,6 +36,7 @@ import os
 import shutil
 import sys
 import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,8 @@ VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".flv", ".m
 DEFAULT_SAMPLE_RATE = 15  # the benchmarks' 2 fps for 30 fps video (pglsum_hf.video.decode uses the same)
 # Bump when the cached arrays change meaning, so that old caches are recomputed rather than misread.
 _CACHE_VERSION = 1
+# What a cache file holds (see `extract_video`); one without all of them is computed again.
+CACHED_ARRAYS = ("features", "picks", "n_frames", "timestamps", "duration", "fps", "shots")
 
 
 class DatasetBuildError(PGLSumError):
@@ -175,16 +178,27 @@ def _remove_partial_files(cache_dir: Path) -> None:
 
 
 def load_cached(cache_dir: Path, video: Path, settings: ExtractionSettings) -> dict[str, np.ndarray] | None:
-    """The cached arrays of ``video``, or None when there are none for these settings (or they are unreadable)."""
+    """The cached arrays of ``video``, or None when there are none for these settings or they do not read back
+    (then one warning names the file: `extract_all` computes the video again and replaces it)."""
     path = _cache_path(cache_dir, video, settings)
     if not path.is_file():
         return None
-    try:
+    try:  # never unpickled: an object array in the file is a ValueError here
+        with path.open("rb") as handle:
+            archive = handle.read(4) == b"PK\x03\x04"
+        if not archive:  # np.load would take it for a pickle
+            raise ValueError("not an .npz archive")
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (OSError, ValueError) as error:
-        logger.warning("ignoring the unreadable cache file %s (%s); recomputing", path, error)
-        return None
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
+    else:
+        missing = [name for name in CACHED_ARRAYS if name not in arrays]
+        if not missing:
+            return arrays
+        reason = f"no {', '.join(missing)} array"
+    logger.warning("the cache file %s of %s does not read back (%s); computing the video again", path, video, reason)
+    return None
 
 
 def extract_video(
@@ -216,7 +230,7 @@ def extract_video(
     except (OSError, ValueError, RuntimeError) as error:
         message = str(error)
         raise DatasetBuildError(message if str(video) in message else f"{video}: {message}") from error
-    arrays = {
+    arrays = {  # the names of CACHED_ARRAYS
         "features": features.astype(np.float32),
         "picks": info.picks.astype(np.int64),
         "n_frames": np.int64(info.n_frames),
@@ -312,7 +326,7 @@ def extract_all(
     """
     from ..console import progress_bar
 
-    todo = [video for video in videos if not _cache_path(cache_dir, video, settings).is_file()]
+    todo = [video for video in videos if load_cached(cache_dir, video, settings) is None]
     failures: dict[str, str] = {}
     if len(videos) > len(todo):
         logger.info("%d of %d videos already done (cached in %s)", len(videos) - len(todo), len(videos), cache_dir)
@@ -543,8 +557,8 @@ def build_dataset(
     cache_dir = output_dir / CACHE_FOLDER
     if world is None or world.is_main_process:
         _remove_partial_files(cache_dir)
-    cached_before = {video for video in ordered if _cache_path(cache_dir, video, settings).is_file()}
     if world is not None:
+        cached_before = {video for video in ordered if _cache_path(cache_dir, video, settings).is_file()}
         world.wait_for_everyone()  # the cleanup above must not race another process's first write
         mine = ordered[world.process_index :: world.num_processes]
         _, failures = extract_all(mine, settings, cache_dir, extractor, 1, progress and world.is_main_process)
@@ -559,9 +573,9 @@ def build_dataset(
                 if str(v) not in failures and load_cached(cache_dir, v, settings) is None
             }
         )
-    else:
-        _, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
-    computed = [video for video in ordered if video not in cached_before and str(video) not in failures]
+        computed = [video for video in ordered if video not in cached_before and str(video) not in failures]
+    else:  # computed: also a cached video whose file did not read back
+        computed, failures = extract_all(ordered, settings, cache_dir, extractor, num_processes, progress)
 
     rows, notes, included = [], [], {}
     for video in ordered:

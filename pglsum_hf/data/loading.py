@@ -13,7 +13,8 @@ import datasets
 
 from ..errors import UsageError
 from .convert import convert_h5_to_dataset
-from .errors import require_file
+from .errors import DataFormatError, require_file
+from .folder_check import check_dataset_folder
 from .splits import SplitsLike, default_splits_path, read_splits, splits_source, validate_splits
 
 logger = logging.getLogger(__name__)
@@ -56,17 +57,30 @@ def convert_cached(
     split_list = read_splits(splits)
     annotation_path = Path(annotations) if annotations is not None else None
     folder = _converted_cache_folder(h5_path, split_list, annotation_path, cache_dir)
-    if not (folder / "README.md").is_file():
-        logger.info("converting %s into the dataset cache %s", h5_path, folder)
-        try:
-            convert_h5_to_dataset(
-                h5_path, splits, folder, annotations=annotation_path, overwrite=True, show_progress=show_progress
-            )
-        except OSError:
-            # Another process converted the same file into the same folder first: use its result.
-            if not (folder / "README.md").is_file():
-                raise
+    if _reads_back(folder, h5_path):
+        return folder
+    logger.info("converting %s into the dataset cache %s", h5_path, folder)
+    try:
+        convert_h5_to_dataset(
+            h5_path, splits, folder, annotations=annotation_path, overwrite=True, show_progress=show_progress
+        )
+    except OSError:
+        # Another process converted the same file into the same folder first: use its result.
+        if not (folder / "README.md").is_file():
+            raise
     return folder
+
+
+def _reads_back(folder: Path, h5_path: Path) -> bool:
+    """Whether the cache holds a complete conversion; a damaged one (the cache is ours) is converted again."""
+    if not (folder / "README.md").is_file():
+        return False
+    try:
+        check_dataset_folder(folder)
+    except DataFormatError as error:
+        logger.warning("the cached conversion does not read back (%s); converting %s again", error, h5_path)
+        return False
+    return True
 
 
 def load_split(
@@ -120,6 +134,8 @@ def load_split(
         raise UsageError(
             f"annotations apply when converting an .h5 file; {source} is a converted dataset (its user_scores are already in it)"
         )
+    else:
+        check_dataset_folder(path)
     load_kwargs = {"revision": revision, "streaming": streaming, **load_kwargs}
 
     if splits is None:

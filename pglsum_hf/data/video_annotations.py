@@ -187,7 +187,8 @@ def _read_intervals(path: Path) -> tuple[list[RawAnnotation], dict[str, str]]:
         raise FileNotFoundError(f"--annotations: interval CSV not found: {path}")
     by_video: dict[str, dict[str, list[tuple[float, float]]]] = {}
     problems: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
+    # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark, which would otherwise stick to the first column
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = [name.strip() for name in reader.fieldnames or []]
         missing = [column for column in INTERVAL_COLUMNS if column not in header]

@@ -100,6 +100,10 @@ class PGLSumTrainingArguments:
             "Its config sets the architecture; architecture options given here must agree with it."
         },
     )
+    subfolder: str | None = field(
+        default=None,
+        metadata={"help": "The model folder inside --model_name_or_path when it holds several (split_0 ... split_4)."},
+    )
     dropout: float | None = field(
         default=None, metadata={"help": "Dropout of the model's regressor (model default 0.5 when unset)."}
     )

@@ -184,17 +184,70 @@ def _optimizer_to_files(state_dict: dict[str, Any]) -> tuple[dict[str, torch.Ten
 
 
 def _optimizer_from_files(
-    tensors: dict[str, torch.Tensor], settings: dict[str, Any], like: dict[str, Any]
+    tensors: dict[str, torch.Tensor], settings: dict[str, Any], like: dict[str, Any], path: Path
 ) -> dict[str, Any]:
     state: dict[int, dict[str, Any]] = {int(index): dict(plain) for index, plain in settings["state"].items()}
     for key, tensor in tensors.items():
         index, name = key.split("/", 1)
         state.setdefault(int(index), {})[name] = tensor
+    if len(settings["param_groups"]) != len(like["param_groups"]):
+        raise CheckpointError(
+            f"{path}: {len(settings['param_groups'])} parameter groups, this run's optimizer has "
+            f"{len(like['param_groups'])}"
+        )
     groups = []
     for saved, current in zip(settings["param_groups"], like["param_groups"]):
         # JSON has no tuples: give back the type the optimizer uses (Adam's betas)
-        groups.append({k: tuple(v) if isinstance(current.get(k), tuple) else v for k, v in saved.items()})
+        group = {k: tuple(v) if isinstance(current.get(k), tuple) else v for k, v in saved.items()}
+        _check_same_settings(path, group, current)
+        groups.append(group)
     return {"state": state, "param_groups": groups}
+
+
+def _check_same_settings(path: Path, saved: dict[str, Any], current: dict[str, Any]) -> None:
+    """The saved optimizer settings must be the run's: ``load_state_dict`` would otherwise silently train with the
+    file's ``lr`` or ``weight_decay`` instead of the ones the run record (already matched) holds."""
+    differing = [
+        f"{name} {_short(saved.get(name))} (the run's is {_short(current.get(name))})"
+        for name in sorted(set(saved) | set(current))
+        if name != "params" and saved.get(name) != current.get(name)
+    ]
+    if differing:
+        raise CheckpointError(
+            f"{path}: optimizer settings disagree with the checkpoint's run record: {'; '.join(differing)}"
+        )
+
+
+def check_training_state(path: Path, training: dict[str, Any], n_epochs: int, batch_size: int,
+                         train_videos: int) -> None:  # fmt: skip
+    """Refuse a ``training`` record that contradicts itself or its run: the epoch outside ``0..n_epochs`` (the
+    checkpoint's own), a history of another length, a step or video order that does not exist."""
+    try:
+        epoch, groups_done = training["epoch"], training["groups_done"]
+        order, history, losses = training["order"], training["history"], training["epoch_losses"]
+    except (KeyError, TypeError) as error:
+        raise CheckpointError(f"{path}: the training record lacks {error}") from None
+    groups_per_epoch = batch_size
+
+    def whole(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    problems = []
+    if not whole(epoch) or not 0 <= epoch <= n_epochs:
+        problems.append(f"epoch {_short(epoch)} is outside 0..{n_epochs} (the run's n_epochs)")
+    elif not isinstance(history, list) or len(history) != epoch:
+        found = len(history) if isinstance(history, list) else _short(history)
+        problems.append(f"epoch {epoch} but {found} epochs in its history")
+    if not whole(groups_done) or not 0 <= groups_done <= groups_per_epoch or (epoch == n_epochs and groups_done):
+        problems.append(f"groups_done {_short(groups_done)} is outside 0..{groups_per_epoch} (steps per epoch)")
+    if order is not None and (not isinstance(order, list) or sorted(order) != list(range(train_videos))):
+        problems.append(f"order is not an order of the {train_videos} training videos")
+    if order is None and groups_done:
+        problems.append(f"groups_done {groups_done} without a video order")
+    if whole(groups_done) and (not isinstance(losses, list) or len(losses) != groups_done * batch_size):
+        problems.append(f"groups_done {groups_done} but {_short(losses)[:40]} as the epoch's losses")
+    if problems:
+        raise CheckpointError(f"{path}: training state does not agree with itself or its run: {'; '.join(problems)}")
 
 
 # ---------------------------------------------------------------------------------------------- RNG
@@ -278,9 +331,23 @@ def save_checkpoint(
     return final
 
 
-def load_checkpoint(checkpoint: Path, accelerator, *, model, optimizer, state: TrainingState, selection) -> None:
-    """Restore everything ``save_checkpoint`` wrote (after ``check_same_run``); raises ``CheckpointError``."""
+def load_checkpoint(
+    checkpoint: Path, accelerator, *, model, optimizer, state: TrainingState, selection, train_videos: int
+) -> None:
+    """Restore everything ``save_checkpoint`` wrote (after ``check_same_run``); raises ``CheckpointError``.
+
+    ``train_videos`` is the split's number of training videos: with the run record's ``batch_size`` and
+    ``n_epochs`` it bounds the saved epoch, step and video order (see `check_training_state`).
+    """
     saved = read_trainer_state(checkpoint)
+    run = saved["run"] if isinstance(saved["run"], dict) else {}
+    n_epochs, batch_size = run.get("n_epochs"), run.get("batch_size")
+    if not isinstance(n_epochs, int) or not isinstance(batch_size, int) or n_epochs < 1 or batch_size < 1:
+        raise CheckpointError(
+            f"{checkpoint / STATE_FILE}: the run record's n_epochs and batch_size must be whole numbers >= 1, "
+            f"found {_short(n_epochs)} and {_short(batch_size)}"
+        )
+    check_training_state(checkpoint / STATE_FILE, saved["training"], n_epochs, batch_size, train_videos)
     weights = _read_tensors(checkpoint / MODEL_FILE)
     optimizer_tensors = _read_tensors(checkpoint / OPTIMIZER_TENSORS)
     optimizer_settings = _read_json(checkpoint / OPTIMIZER_SETTINGS)
@@ -288,7 +355,11 @@ def load_checkpoint(checkpoint: Path, accelerator, *, model, optimizer, state: T
     rng = _read_json(checkpoint / f"rng_{accelerator.process_index}.json")
     try:
         accelerator.unwrap_model(model).load_state_dict(weights)
-        optimizer.load_state_dict(_optimizer_from_files(optimizer_tensors, optimizer_settings, optimizer.state_dict()))
+        optimizer.load_state_dict(
+            _optimizer_from_files(
+                optimizer_tensors, optimizer_settings, optimizer.state_dict(), checkpoint / OPTIMIZER_SETTINGS
+            )
+        )
         state.load_json(saved["training"])
         selection.load(saved["selection"], kept)
         if saved.get("grad_scaler") is not None and accelerator.scaler is not None:

@@ -11,7 +11,14 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import load_model, resolve_model_source, unreadable_model_reason
+from ..hub import (
+    hub_model_subfolders,
+    load_model,
+    looks_local,
+    model_location,
+    several_models_error,
+    unreadable_model_reason,
+)
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -33,7 +40,7 @@ def build_model(args, input_size: int) -> PGLSumModel:
         fields = {CONFIG_NAMES[name]: _config_value(name, value) for name, value in args.architecture().items()}
         return PGLSumModel(PGLSumConfig(input_size=input_size, **fields, **dropouts))
     source = args.model_name_or_path
-    config = load_base_config(source)
+    config = load_base_config(source, args.subfolder)
     mismatches = [
         f"--{name} {value} but the model has {CONFIG_NAMES[name]}={getattr(config, CONFIG_NAMES[name])!r}"
         for name in CONFIG_NAMES
@@ -46,15 +53,19 @@ def build_model(args, input_size: int) -> PGLSumModel:
         raise OptionError(
             OPTION, f"{source}: {'; '.join(mismatches)} (leave architecture options out to take the model's)"
         )
-    return load_model(source, option=OPTION, **dropouts)
+    return load_model(source, option=OPTION, subfolder=args.subfolder, **dropouts)
 
 
-def load_base_config(source: str) -> PGLSumConfig:
-    """The config of a PGL-SUM folder or Hub id; a missing folder or another model type is a one-line error."""
-    source = resolve_model_source(source, OPTION)
+def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
+    """The config of a PGL-SUM folder or Hub id (``subfolder`` inside it); a missing folder or another model type is
+    a one-line error."""
+    source, location = model_location(source, OPTION, subfolder)
     try:
-        values, _ = PGLSumConfig.get_config_dict(source)
+        values, _ = PGLSumConfig.get_config_dict(source, **location)
     except (OSError, ValueError) as error:
+        subfolders = [] if location or looks_local(source) else hub_model_subfolders(source)
+        if subfolders:
+            raise several_models_error(OPTION, source, subfolders) from None
         reason = unreadable_model_reason(source, error)
         raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
     if values.get("model_type") != PGLSumConfig.model_type:

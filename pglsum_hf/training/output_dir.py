@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import check_output_dir, set_aside, write_json
+from ..errors import OutputExistsError
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +26,22 @@ def is_own_run_folder(path: str | os.PathLike, marker: str) -> bool:
 
 
 def check_run_output_dir(path: str | os.PathLike, *, overwrite: bool, inputs: Iterable[str | os.PathLike], resuming: bool,
-                         marker: str) -> bool:  # fmt: skip
-    """``check_output_dir`` for a run folder; returns whether it is our own run folder being resumed."""
+                         marker: str, finished: str) -> bool:  # fmt: skip
+    """``check_output_dir`` for a run folder; returns whether it is our own run folder being resumed.
+
+    Our own run folder without ``finished`` (the file a run writes when it completes) is a run that was stopped:
+    the way on is ``--resume_from_checkpoint latest``, which keeps its progress, not ``--overwrite``.
+    """
     owned = resuming and is_own_run_folder(path, marker)
+    if (
+        not (owned or overwrite or resuming)
+        and is_own_run_folder(path, marker)
+        and not (Path(path) / finished).exists()
+    ):
+        raise OutputExistsError(
+            f"--output_dir: {Path(path).resolve()} holds a run that did not finish; continue it with "
+            "--resume_from_checkpoint latest (--overwrite would discard its progress and start again)"
+        )
     check_output_dir(path, overwrite=overwrite, inputs=[p for p in inputs if Path(p).exists()], owned=owned)
     return owned
 

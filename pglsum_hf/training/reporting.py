@@ -15,11 +15,13 @@ logger = logging.getLogger(__name__)
 
 CURVES_NAME = "training_curves.png"
 
+METRICS_FILE = "metrics.json"  # written when a run completes
+
 
 def write_metrics(output_dir: str | Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> tuple[Path, Path]:
     """``metrics.json`` (the summary plus every epoch) and ``metrics.csv`` (one row per epoch)."""
     output_dir = Path(output_dir)
-    json_path = write_json(output_dir / "metrics.json", {**summary, "epochs": history})
+    json_path = write_json(output_dir / METRICS_FILE, {**summary, "epochs": history})
     columns = list(dict.fromkeys(key for record in history for key in record))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

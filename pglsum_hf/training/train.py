@@ -64,7 +64,7 @@ from .output_dir import (
     start_run_output_dir,
 )
 from .processes import warn_about_process_count
-from .reporting import CURVES_NAME, plan_reporting, plot_training_curves, report_skipped, write_metrics
+from .reporting import CURVES_NAME, METRICS_FILE, plan_reporting, plot_training_curves, report_skipped, write_metrics
 from .run_identity import RUN_MARKER, dataset_fingerprint, run_record
 from .selection import SelectionTracker
 
@@ -269,11 +269,16 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
     inputs = [args.dataset] + ([str(checkpoint)] if checkpoint is not None else [])
     resuming = checkpoint is not None and args.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
-        output_dir, overwrite=args.overwrite, inputs=inputs, resuming=resuming, marker=RUN_MARKER
+        output_dir,
+        overwrite=args.overwrite,
+        inputs=inputs,
+        resuming=resuming,
+        marker=RUN_MARKER,
+        finished=METRICS_FILE,
     )
     saved = read_trainer_state(checkpoint) if checkpoint is not None else None
     if args.model_name_or_path is not None:  # a missing or broken base model is found before the data is read
-        load_base_config(args.model_name_or_path)
+        load_base_config(args.model_name_or_path, args.subfolder)
 
     set_seed(args.seed)
     splits = load_split(args.dataset, args.split_index, splits=args.splits)
@@ -316,8 +321,9 @@ def prepare_run(args: PGLSumTrainingArguments) -> Run:
               record, TrainingState(seed=args.seed), data=data, skipped=skipped)  # fmt: skip
     if checkpoint is not None:
         load_checkpoint(
-            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection
-        )
+            checkpoint, accelerator, model=model, optimizer=optimizer, state=run.state, selection=run.selection,
+            train_videos=len(train_videos),
+        )  # fmt: skip
         run.last_checkpoint = checkpoint
         accelerator.print(
             f"resumed from {checkpoint} (epoch {run.state.epoch}, {run.state.groups_done} groups into it)"

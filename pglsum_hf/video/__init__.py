@@ -14,7 +14,8 @@ One module per step, each usable on its own (swap any of them):
 - :mod:`.summarize` -- :class:`VideoSummarizer`, the whole path, and ``pglsum summarize``.
 - :mod:`.batch` -- many inputs in one job: folders and globs, output-folder rules, resume, the final table.
 - :mod:`.pipeline` -- the ``video-summarization`` transformers pipeline.
-- :mod:`.synthetic` -- :func:`make_synthetic_video`, SYNTHETIC test videos with known scene cuts.
+- :mod:`.synthetic` -- :func:`make_synthetic_video`, SYNTHETIC test videos with known scene cuts
+  (:func:`raw_stream_copy`: the same as a raw ``.h264`` / ``.hevc`` stream).
 
 av and torchvision are imported only when a video is decoded or a network is built.
 """
@@ -39,6 +40,7 @@ __getattr__, __dir__ = lazy_exports(
         "VideoSummarizer": ".summarize",
         "SyntheticVideo": ".synthetic",
         "make_synthetic_video": ".synthetic",
+        "raw_stream_copy": ".synthetic",
         "plot_summary": ".writing",
         "save_summary": ".writing",
         "summary_to_json": ".writing",
@@ -59,6 +61,7 @@ __all__ = [
     "detect_shots",
     "kernel_temporal_segmentation",
     "make_synthetic_video",
+    "raw_stream_copy",
     "plot_summary",
     "save_summary",
     "score_in_windows",

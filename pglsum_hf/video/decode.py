@@ -35,6 +35,14 @@ class VideoDecodeError(PGLSumError, ValueError):
     """A file could not be read as a video; the message names the file and what was wrong."""
 
 
+class VideoTooLongError(VideoDecodeError):
+    """Decoding passed the longest duration accepted (``max_duration``); ``seconds`` is that limit."""
+
+    def __init__(self, path: Path, seconds: float) -> None:
+        self.path, self.seconds = path, seconds
+        super().__init__(f"{path}: the video runs past {seconds:g} s, the longest accepted; decoding stopped there")
+
+
 @dataclass
 class VideoInfo:
     """What decoding learned about one video.
@@ -174,14 +182,21 @@ class VideoDecoder:
         path: the video file.
         sample_rate: keep every ``sample_rate``-th frame (15 = the benchmarks' 2 fps for 30 fps video).
         frame_size: ``(width, height)`` the kept frames are scaled to (the whole frame, no crop).
+        max_duration: seconds of video to accept at most: decoding stops with `VideoTooLongError` at the first
+            frame past it. A container's announced duration can be checked up front; a raw stream announces none.
     """
 
     def __init__(
-        self, path: str | os.PathLike, sample_rate: int = DEFAULT_SAMPLE_RATE, frame_size: tuple[int, int] = (224, 224)
+        self,
+        path: str | os.PathLike,
+        sample_rate: int = DEFAULT_SAMPLE_RATE,
+        frame_size: tuple[int, int] = (224, 224),
+        max_duration: float | None = None,
     ):
         if sample_rate < 1:
             raise ValueError(f"sample_rate must be a positive number of frames, got {sample_rate}")
         self.path = Path(path)
+        self.max_duration = max_duration
         self.sample_rate = sample_rate
         self.frame_size = frame_size
         container, stream = open_video(self.path)
@@ -227,6 +242,8 @@ class VideoDecoder:
                     if first_time is None:
                         first_time = time
                     timestamps.append(time - first_time)
+                    if self.max_duration is not None and timestamps[-1] > self.max_duration:
+                        raise VideoTooLongError(self.path, self.max_duration)
                     last_duration = (
                         float(frame.duration * frame.time_base) if frame.duration and frame.time_base else None
                     )

@@ -108,6 +108,7 @@ class VideoSummarizer:
         model_name_or_path: str | os.PathLike,
         feature_weights: str | os.PathLike | None = None,
         device: str | torch.device | None = None,
+        subfolder: str | None = None,
         **kwargs,
     ) -> VideoSummarizer:
         """Load a PGL-SUM model (local folder or Hub id) and the GoogLeNet feature extractor.
@@ -116,6 +117,7 @@ class VideoSummarizer:
             model_name_or_path: the PGL-SUM model.
             feature_weights: None (torchvision's ImageNet weights), a local state dict path, or ``"random"``.
             device: where both networks run (default: CUDA when available).
+            subfolder: the model folder inside ``model_name_or_path`` when it holds several (``split_0`` ...).
             **kwargs: the other arguments of :class:`VideoSummarizer`.
         """
         from pglsum_hf.hub import load_model
@@ -123,20 +125,26 @@ class VideoSummarizer:
         from .features import GoogLeNetFeatures
 
         feature_extractor = GoogLeNetFeatures(feature_weights, device=device)
-        model = load_model(model_name_or_path).to(feature_extractor.device)
-        return cls(model, feature_extractor, model_name=str(model_name_or_path), **kwargs)
+        model = load_model(model_name_or_path, subfolder=subfolder).to(feature_extractor.device)
+        name = f"{model_name_or_path}/{subfolder}" if subfolder else str(model_name_or_path)
+        return cls(model, feature_extractor, model_name=name, **kwargs)
 
     # ----- the steps -------------------------------------------------------------------------------------
 
     def extract_features(
-        self, video: str | os.PathLike, progress: bool = False, sample_rate: int | None = None
+        self,
+        video: str | os.PathLike,
+        progress: bool = False,
+        sample_rate: int | None = None,
+        max_duration: float | None = None,
     ) -> tuple[np.ndarray, VideoInfo]:
         """Decode ``video`` and return (float32 [T, 1024] features of the sampled frames, :class:`VideoInfo`).
 
-        ``sample_rate`` overrides the summarizer's for this call.
+        ``sample_rate`` overrides the summarizer's for this call; decoding stops with
+        :class:`~pglsum_hf.video.decode.VideoTooLongError` past ``max_duration`` seconds.
         """
         sample_rate = self.sample_rate if sample_rate is None else sample_rate
-        decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2)
+        decoder = VideoDecoder(video, sample_rate, (self.feature_extractor.input_size,) * 2, max_duration)
         with progress_bar(
             total=decoder.expected_frames, desc="decode + features", unit="frame", leave=False, disable=not progress
         ) as bar:
@@ -302,8 +310,11 @@ class VideoSummarizer:
         max_seconds: float | None = None,
         write_video: bool = True,
         progress: bool = True,
+        max_duration: float | None = None,
     ) -> VideoSummary:
         """Summarize one video file; with ``output_dir``, also write its summary video, JSON and plot.
+
+        ``max_duration`` (seconds) stops the work once decoding passes it (see `extract_features`).
 
         With ``progress``, a bar per video shows the stage, and the long stages (decoding with feature
         extraction, writing the summary video) have a bar of their own.
@@ -311,7 +322,7 @@ class VideoSummarizer:
         stages = ["features", "scores", "shots + keyshots"] + (["outputs"] if output_dir is not None else [])
         with progress_bar(total=len(stages), desc=Path(video).name, unit="stage", disable=not progress) as bar:
             bar.set_postfix_str(stages[0])
-            features, info = self.extract_features(video, progress=progress)
+            features, info = self.extract_features(video, progress=progress, max_duration=max_duration)
             bar.update()
             bar.set_postfix_str(stages[1])
             scores = self.score(features, video)
@@ -341,6 +352,11 @@ def build_parser() -> argparse.ArgumentParser:
         "inputs", nargs="+", metavar="INPUT", help="video files, folders of videos, or glob patterns (quote them)"
     )
     parser.add_argument("--model", required=True, help="PGL-SUM model: a local folder or a Hub id")
+    parser.add_argument(
+        "--subfolder",
+        default=None,
+        help="the model folder inside --model when it holds several (a converted release: split_0 ... split_4)",
+    )
     parser.add_argument("--output_dir", required=True, help="folder for the outputs (created if missing)")
     parser.add_argument(
         "--feature_weights",
@@ -509,7 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
     validate_args(args)
-    resolve_model_source(args.model)  # a missing or broken model folder is found before any output is planned
+    resolve_model_source(
+        args.model, subfolder=args.subfolder
+    )  # a missing or broken model folder is found before any output is planned
     videos = batch.expand_inputs(args.inputs, recursive=args.recursive)
     output_dir = check_output_dir(args.output_dir, inputs=videos, owned=True)  # a file, or not writable: refused
     report = Path(args.report) if args.report else output_dir / batch.REPORT_NAME
@@ -526,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     summarizer = VideoSummarizer.from_pretrained(
         args.model,
+        subfolder=args.subfolder,
         feature_weights=args.feature_weights,
         device=args.device or (state.device if state.num_processes > 1 else None),
         sample_rate=args.sample_rate,

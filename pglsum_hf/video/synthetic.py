@@ -195,3 +195,37 @@ def make_synthetic_video(
         height=height,
         has_audio=audio,
     )
+
+
+# The encoder and the raw (elementary stream) muxer of each codec `raw_stream_copy` writes.
+RAW_STREAM_FORMATS = {"h264": ("libx264", "h264"), "hevc": ("libx265", "hevc")}
+
+
+def raw_stream_copy(source: str | os.PathLike, path: str | os.PathLike, codec: str = "h264") -> Path:
+    """Re-encode the video of ``source`` as a raw elementary stream (``.h264`` / ``.hevc``): no container, so no
+    duration, index or frame timestamps, as cameras and some tools write them. Audio is left out.
+
+    Raises:
+        ValueError: ``codec`` is not one of :data:`RAW_STREAM_FORMATS`, or PyAV here has no encoder for it.
+    """
+    av = require("av", extra="video", purpose="writing a video")
+    if codec not in RAW_STREAM_FORMATS:
+        raise ValueError(f"codec must be one of {', '.join(RAW_STREAM_FORMATS)}, got {codec!r}")
+    encoder, muxer = RAW_STREAM_FORMATS[codec]
+    if encoder not in av.codecs_available:
+        raise ValueError(f"this PyAV build has no {encoder} encoder for a raw {codec} stream")
+    path = Path(path)
+    with av.open(str(source)) as container, atomic_file(path) as temporary:
+        stream = container.streams.video[0]
+        with av.open(str(temporary), "w", format=muxer) as output:
+            video = output.add_stream(encoder, rate=stream.average_rate)
+            video.width, video.height = stream.codec_context.width, stream.codec_context.height
+            video.pix_fmt = "yuv420p"
+            video.options = (
+                {"preset": "veryfast"} if codec == "h264" else {"preset": "veryfast", "x265-params": "log-level=error"}
+            )
+            for frame in container.decode(stream):
+                frame.pts = None  # a raw stream keeps no timestamps
+                output.mux(video.encode(frame.reformat(format="yuv420p")))
+            output.mux(video.encode(None))
+    return path

@@ -197,12 +197,7 @@ def _copy_by_seeking(container, video_in, audio_in, info, runs, audio, out, writ
     """For each run of selected frames: seek to the keyframe before it, decode and write it, then its audio."""
     written = 0
     for first, last, start_time, end_time in runs:
-        container.seek(
-            _stream_offset(info.start_time + info.timestamps[first], video_in),
-            stream=video_in,
-            backward=True,
-            any_frame=False,
-        )
+        _seek(container, _stream_offset(info.start_time + info.timestamps[first], video_in), video_in)
         index, written_before = None, written
         for frame in container.decode(video_in):
             if frame.time is None:
@@ -222,13 +217,23 @@ def _copy_by_seeking(container, video_in, audio_in, info, runs, audio, out, writ
             raise _CannotSeek  # the stream ended early or skipped frames
         if audio is not None:
             audio.ranges = [(start_time, end_time)]  # only this run: earlier audio may be decoded again after a seek
-            container.seek(
-                _stream_offset(info.start_time + start_time, audio_in), stream=audio_in, backward=True, any_frame=False
-            )
+            _seek(container, _stream_offset(info.start_time + start_time, audio_in), audio_in)
             for frame in container.decode(audio_in):
                 if audio.add(frame, out.mux) >= end_time:
                     break
     return written
+
+
+def _seek(container, offset: int, stream) -> None:
+    """Seek to the keyframe at or before ``offset``; a stream that cannot seek is written in order instead.
+
+    Raw elementary streams (``.h264``, ``.hevc``) have no index: ffmpeg refuses the seek (EPERM).
+    """
+    av = require("av", extra="video", purpose="writing the summary video")
+    try:
+        container.seek(offset, stream=stream, backward=True, any_frame=False)
+    except av.error.FFmpegError as error:
+        raise _CannotSeek from error
 
 
 def _stream_offset(seconds: float, stream) -> int:

@@ -13,6 +13,7 @@ from .fscore import reduce_over_users, resolve_eval_method, user_f_scores
 from .keyshots import keyshot_mask, summary_from_mask
 from .validation import (
     check_keyshot_inputs,
+    check_per_video,
     check_proportion,
     check_reference_fields,
     describe,
@@ -45,6 +46,8 @@ def compute_metrics(
     """
     eval_method = resolve_eval_method(eval_method, dataset)
     proportion = check_proportion(proportion)
+    check_per_video(predictions, "predictions")
+    check_per_video(references, "references")
     if len(predictions) != len(references):
         raise ValueError(
             f"got {len(predictions)} predictions but {len(references)} references; expected one per video"

@@ -37,6 +37,14 @@ def numeric_array(value: Any, where: str, field: str, ndim: int, integer: bool =
     return array.astype(np.float64)
 
 
+def check_per_video(value: Any, name: str) -> None:
+    """``predictions`` and ``references`` hold one entry per video: refuse None, a single video's dict, a string or a
+    number with a message (``len()`` would raise a bare TypeError)."""
+    if value is None or isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        found = "a dict (one video: wrap it in a list)" if isinstance(value, dict) else type(value).__name__
+        raise ValueError(f"{name}: expected a list with one entry per video, found {found}")
+
+
 def check_proportion(proportion: float) -> float:
     if isinstance(proportion, bool) or not isinstance(proportion, (int, float, np.floating, np.integer)):
         raise ValueError(f"proportion must be a number in (0, 1], found {proportion!r}")

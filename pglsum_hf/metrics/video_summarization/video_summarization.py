@@ -28,7 +28,7 @@ from .fscore import DATASET_EVAL_METHODS
 from .keyshots import generate_summary
 from .protocol import compute_metrics
 from .stored_reference import VideoReference
-from .validation import REFERENCE_FIELDS
+from .validation import REFERENCE_FIELDS, check_per_video
 
 # evaluate checks the libraries a metric script imports before loading it and names a missing one with its
 # `pip install` line; the protocol modules' own imports (scipy in correlation.py) it does not check, so they are
@@ -162,6 +162,13 @@ class VideoSummarization(evaluate.Metric):
                 "https://github.com/e-apostolidis/PGL-SUM",
             ],
         )
+
+    def add_batch(self, *, predictions=None, references=None, **kwargs) -> None:
+        """``evaluate``'s ``add_batch`` (``compute`` goes through it too), after checking that both hold one entry
+        per video: evaluate would take ``len()`` of them first and fail with a bare TypeError."""
+        check_per_video(predictions, "predictions")
+        check_per_video(references, "references")
+        super().add_batch(predictions=predictions, references=references, **kwargs)
 
     def _compute(
         self,
