@@ -226,6 +226,12 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
         assert f1 == {f"split_{k}": round(expected[(dataset, k)], 4) for k in range(5)}
         assert "SYNTHETIC" in body and "synthetic" in metadata["tags"]
         assert "not measured" not in body and f"{expected[(dataset, 0)]:.2f}" in body
+        for split in range(5):  # each split's row: its folder, its test video keys, its measured F-score
+            keys = ", ".join(video["video_id"] for video in json.loads(
+                (tmp_path / f"{dataset}.json").read_text())["splits"][split]["videos"])  # fmt: skip
+            assert f"| `split_{split}` | {keys} | {expected[(dataset, split)]:.2f} |" in body
+        assert "Table IV" in body and "full-batch" in body and "training loss" in body
+        assert {"summe": "**55.6**", "tvsum": "**61.0**"}[dataset] in body
     assert "pglsum-summe-table3" in (from_zip / "results.md").read_text()
     for dataset, table in (("summe", "table4"), ("tvsum", "table3")):  # the conversion printed the original's lines
         title = {"table3": "Table III", "table4": "Table IV"}[table]
@@ -313,11 +319,22 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     code = cli.main(["summarize", str(clip), "--model", str(local), "--output_dir", str(tmp_path / "no")])
     err = capsys.readouterr().err
     assert code == 2 and "(split_0, split_1, split_2, split_3, split_4)" in err and not (tmp_path / "no").exists()
+    code = cli.main(["summarize", str(clip), "--model", repo, "--feature_weights", "random", "--output_dir",
+                     str(tmp_path / "no_hub")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "(split_0, split_1, split_2, split_3, split_4)" in err and "--subfolder" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "no_hub").exists()
     argv = [str(clip), "--model", repo, "--subfolder", "split_0", "--feature_weights", "random", "--output_dir",
             str(tmp_path / "summaries"), "--no_video"]  # fmt: skip
     assert cli.main(["summarize", *argv]) == 0
     assert json.loads((tmp_path / "summaries" / "clip.json").read_text())["segments"]
 
+    capsys.readouterr()
+    argv = ["train", "--dataset", str(tiny_h5), "--model_name_or_path", repo, "--output_dir", str(tmp_path / "no_tune"),
+            "--n_epochs", "1", "--batch_size", "4", "--eval_method", "max", "--report_to", "none"]  # fmt: skip
+    assert cli.main(argv) == 2 and not (tmp_path / "no_tune").exists()
+    err = capsys.readouterr().err
+    assert "(split_0, split_1, split_2, split_3, split_4)" in err and len(err.strip().splitlines()) == 1
     argv = ["train", "--dataset", str(tiny_h5), "--model_name_or_path", repo, "--subfolder", "split_0",
             "--output_dir", str(tmp_path / "tuned"), "--n_epochs", "1", "--batch_size", "4", "--eval_method", "max",
             "--report_to", "none"]  # fmt: skip
