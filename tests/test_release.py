@@ -277,6 +277,15 @@ def test_a_bad_release_is_refused_whole_with_nothing_written(planted, tmp_path, 
     truncated_zip = tmp_path / "truncated.zip"
     truncated_zip.write_bytes(planted["zip"].read_bytes()[:-5000])
     cases["truncated zip"] = (truncated_zip, str(truncated_zip))
+    # a wrong shape, and non-finite weights (folder)
+    for case, key, change in (("shape", ("table4", "tvsum", 1), lambda t: t[:-1]),
+                              ("non-finite", ("table3", "summe", 2), lambda t: t.clone().fill_(float("nan")))):  # fmt: skip
+        folder = hardlinked_copy(planted["folder"], tmp_path / case)
+        target = folder.parent / member(*key)
+        state = planted["references"][key].state_dict()
+        target.unlink()
+        torch.save({**state, "linear_1.weight": change(state["linear_1.weight"])}, target)
+        cases[case] = (folder, str(target))
     # two checkpoints in one split folder
     folder = hardlinked_copy(planted["folder"], tmp_path / "two")
     os.link(folder.parent / member("table4", "summe", 0), folder / "table4_models/SumMe/split0/epoch-99.pt")
@@ -288,6 +297,7 @@ def test_a_bad_release_is_refused_whole_with_nothing_written(planted, tmp_path, 
         assert code == 1, case
         assert err.startswith("pglsum convert-checkpoint: ") and named in err and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1, err
+        assert case not in ("shape", "non-finite") or "linear_1.weight" in err, err
         assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir()), case
     assert not marker.exists()
 
