@@ -189,6 +189,14 @@ def hub_model_subfolders(repo_id: str) -> list[str]:
     return sorted(name.split("/")[0] for name in files if name.count("/") == 1 and name.endswith("/config.json"))
 
 
+def refuse_a_repository_of_model_folders(source: str, option: str, subfolder: str | None) -> None:
+    """Raise the one line that lists the model folders of Hub repository ``source`` named without ``subfolder``
+    (a converted release: ``split_0`` ...); a local folder is checked by `resolve_model_source`."""
+    subfolders = [] if subfolder or looks_local(source) else hub_model_subfolders(source)
+    if subfolders:
+        raise several_models_error(option, source, subfolders) from None
+
+
 def model_location(
     model: str | os.PathLike, option: str = "--model", subfolder: str | None = None
 ) -> tuple[str, dict]:
@@ -255,9 +263,7 @@ def load_model(model: str | os.PathLike, option: str = "--model", subfolder: str
                 **kwargs,
             )
     except (OSError, ValueError, KeyError) as error:
-        subfolders = [] if subfolder or looks_local(source) else hub_model_subfolders(source)
-        if subfolders:
-            raise several_models_error(option, source, subfolders) from None
+        refuse_a_repository_of_model_folders(source, option, subfolder)
         raise PGLSumError(
             f"{option}: {model}: cannot load a PGL-SUM model ({unreadable_model_reason(model, error)})"
         ) from error

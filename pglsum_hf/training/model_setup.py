@@ -11,14 +11,7 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import (
-    hub_model_subfolders,
-    load_model,
-    looks_local,
-    model_location,
-    several_models_error,
-    unreadable_model_reason,
-)
+from ..hub import load_model, model_location, refuse_a_repository_of_model_folders, unreadable_model_reason
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -63,12 +56,12 @@ def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
     try:
         values, _ = PGLSumConfig.get_config_dict(source, **location)
     except (OSError, ValueError) as error:
-        _refuse_a_repository_of_split_folders(source, location)
+        refuse_a_repository_of_model_folders(source, OPTION, subfolder)
         reason = unreadable_model_reason(source, error)
         raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
     if values.get("model_type") != PGLSumConfig.model_type:
         # A Hub repository of split folders may answer with an empty config (no config.json at its root).
-        _refuse_a_repository_of_split_folders(source, location)
+        refuse_a_repository_of_model_folders(source, OPTION, subfolder)
         raise OptionError(
             OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
         )
@@ -76,10 +69,3 @@ def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
         return PGLSumConfig.from_dict(values)
     except (TypeError, ValueError) as error:
         raise OptionError(OPTION, f"{source}: invalid PGL-SUM config ({error})") from None
-
-
-def _refuse_a_repository_of_split_folders(source: str, location: dict) -> None:
-    """A Hub repository holding one model per folder, named without ``--subfolder``: the one line that lists them."""
-    subfolders = [] if location or looks_local(source) else hub_model_subfolders(source)
-    if subfolders:
-        raise several_models_error(OPTION, source, subfolders) from None
