@@ -321,6 +321,22 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     err = capsys.readouterr().err
     assert code == 2 and "split_0, split_1, split_2, split_3, split_4" in err and "--subfolder" in err
     assert len(err.strip().splitlines()) == 1
+    # With --split_index all, the repository's split folders are found on the Hub and each scores its own split.
+    output = tmp_path / "all.json"
+    argv = [
+        "evaluate",
+        "--model",
+        repo,
+        "--dataset",
+        str(data["summe"]),
+        "--split_index",
+        "all",
+        "--output",
+        str(output),
+    ]
+    assert cli.main(argv) == 0 and "mean F-score over 5 splits" in capsys.readouterr().out
+    result = json.loads(output.read_text())
+    assert [split["model"] for split in result["splits"]] == [f"{repo}/split_{k}" for k in range(5)]
 
     from pglsum_hf.video.synthetic import make_synthetic_video
 
