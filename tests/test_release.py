@@ -224,6 +224,8 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
         results = metadata["model-index"][0]["results"]
         f1 = {r["dataset"]["config"]: r["metrics"][0]["value"] for r in results if r["metrics"][0]["type"] == "f1"}
         assert f1 == {f"split_{k}": round(expected[(dataset, k)], 4) for k in range(5)}
+        # The synthetic files carry no per-user scores, only gtscore: no rank correlation enters the model-index.
+        assert {metric["type"] for r in results for metric in r["metrics"]} == {"f1"}
         assert "SYNTHETIC" in body and "synthetic" in metadata["tags"]
         assert "not measured" not in body and f"{expected[(dataset, 0)]:.2f}" in body
         for split in range(5):  # each split's row: its folder, its test video keys, its measured F-score
@@ -237,6 +239,8 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
         title = {"table3": "Table III", "table4": "Table IV"}[table]
         assert f"pglsum-{dataset}-{table}: the {DATASETS[dataset]} models of {title} on {data[dataset]}" in converted
     assert f"Trained for split: 4 achieved an F-score of {expected[('tvsum', 4)]:.2f}%" in converted
+    mean = np.mean([expected[("summe", k)] for k in range(5)])
+    assert f"  mean over 5 splits: {mean:.2f} (paper, Table IV: 55.6)" in converted.splitlines()
 
 
 def hardlinked_copy(folder: Path, target: Path) -> Path:
