@@ -354,6 +354,9 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     err = capsys.readouterr().err
     assert code == 2 and "(split_0, split_1, split_2, split_3, split_4)" in err and "--subfolder" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "no_hub").exists()
+    code = cli.main(["app", "--model", repo, "--feature_weights", "random"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "(split_0, split_1, split_2, split_3, split_4)" in err
     argv = [str(clip), "--model", repo, "--subfolder", "split_0", "--feature_weights", "random", "--output_dir",
             str(tmp_path / "summaries"), "--no_video"]  # fmt: skip
     assert cli.main(["summarize", *argv]) == 0
