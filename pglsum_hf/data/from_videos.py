@@ -228,7 +228,7 @@ def _cached_arrays_problem(arrays: dict[str, np.ndarray]) -> str | None:
     if picks[0] < 0 or picks[-1] >= n_frames or (np.diff(picks) <= 0).any():
         return f"picks: expected increasing frame indices in [0, {n_frames})"
     timestamps = arrays["timestamps"]
-    if timestamps.shape != (n_frames,) or not np.isfinite(timestamps).all():
+    if timestamps.dtype.kind != "f" or timestamps.shape != (n_frames,) or not np.isfinite(timestamps).all():
         return f"timestamps: expected finite [n_frames={n_frames}], found {describe_array(timestamps)}"
     if shots.dtype.kind not in "iu" or shots.ndim != 2 or shots.shape[0] < 1 or shots.shape[1] != 2:
         return f"shots: expected integers [n_shots >= 1, 2], found {describe_array(shots)}"
