@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from huggingface_hub import ModelCard
 from metric_literal import f_score as literal_f_score
 from metric_literal import generate_summary as literal_generate_summary
 from reference_pglsum import ReferencePGLSum
@@ -29,6 +30,7 @@ from transformers import AutoModel
 
 from pglsum_hf import cli
 from pglsum_hf.data import synthetic
+from pglsum_hf.data.annotations import write_tvsum_annotations
 from pglsum_hf.data.constants import TVSUM_VIDEO_CATEGORIES
 from pglsum_hf.data.synthetic import SyntheticProfile
 
@@ -241,6 +243,53 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
     assert f"Trained for split: 4 achieved an F-score of {expected[('tvsum', 4)]:.2f}%" in converted
     mean = np.mean([expected[("summe", k)] for k in range(5)])
     assert f"  mean over 5 splits: {mean:.2f} (paper, Table IV: 55.6)" in converted.splitlines()
+
+
+@pytest.fixture(scope="module")
+def tvsum_with_user_scores(data, tmp_path_factory):
+    """The synthetic TVSum-shaped file converted with its annotators' raw 1..5 scores (``pglsum convert
+    --annotations``): a dataset folder whose videos carry ``user_scores``, so rank correlations can be measured."""
+    folder = tmp_path_factory.mktemp("annotated")
+    annotations = folder / "synthetic_tvsum_anno.tsv"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(synthetic, "PROFILES", {**synthetic.PROFILES, **SHAPES})
+        videos = synthetic.generate_videos("tvsum", seed=3, show_progress=False)  # the same videos as data["tvsum"]
+    write_tvsum_annotations([video.annotation for video in videos], annotations)
+    output = folder / "synthetic_tvsum"
+    splits = data["tvsum"].with_name("synthetic_tvsum_splits.json")
+    argv = ["convert", "--h5", data["tvsum"], "--splits", splits, "--annotations", annotations, "--output_dir", output]
+    assert cli.main([str(arg) for arg in argv]) == 0
+    return output
+
+
+def test_cards_carry_the_rank_correlations_evaluate_reports_where_the_data_has_user_scores(
+    planted, data, tvsum_with_user_scores, tmp_path, capsys
+):
+    output = tmp_path / "release"
+    code, printed, err = convert(capsys, "--checkpoint", planted["folder"], "--output_dir", output,
+                                 "--evaluate_on", f"summe={data['summe']}", f"tvsum={tvsum_with_user_scores}")  # fmt: skip
+    assert code == 0, err
+    for table in TABLES:
+        measured = tmp_path / f"{table}.json"
+        argv = ["evaluate", "--model", output / f"pglsum-tvsum-{table}", "--dataset", tvsum_with_user_scores,
+                "--split_index", "all", "--output", measured]  # fmt: skip
+        assert cli.main([str(arg) for arg in argv]) == 0
+        splits = json.loads(measured.read_text())["splits"]
+        expected = {}
+        for split in splits:
+            config = f"split_{split['split_index']}"
+            expected[(config, "f1")] = round(split["f_score"], 4)
+            for name in ("kendall_tau", "spearman_rho"):
+                expected[(config, name)] = round(split["correlations"][name], 4)
+        results = ModelCard.load(output / f"pglsum-tvsum-{table}" / "README.md").data.eval_results
+        found = {(result.dataset_config, result.metric_type): result.metric_value for result in results}
+        assert found == expected, table
+        assert all(-1 <= found[key] <= 1 for key in found if key[1] != "f1")
+        assert {result.metric_name for result in results} >= {"Kendall's tau", "Spearman's rho"}
+
+        # SumMe-style data has no per-user scores: its cards hold the F-scores and no rank correlation.
+        results = ModelCard.load(output / f"pglsum-summe-{table}" / "README.md").data.eval_results
+        assert len(results) == 5 and {result.metric_type for result in results} == {"f1"}
 
 
 def hardlinked_copy(folder: Path, target: Path) -> Path:
