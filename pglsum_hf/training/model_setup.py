@@ -11,14 +11,7 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import (
-    hub_model_subfolders,
-    load_model,
-    looks_local,
-    model_location,
-    several_models_error,
-    unreadable_model_reason,
-)
+from ..hub import load_model, load_model_config
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -57,22 +50,5 @@ def build_model(args, input_size: int) -> PGLSumModel:
 
 
 def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
-    """The config of a PGL-SUM folder or Hub id (``subfolder`` inside it); a missing folder or another model type is
-    a one-line error."""
-    source, location = model_location(source, OPTION, subfolder)
-    try:
-        values, _ = PGLSumConfig.get_config_dict(source, **location)
-    except (OSError, ValueError) as error:
-        subfolders = [] if location or looks_local(source) else hub_model_subfolders(source)
-        if subfolders:
-            raise several_models_error(OPTION, source, subfolders) from None
-        reason = unreadable_model_reason(source, error)
-        raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
-    if values.get("model_type") != PGLSumConfig.model_type:
-        raise OptionError(
-            OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
-        )
-    try:
-        return PGLSumConfig.from_dict(values)
-    except (TypeError, ValueError) as error:
-        raise OptionError(OPTION, f"{source}: invalid PGL-SUM config ({error})") from None
+    """The config of the model to fine-tune (see `load_model_config`)."""
+    return load_model_config(source, OPTION, subfolder)
