@@ -189,6 +189,14 @@ def hub_model_subfolders(repo_id: str) -> list[str]:
     return sorted(name.split("/")[0] for name in files if name.count("/") == 1 and name.endswith("/config.json"))
 
 
+def refuse_a_repository_of_model_folders(source: str, option: str, subfolder: str | None) -> None:
+    """Raise the one line that lists the model folders of Hub repository ``source`` named without ``subfolder``
+    (a converted release: ``split_0`` ...); a local folder is checked by `resolve_model_source`."""
+    subfolders = [] if subfolder or looks_local(source) else hub_model_subfolders(source)
+    if subfolders:
+        raise several_models_error(option, source, subfolders) from None
+
+
 def model_location(
     model: str | os.PathLike, option: str = "--model", subfolder: str | None = None
 ) -> tuple[str, dict]:
@@ -208,12 +216,12 @@ def load_model_config(model: str | os.PathLike, option: str = "--model", subfold
     try:
         values, _ = PGLSumConfig.get_config_dict(source, **location)
     except (OSError, ValueError) as error:
-        subfolders = [] if location or looks_local(source) else hub_model_subfolders(source)
-        if subfolders:
-            raise several_models_error(option, source, subfolders) from None
+        refuse_a_repository_of_model_folders(source, option, subfolder)
         reason = unreadable_model_reason(source, error)
         raise OptionError(option, f"{source}: cannot read the model's config ({reason})") from None
     if values.get("model_type") != PGLSumConfig.model_type:
+        # A Hub repository of split folders may answer with an empty config (no config.json at its root).
+        refuse_a_repository_of_model_folders(source, option, subfolder)
         raise OptionError(
             option, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
         )
@@ -280,9 +288,7 @@ def load_model(model: str | os.PathLike, option: str = "--model", subfolder: str
                 **kwargs,
             )
     except (OSError, ValueError, KeyError) as error:
-        subfolders = [] if subfolder or looks_local(source) else hub_model_subfolders(source)
-        if subfolders:
-            raise several_models_error(option, source, subfolders) from None
+        refuse_a_repository_of_model_folders(source, option, subfolder)
         raise PGLSumError(
             f"{option}: {model}: cannot load a PGL-SUM model ({unreadable_model_reason(model, error)})"
         ) from error

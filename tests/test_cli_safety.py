@@ -1035,6 +1035,19 @@ def _input_cases() -> None:
          lambda e: run_splits(e, "--model_name_or_path", str(e.work / "rsbase"), "--overwrite", output=e.work / "rsbase"),
          ["--output_dir", "rsbase"], PATH_CODE, prepare=lambda e: model_copy(e).rename(e.work / "rsbase"))  # fmt: skip
 
+    # evaluate: --output replaced the splits it read, named with --splits or found beside the h5 without it.
+    def h5_and_splits(e: Env) -> None:
+        user_files(e.work)
+        shutil.copy2(e.h5, e.work / "synthetic_tiny.h5")
+        shutil.copy2(e.splits, e.work / "synthetic_tiny_splits.json")
+
+    for name, given in (("given", True), ("beside-h5", False)):
+        case(f"input-evaluate-output-is-the-splits-{name}-overwrite",
+             lambda e, g=given: ["evaluate", "--model", str(e.model), "--dataset", str(e.work / "synthetic_tiny.h5"),
+                                 "--split_index", "0", "--output", str(e.work / "synthetic_tiny_splits.json"),
+                                 "--overwrite", *(["--splits", str(e.work / "synthetic_tiny_splits.json")] if g else [])],
+             ["--output", "synthetic_tiny_splits.json"], PATH_CODE, prepare=h5_and_splits)  # fmt: skip
+
 
 def _bound_cases() -> None:
     make_dataset = lambda *extra: lambda e: ["make-dataset", str(e.video), "--annotations", str(e.work / "anno.csv"),

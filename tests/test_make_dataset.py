@@ -22,6 +22,7 @@ from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.annotations import VideoAnnotation, write_tvsum_annotations
 from pglsum_hf.data.from_videos import (
     CACHE_FOLDER,
+    STAGING_PREFIX,
     DatasetBuildError,
     build_dataset,
     find_videos,
@@ -274,6 +275,38 @@ def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, t
     got, _ = read_h5(result.h5)
     for video in expected:
         np.testing.assert_array_equal(got[video]["features"], expected[video]["features"])
+
+
+def test_a_cache_file_whose_arrays_were_altered_is_named_and_computed_again(corpus, built, tmp_path, caplog):
+    """A cache file that reads back but breaks what a build wrote (feature width, NaN, shots not covering the video)
+    used to fail in the staging folder's h5, named by a path the user never sees; now the cache file is named and
+    the video computed again."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    files = {path.name.split("-")[0]: path for path in (output / CACHE_FOLDER).glob("*.npz")}
+    damage = {
+        "clipA": lambda arrays: {**arrays, "features": arrays["features"][:, :7].copy()},
+        "clipB": lambda arrays: {**arrays, "features": np.where(arrays["features"] > 0, np.nan, arrays["features"])},
+        "clipC": lambda arrays: {**arrays, "shots": arrays["shots"][1:].copy()},
+    }
+    for name, change in damage.items():
+        with np.load(files[name], allow_pickle=False) as data:
+            arrays = change({key: data[key] for key in data.files})
+        with files[name].open("wb") as handle:
+            np.savez(handle, **arrays)
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+        result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                               feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    assert sorted(Path(video).stem for video in result.computed) == list(NAMES)
+    warned = sorted(record.getMessage() for record in caplog.records if "does not read back" in record.getMessage())
+    assert len(warned) == 3 and all(STAGING_PREFIX not in message for message in warned)
+    for message, (name, field) in zip(warned, [("clipA", "features"), ("clipB", "features"), ("clipC", "shots")]):
+        assert f"the cache file {files[name]} " in message and f"({field}: expected" in message
+    expected, _ = read_h5(built["intervals"] / "mine_intervals.h5")
+    got, _ = read_h5(result.h5)
+    for video in expected:
+        np.testing.assert_array_equal(got[video]["features"], expected[video]["features"])
+        np.testing.assert_array_equal(got[video]["change_points"], expected[video]["change_points"])
 
 
 # ----- bad inputs ------------------------------------------------------------------------------------------------

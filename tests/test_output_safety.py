@@ -248,6 +248,36 @@ def test_a_second_run_into_a_held_folder_stops_at_once(command, tiny, tmp_path, 
     assert sorted(path.name for path in tmp_path.iterdir()) == []  # nothing written, the lock file gone
 
 
+def test_a_second_training_run_into_the_folder_of_a_running_one_stops_and_the_first_finishes(
+    tiny, tmp_path, monkeypatch, capsys
+):
+    """Two runs into one folder: the second (even with --overwrite) used to set the first's folder aside, and the first
+    died at its next checkpoint (``rng_0.json: No such file or directory``)."""
+    train_module = importlib.import_module("pglsum_hf.training.train")
+    run = tmp_path / "run"
+    argv = ["train", "--dataset", str(tiny.h5), "--output_dir", str(run), *TRAIN_QUICK]
+    argv[argv.index("--n_epochs") + 1] = "2"
+    real_save_checkpoint = train_module.save_checkpoint
+    second = []
+
+    def save_checkpoint(*args, **kwargs):  # the second run starts while the first is between epochs
+        saved = real_save_checkpoint(*args, **kwargs)
+        if not second:
+            second.append(None)  # once: the second run's own checkpoints (if it ran) start no third
+            second[0] = (cli.main(argv + ["--overwrite"]), capsys.readouterr().err)
+        return saved
+
+    monkeypatch.setattr(train_module, "save_checkpoint", save_checkpoint)
+    assert cli.main(argv + ["--checkpointing_epochs", "1"]) == 0
+    ((code, err),) = second
+    assert code == 1 and f"pglsum train: --output_dir: {run} is in use by another pglsum run" in err
+    assert "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["run"]  # nothing set aside, the lock file gone
+    checkpoints = sorted((run / "checkpoints").iterdir())
+    assert len(checkpoints) == 2 and all((checkpoint / "rng_0.json").is_file() for checkpoint in checkpoints)
+    assert (run / "model.safetensors").is_file()
+
+
 @pytest.mark.parametrize("overwrite", [False, True])
 def test_what_appears_in_the_folder_during_the_run_stops_the_swap(tiny, tmp_path, monkeypatch, capsys, overwrite):
     from pglsum_hf.data import convert as convert_module
@@ -290,6 +320,35 @@ def test_a_rerun_removes_its_own_stale_temporary_folders_and_nothing_else(tmp_pa
     assert sorted(path.name for path in tmp_path.iterdir()) == [".out.mine.tmp", "out"]
     assert sorted(path.name for path in out.iterdir()) == ["new.txt"]  # the marker does not travel
     assert (users / "notes.txt").read_text() == "mine"
+
+
+KILLED_CONVERT = """import os, sys
+from pglsum_hf.cli import main
+from pglsum_hf.data import convert
+real_write_shard = convert._write_shard
+def write_shard(*args, **kwargs):  # killed (no cleanup runs) once the first shard is on disk
+    real_write_shard(*args, **kwargs)
+    os._exit(137)
+convert._write_shard = write_shard
+main(sys.argv[1:])
+"""
+
+
+def test_a_killed_convert_overwrite_leaves_a_temporary_folder_that_the_next_run_removes(tiny, tmp_path):
+    import subprocess
+    import sys
+
+    out = _user_folder(tmp_path / "dataset")
+    alike = _user_folder(tmp_path / ".dataset.mine.tmp")  # named like ours, but the user's
+    argv = ["convert", "--h5", str(tiny.h5), "--splits", str(tiny.splits), "--output_dir", str(out), "--overwrite"]
+    killed = subprocess.run([sys.executable, "-c", KILLED_CONVERT, *argv], capture_output=True, text=True, timeout=600)
+    assert killed.returncode == 137, killed.stderr[-3000:]
+    (left,) = [path for path in tmp_path.iterdir() if path.name.endswith(".tmp") and path != alike]
+    assert list(left.glob("**/*.parquet")) and (out / "notes.txt").read_text() == "mine"
+    assert cli.main(argv) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".dataset.mine.tmp", "dataset"]
+    assert (out / "README.md").is_file() and not (out / "notes.txt").exists()
+    assert (alike / "notes.txt").read_text() == "mine"
 
 
 def test_a_resumed_run_that_succeeds_removes_what_its_overwrite_set_aside(tiny, tmp_path, monkeypatch):

@@ -224,13 +224,23 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
         results = metadata["model-index"][0]["results"]
         f1 = {r["dataset"]["config"]: r["metrics"][0]["value"] for r in results if r["metrics"][0]["type"] == "f1"}
         assert f1 == {f"split_{k}": round(expected[(dataset, k)], 4) for k in range(5)}
+        # The synthetic files carry no per-user scores, only gtscore: no rank correlation enters the model-index.
+        assert {metric["type"] for r in results for metric in r["metrics"]} == {"f1"}
         assert "SYNTHETIC" in body and "synthetic" in metadata["tags"]
         assert "not measured" not in body and f"{expected[(dataset, 0)]:.2f}" in body
+        for split in range(5):  # each split's row: its folder, its test video keys, its measured F-score
+            keys = ", ".join(video["video_id"] for video in json.loads(
+                (tmp_path / f"{dataset}.json").read_text())["splits"][split]["videos"])  # fmt: skip
+            assert f"| `split_{split}` | {keys} | {expected[(dataset, split)]:.2f} |" in body
+        assert "Table IV" in body and "full-batch" in body and "training loss" in body
+        assert {"summe": "**55.6**", "tvsum": "**61.0**"}[dataset] in body
     assert "pglsum-summe-table3" in (from_zip / "results.md").read_text()
     for dataset, table in (("summe", "table4"), ("tvsum", "table3")):  # the conversion printed the original's lines
         title = {"table3": "Table III", "table4": "Table IV"}[table]
         assert f"pglsum-{dataset}-{table}: the {DATASETS[dataset]} models of {title} on {data[dataset]}" in converted
     assert f"Trained for split: 4 achieved an F-score of {expected[('tvsum', 4)]:.2f}%" in converted
+    mean = np.mean([expected[("summe", k)] for k in range(5)])
+    assert f"  mean over 5 splits: {mean:.2f} (paper, Table IV: 55.6)" in converted.splitlines()
 
 
 def hardlinked_copy(folder: Path, target: Path) -> Path:
@@ -271,6 +281,15 @@ def test_a_bad_release_is_refused_whole_with_nothing_written(planted, tmp_path, 
     truncated_zip = tmp_path / "truncated.zip"
     truncated_zip.write_bytes(planted["zip"].read_bytes()[:-5000])
     cases["truncated zip"] = (truncated_zip, str(truncated_zip))
+    # a wrong shape, and non-finite weights (folder)
+    for case, key, change in (("shape", ("table4", "tvsum", 1), lambda t: t[:-1]),
+                              ("non-finite", ("table3", "summe", 2), lambda t: t.clone().fill_(float("nan")))):  # fmt: skip
+        folder = hardlinked_copy(planted["folder"], tmp_path / case)
+        target = folder.parent / member(*key)
+        state = planted["references"][key].state_dict()
+        target.unlink()
+        torch.save({**state, "linear_1.weight": change(state["linear_1.weight"])}, target)
+        cases[case] = (folder, str(target))
     # two checkpoints in one split folder
     folder = hardlinked_copy(planted["folder"], tmp_path / "two")
     os.link(folder.parent / member("table4", "summe", 0), folder / "table4_models/SumMe/split0/epoch-99.pt")
@@ -282,6 +301,7 @@ def test_a_bad_release_is_refused_whole_with_nothing_written(planted, tmp_path, 
         assert code == 1, case
         assert err.startswith("pglsum convert-checkpoint: ") and named in err and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1, err
+        assert case not in ("shape", "non-finite") or "linear_1.weight" in err, err
         assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir()), case
     assert not marker.exists()
 
@@ -305,6 +325,22 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     err = capsys.readouterr().err
     assert code == 2 and "split_0, split_1, split_2, split_3, split_4" in err and "--subfolder" in err
     assert len(err.strip().splitlines()) == 1
+    # With --split_index all, the repository's split folders are found on the Hub and each scores its own split.
+    output = tmp_path / "all.json"
+    argv = [
+        "evaluate",
+        "--model",
+        repo,
+        "--dataset",
+        str(data["summe"]),
+        "--split_index",
+        "all",
+        "--output",
+        str(output),
+    ]
+    assert cli.main(argv) == 0 and "mean F-score over 5 splits" in capsys.readouterr().out
+    result = json.loads(output.read_text())
+    assert [split["model"] for split in result["splits"]] == [f"{repo}/split_{k}" for k in range(5)]
 
     from pglsum_hf.video.synthetic import make_synthetic_video
 
@@ -313,11 +349,25 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     code = cli.main(["summarize", str(clip), "--model", str(local), "--output_dir", str(tmp_path / "no")])
     err = capsys.readouterr().err
     assert code == 2 and "(split_0, split_1, split_2, split_3, split_4)" in err and not (tmp_path / "no").exists()
+    code = cli.main(["summarize", str(clip), "--model", repo, "--feature_weights", "random", "--output_dir",
+                     str(tmp_path / "no_hub")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "(split_0, split_1, split_2, split_3, split_4)" in err and "--subfolder" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "no_hub").exists()
+    code = cli.main(["app", "--model", repo, "--feature_weights", "random"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "(split_0, split_1, split_2, split_3, split_4)" in err
     argv = [str(clip), "--model", repo, "--subfolder", "split_0", "--feature_weights", "random", "--output_dir",
             str(tmp_path / "summaries"), "--no_video"]  # fmt: skip
     assert cli.main(["summarize", *argv]) == 0
     assert json.loads((tmp_path / "summaries" / "clip.json").read_text())["segments"]
 
+    capsys.readouterr()
+    argv = ["train", "--dataset", str(tiny_h5), "--model_name_or_path", repo, "--output_dir", str(tmp_path / "no_tune"),
+            "--n_epochs", "1", "--batch_size", "4", "--eval_method", "max", "--report_to", "none"]  # fmt: skip
+    assert cli.main(argv) == 2 and not (tmp_path / "no_tune").exists()
+    err = capsys.readouterr().err
+    assert "(split_0, split_1, split_2, split_3, split_4)" in err and len(err.strip().splitlines()) == 1
     argv = ["train", "--dataset", str(tiny_h5), "--model_name_or_path", repo, "--subfolder", "split_0",
             "--output_dir", str(tmp_path / "tuned"), "--n_epochs", "1", "--batch_size", "4", "--eval_method", "max",
             "--report_to", "none"]  # fmt: skip

@@ -157,3 +157,16 @@ def test_paper_protocol_table3_trains_one_video_per_update(tiny_h5, tmp_path, mo
     code = cli.main(["run-splits", "--dataset", str(tiny_h5), "--output_dir", str(tmp_path / "t3b"),
                      "--paper_protocol", "table3", "--batch_size", "4"])  # fmt: skip
     assert code == 2 and not (tmp_path / "t3b").exists()
+
+
+def test_paper_protocol_table4_keeps_the_full_batch(tmp_path, capsys) -> None:
+    from pglsum_hf import cli
+
+    code = cli.main(["run-splits", "--dataset", "synthetic_summe.h5", "--output_dir", str(tmp_path / "t4"),
+                     "--paper_protocol", "table4", "--batch_size", "1"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and not (tmp_path / "t4").exists()
+    assert err == (
+        "pglsum run-splits: --batch_size: --paper_protocol table4 trains full-batch (20 summe videos per update), "
+        "found 1; leave it out"
+    )

@@ -64,19 +64,21 @@ def load_summarizer(
     from pglsum_hf.video import FeatureWeightsError, GoogLeNetFeatures, VideoSummarizer
     from pglsum_hf.video.result import RANDOM_FEATURES_NOTE
 
-    try:
-        features = GoogLeNetFeatures(feature_weights, device=device)
-    except FeatureWeightsError as error:
-        raise OptionError("--feature_weights", str(error)) from error
     notes = []
     if model is None:
-        network, name = _untrained_model().to(features.device), UNTRAINED_MODEL_NAME
+        network, name = _untrained_model(), UNTRAINED_MODEL_NAME
         notes.append(UNTRAINED_MODEL_NOTE)
     else:
         from pglsum_hf.hub import load_model
 
-        network = load_model(model, subfolder=subfolder).to(features.device)
+        # The model first: a wrong one (e.g. a repository of split folders) stops before GoogLeNet is built or fetched.
+        network = load_model(model, subfolder=subfolder)
         name = f"{model}/{subfolder}" if subfolder else str(model)
+    try:
+        features = GoogLeNetFeatures(feature_weights, device=device)
+    except FeatureWeightsError as error:
+        raise OptionError("--feature_weights", str(error)) from error
+    network = network.to(features.device)
     if features.is_random:
         notes.append(RANDOM_FEATURES_NOTE)
     try:

@@ -50,6 +50,8 @@ from ..console import configure_logging
 from ..errors import OptionError, PGLSumError
 from ..options import MAX_SEED, CommandParser, add_hub_options, check_device, hub_repo_id
 from ..paths import describe_missing
+from .constants import FEATURE_DIM
+from .errors import describe_array
 from .h5 import video_sort_key
 from .video_annotations import (
     ANNOTATION_FORMATS,
@@ -198,10 +200,41 @@ def load_cached(cache_dir: Path, video: Path, settings: ExtractionSettings) -> d
         reason = (str(error).splitlines() or [type(error).__name__])[0][:160]
     else:
         missing = [name for name in CACHED_ARRAYS if name not in arrays]
-        if not missing:
+        reason = f"no {', '.join(missing)} array" if missing else _cached_arrays_problem(arrays)
+        if reason is None:
             return arrays
-        reason = f"no {', '.join(missing)} array"
     logger.warning("the cache file %s of %s does not read back (%s); computing the video again", path, video, reason)
+    return None
+
+
+def _cached_arrays_problem(arrays: dict[str, np.ndarray]) -> str | None:
+    """What breaks the promises `extract_video` keeps for a cache file's arrays, or None.
+
+    A file that reads back but was altered or damaged would otherwise fail later, in the staging folder's h5,
+    where no message can name the cache file.
+    """
+    features, picks, shots = arrays["features"], arrays["picks"], arrays["shots"]
+    if features.dtype != np.float32 or features.ndim != 2 or features.shape[0] < 1 or features.shape[1] != FEATURE_DIM:
+        return f"features: expected float32 [n_steps >= 1, {FEATURE_DIM}], found {describe_array(features)}"
+    if not np.isfinite(features).all():
+        return "features: expected finite values, found NaN/inf"
+    for name, kinds in (("n_frames", "iu"), ("duration", "f"), ("fps", "f")):
+        value = arrays[name]
+        if value.shape != () or value.dtype.kind not in kinds or not np.isfinite(value) or value <= 0:
+            return f"{name}: expected a positive {'integer' if kinds == 'iu' else 'number'}, found {describe_array(value)}"
+    n_frames = int(arrays["n_frames"])
+    if picks.dtype.kind not in "iu" or picks.shape != (len(features),):
+        return f"picks: expected integers [n_steps={len(features)}], found {describe_array(picks)}"
+    if picks[0] < 0 or picks[-1] >= n_frames or (np.diff(picks) <= 0).any():
+        return f"picks: expected increasing frame indices in [0, {n_frames})"
+    timestamps = arrays["timestamps"]
+    if timestamps.dtype.kind != "f" or timestamps.shape != (n_frames,) or not np.isfinite(timestamps).all():
+        return f"timestamps: expected finite [n_frames={n_frames}], found {describe_array(timestamps)}"
+    if shots.dtype.kind not in "iu" or shots.ndim != 2 or shots.shape[0] < 1 or shots.shape[1] != 2:
+        return f"shots: expected integers [n_shots >= 1, 2], found {describe_array(shots)}"
+    starts, ends = shots[:, 0], shots[:, 1]
+    if starts[0] != 0 or ends[-1] != n_frames - 1 or (ends < starts).any() or (starts[1:] != ends[:-1] + 1).any():
+        return f"shots: expected [start, end] frame ranges tiling frames 0..{n_frames - 1}"
     return None
 
 

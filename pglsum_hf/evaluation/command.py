@@ -97,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
     splits = _split_indices(args)
     if args.output is not None:
         from ..atomic import check_output_file
+        from ..data.splits import default_splits_path
 
-        check_output_file(args.output, overwrite=args.overwrite, inputs=[args.model, args.dataset])
+        # The splits read are inputs too: --splits, or the `<stem>_splits.json` found beside an h5 without it.
+        splits_read = args.splits if args.splits is not None else default_splits_path(args.dataset)
+        check_output_file(args.output, overwrite=args.overwrite, inputs=[args.model, args.dataset, splits_read])
     from ..hub import load_model, resolve_model_source
     from .on_split import dataset_eval_method, evaluate_on_split
 

@@ -34,7 +34,7 @@ from ..options import CommandParser
 from ..paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
 from ..paper_tables import TABLE_TITLES
 from ..paths import local_inputs
-from .arguments import dataset_family, parse_args
+from .arguments import DEFAULT_BATCH_SIZE, dataset_family, parse_args
 from .output_dir import (
     check_run_output_dir,
     finish_run_output_dir,
@@ -297,6 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     train_argv = [*train_argv, *PROTOCOL_TRAIN_OPTIONS.get(args.paper_protocol, [])]
     # Validate the pass-through options once, up front, with split 0 standing in.
     template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv), prog="pglsum run-splits")
+    family = dataset_family(args.dataset)
+    if args.paper_protocol == "table4" and family and template.batch_size != DEFAULT_BATCH_SIZE[family]:
+        raise OptionError(
+            "--batch_size",
+            f"--paper_protocol table4 trains full-batch ({DEFAULT_BATCH_SIZE[family]} {family} videos per update), "
+            f"found {template.batch_size}; leave it out",
+        )
     resuming = template.resume_from_checkpoint == "latest"
     owned = check_run_output_dir(
         output_dir,

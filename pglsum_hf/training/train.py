@@ -155,10 +155,11 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
     if state.initial is None:
         state.initial = evaluate(run)
         log(run, state.initial, step=0)
-    progress = progress_bar(
+    # The bar closes however the loop ends (an interrupt or a diverged loss raises through it).
+    bar = progress_bar(
         range(args.n_epochs), desc="epochs", initial=state.epoch, disable=not accelerator.is_local_main_process
     )
-    with InterruptFlag() as interrupt:
+    with bar as progress, InterruptFlag() as interrupt:
         for epoch in range(state.epoch, until_epoch):
             started = time.perf_counter()
             if state.order is None:
@@ -224,7 +225,6 @@ def training_loop(run: Run, until_epoch: int | None = None) -> None:
                 run.checkpoint()
                 if interrupt.requested and not finished:
                     raise TrainingInterrupted(interrupt.requested, run.last_checkpoint)
-    progress.close()
 
 
 @torch.no_grad()

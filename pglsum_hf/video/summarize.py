@@ -125,8 +125,10 @@ class VideoSummarizer:
 
         from .features import GoogLeNetFeatures
 
+        # The model first: a wrong one (e.g. a repository of split folders) stops before GoogLeNet is built or fetched.
+        model = load_model(model_name_or_path, subfolder=subfolder)
         feature_extractor = GoogLeNetFeatures(feature_weights, device=device)
-        model = load_model(model_name_or_path, subfolder=subfolder).to(feature_extractor.device)
+        model = model.to(feature_extractor.device)
         name = f"{model_name_or_path}/{subfolder}" if subfolder else str(model_name_or_path)
         return cls(model, feature_extractor, model_name=name, **kwargs)
 
