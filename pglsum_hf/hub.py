@@ -206,6 +206,31 @@ def model_location(
     return source, ({"subfolder": subfolder} if subfolder and not looks_local(source) else {})
 
 
+def load_model_config(model: str | os.PathLike, option: str = "--model", subfolder: str | None = None) -> Any:
+    """The `PGLSumConfig` of a user's ``--model`` (a folder, or a Hub id: only its ``config.json`` is fetched), or
+    a one-line `OptionError` naming ``option``: no such folder or Hub repository, several models without
+    ``--subfolder``, another model type, an invalid config. Commands call it to check a model before any work."""
+    from .configuration_pglsum import PGLSumConfig
+
+    source, location = model_location(model, option, subfolder)
+    try:
+        values, _ = PGLSumConfig.get_config_dict(source, **location)
+    except (OSError, ValueError) as error:
+        refuse_a_repository_of_model_folders(source, option, subfolder)
+        reason = unreadable_model_reason(source, error)
+        raise OptionError(option, f"{source}: cannot read the model's config ({reason})") from None
+    if values.get("model_type") != PGLSumConfig.model_type:
+        # A Hub repository of split folders may answer with an empty config (no config.json at its root).
+        refuse_a_repository_of_model_folders(source, option, subfolder)
+        raise OptionError(
+            option, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
+        )
+    try:
+        return PGLSumConfig.from_dict(values)
+    except (TypeError, ValueError) as error:
+        raise OptionError(option, f"{source}: invalid PGL-SUM config ({error})") from None
+
+
 def unreadable_model_reason(model: str | os.PathLike, error: BaseException) -> str:
     """Why a ``--model`` value could not be loaded, in the user's terms, for a one-line message.
 

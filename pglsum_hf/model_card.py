@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .cards import PAPER_CITATION, load_template
+from .hub import looks_local
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCard
@@ -91,7 +92,7 @@ def model_card(
         license=license,
         tags=list(dict.fromkeys(all_tags)),
         datasets=[data.hub_id] if data is not None and data.hub_id else None,
-        base_model=base_model if base_model and not _is_local(base_model) else None,
+        base_model=base_model if base_model and not looks_local(base_model) else None,  # a local path is no link
         model_name=title if eval_results else None,
         eval_results=eval_results or None,
     )
@@ -118,10 +119,6 @@ def save_card(card: ModelCard | str, folder: str | os.PathLike, overwrite: bool 
         return False
     write_atomic(path, str(card))
     return True
-
-
-def _is_local(value: str) -> bool:
-    return Path(value).expanduser().exists() or value.startswith((".", "/", "~"))
 
 
 def _render_body(model: Any, **fields: str) -> str:

@@ -272,6 +272,18 @@ def test_export_space(model_dir, workdir, this_repos_templates, capsys):
         app_cli.main(["--export_space", str(space)])
 
 
+@pytest.mark.parametrize("push", [False, True])
+def test_a_hub_model_that_does_not_exist_is_refused_before_the_space_is_written(push, workdir, hub_repo_id, capsys):
+    space = workdir / f"space-of-a-missing-model-{push}"
+    upload = ["--push_to_hub", "--hub_model_id", hub_repo_id] if push else []
+    missing = "pglsum-tests/no-such-model"
+    assert pglsum_main(["app", "--model", missing, "--export_space", str(space), *upload]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"pglsum app: --model: {missing}: cannot read the model's config")
+    assert f"no Hub model repository {missing} was found" in err
+    assert not space.exists()
+
+
 def test_space_card_links_a_hub_model(workdir, this_repos_templates):
     from pglsum_hf.app.space import space_card
 

@@ -105,6 +105,17 @@ def test_push_to_hub_then_load_from_a_fresh_cache(tmp_path, model, hub_repo_id, 
     assert "first weights" in [commit.title for commit in HfApi().list_repo_commits(other)]
 
 
+def test_push_to_hub_keeps_a_hand_edited_card(tmp_path, model, hub_repo_id):
+    api = HfApi()
+    api.create_repo(hub_repo_id)
+    edited = "---\nlicense: apache-2.0\n---\n\n# Hand-edited card\n"
+    api.upload_file(path_or_fileobj=edited.encode(), path_in_repo="README.md", repo_id=hub_repo_id)
+    model.push_to_hub(hub_repo_id)
+    assert {"config.json", "model.safetensors", "modeling_pglsum.py"} <= set(api.list_repo_files(hub_repo_id))
+    card = Path(hf_hub_download(hub_repo_id, "README.md", cache_dir=tmp_path / "card")).read_text(encoding="utf-8")
+    assert "license: apache-2.0" in card and "# Hand-edited card" in card and "license: mit" not in card
+
+
 def test_saved_files_have_the_usual_permissions(tmp_path, model):
     umask = os.umask(0o022)
     try:

@@ -105,6 +105,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise OptionError("--model", f"{folder} is not a model folder: expected a config.json in it")
     if args.overwrite and args.export_space is None:
         raise OptionError("--overwrite", "only applies to --export_space DIR")
+    if args.model is not None and (args.export_space is not None or repo_id is not None):
+        from ..hub import load_model_config
+
+        # The Space is written (and uploaded) without loading the model: its config says now, in one line, that the
+        # folder or Hub repository holds a PGL-SUM model, before the folder is written.
+        load_model_config(args.model, "--model")
 
 
 def _export(args: argparse.Namespace) -> int:

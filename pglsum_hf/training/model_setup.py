@@ -11,7 +11,7 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import load_model, model_location, refuse_a_repository_of_model_folders, unreadable_model_reason
+from ..hub import load_model, load_model_config
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.
@@ -50,22 +50,5 @@ def build_model(args, input_size: int) -> PGLSumModel:
 
 
 def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
-    """The config of a PGL-SUM folder or Hub id (``subfolder`` inside it); a missing folder or another model type is
-    a one-line error."""
-    source, location = model_location(source, OPTION, subfolder)
-    try:
-        values, _ = PGLSumConfig.get_config_dict(source, **location)
-    except (OSError, ValueError) as error:
-        refuse_a_repository_of_model_folders(source, OPTION, subfolder)
-        reason = unreadable_model_reason(source, error)
-        raise OptionError(OPTION, f"{source}: cannot read the model's config ({reason})") from None
-    if values.get("model_type") != PGLSumConfig.model_type:
-        # A Hub repository of split folders may answer with an empty config (no config.json at its root).
-        refuse_a_repository_of_model_folders(source, OPTION, subfolder)
-        raise OptionError(
-            OPTION, f"{source}: a {values.get('model_type')!r} model, not a PGL-SUM one (model_type 'pglsum')"
-        )
-    try:
-        return PGLSumConfig.from_dict(values)
-    except (TypeError, ValueError) as error:
-        raise OptionError(OPTION, f"{source}: invalid PGL-SUM config ({error})") from None
+    """The config of the model to fine-tune (see `load_model_config`)."""
+    return load_model_config(source, OPTION, subfolder)
