@@ -67,6 +67,21 @@ def upload_folder(
     )
 
 
+def keeps_hub_card(
+    repo_id: str, *, overwrite_card: bool, token: bool | str | None = None, revision: str | None = None
+) -> bool:
+    """Whether an upload to ``repo_id`` must leave its README.md alone: one is already there (someone may have
+    edited it on the Hub) and ``overwrite_card`` is not set. One warning line says when it is kept."""
+    if overwrite_card:
+        return False
+    from huggingface_hub import HfApi
+
+    if not HfApi(token=token).file_exists(repo_id, "README.md", revision=revision):
+        return False
+    logger.warning("%s already has a README.md: kept it (overwrite_card=True / --overwrite_card replaces it)", repo_id)
+    return True
+
+
 def push_model_folder(
     folder: str | os.PathLike,
     repo_id: str,
@@ -84,15 +99,9 @@ def push_model_folder(
     repository is kept unless ``overwrite_card`` (someone may have edited it on the Hub); one warning line says so.
     Returns the ``CommitInfo``.
     """
-    from huggingface_hub import HfApi
-
     names = model_files(folder)
-    if "README.md" in names and not overwrite_card:
-        if HfApi(token=token).file_exists(repo_id, "README.md", revision=revision):
-            names.remove("README.md")
-            logger.warning(
-                "%s already has a README.md: kept it (overwrite_card=True / --overwrite_card replaces it)", repo_id
-            )
+    if "README.md" in names and keeps_hub_card(repo_id, overwrite_card=overwrite_card, token=token, revision=revision):
+        names.remove("README.md")
     return upload_folder(
         folder,
         repo_id,

@@ -140,19 +140,14 @@ def convert_release(
     output_dir = Path(output_dir)
     pushed = {}
     if push_to_hub:
-        from huggingface_hub import HfApi
-
-        from .hub import upload_folder
+        from .hub import keeps_hub_card, upload_folder
 
         for folder in release.groups():
             repo_id = f"{owner}/{folder}"
-            keep_card = not overwrite_card and HfApi(token=token).repo_exists(repo_id) and \
-                HfApi(token=token).file_exists(repo_id, "README.md")  # fmt: skip
+            keep_card = keeps_hub_card(repo_id, overwrite_card=overwrite_card, token=token)
             upload_folder(output_dir / folder, repo_id, token=token, private=private,
                           commit_message=f"Convert the authors' {folder} models",
                           ignore_patterns=["README.md"] if keep_card else None)  # fmt: skip
-            if keep_card:
-                print(f"{repo_id} already has a README.md: kept it (--overwrite_card replaces it)")
             pushed[folder] = repo_id
     return ReleaseConversion(release, output_dir, evaluations, pushed)
 

@@ -423,3 +423,22 @@ def test_pushed_repositories_load_summarize_evaluate_and_fine_tune_by_subfolder(
     assert cli.main(argv) == 0
     tuned = AutoModel.from_pretrained(tmp_path / "tuned")
     assert tuned.config.hidden_size == SIZES["output_size"] and tuned.config.num_heads == 8
+
+
+def test_a_card_edited_on_the_hub_is_kept_unless_overwrite_card(planted, from_folder_pushed, tmp_path):
+    from huggingface_hub import HfApi, hf_hub_download
+
+    repo = f"{OWNER}/pglsum-tvsum-table3"
+    edited = "---\nlicense: apache-2.0\n---\n# Edited on the Hub\n"
+    HfApi().upload_file(path_or_fileobj=edited.encode(), path_in_repo="README.md", repo_id=repo)
+
+    def card_after_push(*extra: str) -> str:
+        output = tmp_path / f"release{len(extra)}"
+        code = cli.main(["convert-checkpoint", "--checkpoint", str(planted["folder"]), "--output_dir", str(output),
+                         "--push_to_hub", "--hub_model_id", OWNER, *extra])  # fmt: skip
+        assert code == 0
+        return Path(hf_hub_download(repo, "README.md", cache_dir=tmp_path / f"cache{len(extra)}")).read_text()
+
+    assert card_after_push() == edited
+    replaced = card_after_push("--overwrite_card")
+    assert replaced != edited and "Table III" in replaced
