@@ -42,7 +42,7 @@ from ..data.loading import load_split
 from ..data.origin import DataOrigin, data_origin
 from ..dependencies import is_installed
 from ..errors import OptionError
-from ..evaluation import compute_metrics
+from ..metrics import compute_metrics
 from ..modeling_pglsum import PGLSumModel
 from ..paths import local_inputs
 from .arguments import CPU_MICRO_BATCH_FRAMES, CPU_MICRO_BATCH_MIN_FILL, PGLSumTrainingArguments, parse_args
