@@ -12,7 +12,7 @@ import torch
 import yaml
 
 from pglsum_hf import cards
-from pglsum_hf.app import cli as app_cli
+from pglsum_hf.commands import app as app_cli
 from pglsum_hf.app.job import (
     BUDGET_PROPORTION,
     BUDGET_SECONDS,
@@ -166,7 +166,7 @@ def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
 
 
 def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
-    assert COMMANDS["app"][0] == "pglsum_hf.app.cli"
+    assert COMMANDS["app"][0] == "pglsum_hf.commands.app"
     cases = [
         (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
