@@ -12,7 +12,6 @@ import torch
 import yaml
 
 from pglsum_hf import cards
-from pglsum_hf.commands import app as app_cli
 from pglsum_hf.app.job import (
     BUDGET_PROPORTION,
     BUDGET_SECONDS,
@@ -25,6 +24,7 @@ from pglsum_hf.app.job import (
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
+from pglsum_hf.commands import app as app_cli
 from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError, PGLSumError
 from pglsum_hf.video import make_synthetic_video, raw_stream_copy
 from pglsum_hf.video.summarize import main as summarize_main

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from pglsum_hf.cli import main as cli_main
-from pglsum_hf.data.video_annotations import interval_mask, read_annotations
 from pglsum_hf.data.synthetic_scenes import (
     ANNOTATORS,
     N_SCENES,
@@ -16,6 +15,7 @@ from pglsum_hf.data.synthetic_scenes import (
     scene_plan,
     write_annotations,
 )
+from pglsum_hf.data.video_annotations import interval_mask, read_annotations
 
 
 def test_n_epochs_and_output_folder_are_refused_before_anything_is_written(tmp_path, capsys):

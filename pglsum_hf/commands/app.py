@@ -122,17 +122,16 @@ class AppArguments(HubArguments):
 
 
 def push_space(folder: str | os.PathLike, repo_id: str, private: bool | None = None) -> str:
-    """Upload an exported Space folder to the Space ``repo_id`` (created, for Gradio, when missing); the commit URL."""
+    """Upload an exported Space folder to the Space ``repo_id`` (created, for Gradio, when missing); the commit URL.
+
+    Not :func:`pglsum_hf.hub.upload_folder`: huggingface_hub creates a Space only with its SDK named.
+    """
     from huggingface_hub import HfApi
 
-    from ..hub import upload_folder
-
-    # A Space is created with its SDK; the upload itself is the package's one upload path.
-    repo_id = (
-        HfApi().create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True).repo_id
-    )
+    api = HfApi()
+    repo_id = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True).repo_id
     message = "PGL-SUM video summarization page (pglsum app --export_space)"
-    return str(upload_folder(folder, repo_id, repo_type="space", commit_message=message))
+    return str(api.upload_folder(repo_id=repo_id, repo_type="space", folder_path=str(folder), commit_message=message))
 
 
 def export(args: AppArguments) -> int:
