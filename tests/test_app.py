@@ -284,6 +284,15 @@ def test_a_hub_model_that_does_not_exist_is_refused_before_the_space_is_written(
     assert not space.exists()
 
 
+def test_a_space_reads_a_path_as_every_command_does(tmp_path):
+    # `./name` is a path (model_loading.looks_local), never a Hub id to link: a missing folder is refused, nothing written
+    from pglsum_hf.app.space import export_space
+
+    with pytest.raises(OptionError, match="--model: ./no_such_model is not a model folder"):
+        export_space(tmp_path / "space", model="./no_such_model")
+    assert not (tmp_path / "space").exists()
+
+
 def test_space_card_links_a_hub_model(workdir, this_repos_templates):
     from pglsum_hf.app.space import space_card
 
