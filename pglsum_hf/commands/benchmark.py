@@ -59,6 +59,8 @@ class FrameCounts(list[int]):
 
 @dataclass
 class ModelBenchmarkArguments:
+    """The options of ``pglsum benchmark model``, checked when built."""
+
     lengths: FrameCounts = field(
         default_factory=lambda: FrameCounts([1000, 5000, 10000, 30000]),
         metadata={"help": "frames per video, comma-separated"},
@@ -91,6 +93,8 @@ class ModelBenchmarkArguments:
 
 @dataclass
 class MetricBenchmarkArguments:
+    """The options of ``pglsum benchmark metric``, checked when built."""
+
     output: str = field(default="benchmark_metric.json", metadata={"help": "Where the JSON results go."})
     repeats: int = field(default=3, metadata={"help": "Runs per timing; the fastest is kept."})
     videos: int = field(default=10, metadata={"help": "Videos in the full-metric split (TVSum test: 10)."})
@@ -114,6 +118,8 @@ class MetricBenchmarkArguments:
 
 @dataclass
 class TrainingBenchmarkArguments:
+    """The options of ``pglsum benchmark training``, checked when built."""
+
     output: str = field(default="benchmark_training.json", metadata={"help": "Where the JSON results go."})
     profiles: list[Literal["tiny", "summe", "tvsum"]] = field(default_factory=lambda: ["summe", "tvsum"])
     epochs: int = field(default=5, metadata={"help": "Timed epochs per mode (the median is reported)."})
@@ -154,6 +160,8 @@ class TrainingBenchmarkArguments:
 
 @dataclass
 class VideoBenchmarkArguments:
+    """The options of ``pglsum benchmark video``, checked when built."""
+
     output: str | None = field(
         default=None,
         metadata={
@@ -199,6 +207,7 @@ class VideoBenchmarkArguments:
 
 
 def run_model(args: ModelBenchmarkArguments) -> int:
+    """One forward per length, each in its own process; with ``--summe_batch`` the SumMe batch too."""
     import torch
     from tqdm.auto import tqdm
 
@@ -238,6 +247,7 @@ def run_model(args: ModelBenchmarkArguments) -> int:
 
 
 def run_metric(args: MetricBenchmarkArguments) -> int:
+    """The knapsack and the full metric, literal vs vectorised."""
     import numpy as np
 
     from ..benchmarks.metric import benchmark_full_metric, benchmark_knapsack, load_literal
@@ -262,6 +272,7 @@ def run_metric(args: MetricBenchmarkArguments) -> int:
 
 
 def run_training(args: TrainingBenchmarkArguments) -> int:
+    """Seconds per epoch of each profile, per-video and batched, on each device and precision."""
     import torch
 
     from ..benchmarks.machine import available_devices
@@ -300,6 +311,8 @@ def run_training(args: TrainingBenchmarkArguments) -> int:
 
 
 def run_video(args: VideoBenchmarkArguments) -> int:
+    """Every stage of summarizing a SYNTHETIC video on each device, and KTS; with ``--long``, shots and scores of
+    6,000 and 24,000 steps, exact and windowed."""
     from ..benchmarks import video as bench
     from .benchmark_tables import print_long, print_video
 
