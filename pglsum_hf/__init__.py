@@ -18,8 +18,8 @@ __getattr__, __dir__ = lazy_exports(
         "PGLSumModel": ".modeling_pglsum",
         "PGLSumOutput": ".modeling_pglsum",
         "METRIC_PATH": ".metrics",
-        "compute_metrics": ".evaluation",
-        "generate_summary": ".evaluation",
+        "compute_metrics": ".metrics",
+        "generate_summary": ".metrics",
     },
 )
 __all__ = ["METRIC_PATH", "PGLSumConfig", "PGLSumModel", "PGLSumOutput", "compute_metrics", "generate_summary"]

@@ -36,7 +36,7 @@ _NO_ROOM_WORDS = (
 )
 
 
-def describe_room(path: str | os.PathLike) -> str:
+def describe_free_space(path: str | os.PathLike) -> str:
     """The space left on ``path``'s disk, and the file-size limit when one is set (``ulimit -f``)."""
     folder = _nearest_existing(Path(path).expanduser().absolute())
     try:
@@ -48,7 +48,7 @@ def describe_room(path: str | os.PathLike) -> str:
 
 
 def disk_full_error(error: BaseException, path: str | os.PathLike | None) -> DiskFullError | None:
-    """A one-line :class:`DiskFullError` when ``error`` (or its cause) is a lack of room, else None.
+    """A one-line :class:`DiskFullError` when ``error`` (or its cause) is a lack of disk space, else None.
 
     It names ``path`` (the file as the user will know it, not the temporary name being written), or else the file
     the operating system named.
@@ -66,14 +66,16 @@ def disk_full_error(error: BaseException, path: str | os.PathLike | None) -> Dis
     else:
         return None
     named = path if path is not None else getattr(seen, "filename", None) or "a file"
-    return DiskFullError(f"writing {named}: {reason} ({describe_room(named)}); nothing was left half-written there")
+    return DiskFullError(
+        f"writing {named}: {reason} ({describe_free_space(named)}); nothing was left half-written there"
+    )
 
 
-def check_room(path: str | os.PathLike, needed: int) -> None:
+def check_free_space(path: str | os.PathLike, needed: int) -> None:
     """Refuse before writing when ``needed`` bytes cannot fit: past the free space or the file-size limit.
 
     Some writers cannot fail cleanly half-way (HDF5 under a file-size limit may crash the process), so the size
-    is checked first; the write is still guarded by :func:`reporting_no_room`.
+    is checked first; the write is still guarded by :func:`reporting_disk_full`.
     """
     folder = _nearest_existing(Path(path).expanduser().absolute().parent)
     try:
@@ -83,14 +85,14 @@ def check_room(path: str | os.PathLike, needed: int) -> None:
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if (free is not None and needed > free) or (limit != resource.RLIM_INFINITY and needed > limit):
         raise DiskFullError(
-            f"writing {path}: about {needed / 1e3:.0f} kB needed, more than there is room for ({describe_room(path)}); "
+            f"writing {path}: about {needed / 1e3:.0f} kB needed, more than there is free ({describe_free_space(path)}); "
             "nothing was written"
         )
 
 
 @contextmanager
-def reporting_no_room(path: str | os.PathLike, building: Path | None = None) -> Iterator[None]:
-    """Turn a lack of room while writing ``path`` into one line naming it (any other error passes unchanged).
+def reporting_disk_full(path: str | os.PathLike, building: Path | None = None) -> Iterator[None]:
+    """Turn a lack of disk space while writing ``path`` into one line naming it (any other error passes unchanged).
 
     ``building``: the temporary folder that becomes ``path``; a message naming a file in it names it under ``path``.
     """
@@ -128,7 +130,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     # mkstemp creates the file private (0600); give it the permissions a plain open() would.
     temporary.chmod(0o666 & ~_current_umask())
     try:
-        with reporting_no_room(path):
+        with reporting_disk_full(path):
             yield temporary
             os.replace(temporary, path)
     finally:
@@ -334,7 +336,7 @@ def atomic_directory(
         marker = temporary / TEMPORARY_MARKER
         marker.touch()
         try:
-            with reporting_no_room(path, building=temporary):
+            with reporting_disk_full(path, building=temporary):
                 yield temporary
             marker.unlink()
             if _folder_state(path) != seen:

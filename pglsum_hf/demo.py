@@ -183,7 +183,8 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
 
     from .data.from_videos import build_dataset, make_extractor
     from .data.video_annotations import interval_mask, read_annotations
-    from .evaluation import METRIC_PATH, random_baseline
+    from .evaluation.baselines import random_baseline
+    from .metrics import METRIC_PATH
     from .training import train
     from .video import VideoSummarizer
 

@@ -37,8 +37,13 @@ class OutputExistsError(PGLSumError, FileExistsError):
 
 
 class DiskFullError(PGLSumError, OSError):
-    """A write failed for lack of room (disk full, quota, file-size limit); the message names the file and the space left."""
+    """A write failed for lack of space (disk full, quota, file-size limit); the message names the file and the space left."""
 
 
 class MissingDependencyError(PGLSumError):
     """An optional dependency is not installed; the message names the extra that brings it."""
+
+
+class CheckpointError(PGLSumError, ValueError):
+    """A checkpoint cannot be used: a training checkpoint that is damaged or belongs to another run, or an original
+    PGL-SUM checkpoint whose tensors do not make the architecture asked for. The message names the file."""

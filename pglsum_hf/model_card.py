@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .atomic import write_atomic
 from .cards import PAPER_CITATION, load_template
-from .hub import looks_local
+from .model_loading import looks_local
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCard

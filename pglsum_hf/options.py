@@ -10,9 +10,12 @@ cannot mean anything, so they are refused with the option, the range and the val
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
-from typing import Any
+import types
+import typing
+from typing import Any, Literal, TypeVar
 
 from .errors import OptionError
 
@@ -189,3 +192,102 @@ def hub_repo_id(args: Any) -> str | None:
             "--hub_model_id", f"{args.hub_model_id!r} is not a Hub repository id like org/name ({error})"
         ) from None
     return args.hub_model_id
+
+
+Arguments = TypeVar("Arguments")
+
+_TRUE, _FALSE = {"true", "yes", "1", "t", "y"}, {"false", "no", "0", "f", "n"}
+
+
+def _flag_value(value: str) -> bool:
+    """``--flag false`` as transformers' parser reads it: a flag may carry an explicit truth value."""
+    if value.lower() in _TRUE | _FALSE:
+        return value.lower() in _TRUE
+    raise argparse.ArgumentTypeError(f"expected true or false, got {value!r}")
+
+
+def _field_type(hint: Any) -> tuple[Any, tuple | None, bool]:
+    """(value type, Literal choices or None, whether the field is a list) of a dataclass field's type hint."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:  # `X | None` reads as X
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if typing.get_origin(hint) is list:
+        kind, choices, _ = _field_type(typing.get_args(hint)[0])
+        return kind, choices, True
+    if typing.get_origin(hint) is Literal:
+        choices = typing.get_args(hint)
+        return type(choices[0]), choices, False
+    return hint, None, False
+
+
+def dataclass_parser(cls: type, prog: str, description: str | None = None) -> CommandParser:
+    """The parser of a command whose options are the fields of the dataclass ``cls``.
+
+    Each field ``name`` is ``--name`` (and ``--name-with-dashes``); its ``metadata`` may give ``help``, ``aliases``
+    (other spellings, old names included), ``metavar``, ``nargs`` and ``positional`` (the field is read without
+    ``--``). A ``bool`` field is a flag that may carry a value (``--overwrite``, ``--overwrite false``), a
+    ``Literal`` field lists its choices, a ``list`` field takes one or more values, and a field without a default is
+    required. Defaults are shown in the help.
+    """
+    parser = CommandParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    hints = typing.get_type_hints(cls)
+    # keyword-only fields (the Hub options a command inherits) come last, after the command's own options
+    for item in sorted(dataclasses.fields(cls), key=lambda item: item.kw_only is True):
+        if not item.init:
+            continue
+        metadata = dict(item.metadata)
+        kind, choices, is_list = _field_type(hints[item.name])
+        kwargs: dict[str, Any] = {"help": metadata.get("help"), "dest": item.name}
+        if "metavar" in metadata:
+            kwargs["metavar"] = metadata["metavar"]
+        if choices is not None:
+            kwargs["choices"] = choices
+        if kind is bool:
+            kwargs.update(nargs="?", const=True, type=_flag_value)
+        else:
+            kwargs["type"] = kind if callable(kind) else str
+        if is_list:
+            kwargs["nargs"] = "+"
+        if "nargs" in metadata:
+            kwargs["nargs"] = metadata["nargs"]
+        if item.default is not dataclasses.MISSING:
+            kwargs["default"] = item.default
+        elif item.default_factory is not dataclasses.MISSING:
+            kwargs["default"] = item.default_factory()
+        elif not metadata.get("positional"):
+            kwargs["required"] = True
+        if metadata.get("positional"):
+            kwargs.pop("dest")
+            parser.add_argument(item.name, **kwargs)
+        else:
+            parser.add_argument(f"--{item.name}", *metadata.get("aliases", ()), **kwargs)
+    return parser
+
+
+def parse_arguments(
+    cls: type[Arguments], argv: list[str] | None, prog: str, description: str | None = None
+) -> Arguments:
+    """Parse ``argv`` (``sys.argv[1:]`` when None) into the dataclass ``cls``; its ``__post_init__`` checks the values.
+
+    A usage error (an unknown option, a value of the wrong type) exits through argparse with status 2; a value the
+    dataclass refuses raises :class:`OptionError` (one line, status 2, printed by ``pglsum_hf.cli.run``).
+    """
+    namespace = dataclass_parser(cls, prog, description).parse_args(argv)
+    return cls(**vars(namespace))
+
+
+@dataclasses.dataclass(kw_only=True)
+class HubArguments:
+    """``--push_to_hub``, ``--hub_model_id`` and ``--hub_private_repo`` as fields, named as in transformers'
+    ``TrainingArguments``; a command's arguments dataclass inherits them and calls :func:`hub_repo_id`."""
+
+    push_to_hub: bool = dataclasses.field(
+        default=False,
+        metadata={"help": "upload the result to the Hub repository --hub_model_id (old form: --push_to_hub ORG/NAME)"},
+    )
+    hub_model_id: str | None = dataclasses.field(
+        default=None, metadata={"metavar": "ORG/NAME", "help": "Hub repository id for --push_to_hub"}
+    )
+    hub_private_repo: bool = dataclasses.field(
+        default=False,
+        metadata={"aliases": ["--private"], "help": "with --push_to_hub: create the repository as private"},
+    )

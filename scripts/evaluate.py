@@ -1,9 +1,11 @@
-"""Entry point: see `python scripts/evaluate.py --help` (same as `pglsum evaluate`)."""
+"""`pglsum evaluate` as a script: `python scripts/evaluate.py --help`.
+
+It runs the command's one entry point, so it fails the way `pglsum evaluate` does: one line, no traceback.
+"""
 
 import sys
 
-from pglsum_hf.cli import run
-from pglsum_hf.evaluation.command import main
+from pglsum_hf.cli import main
 
 if __name__ == "__main__":
-    sys.exit(run("evaluate", main))
+    sys.exit(main(["evaluate", *sys.argv[1:]]))

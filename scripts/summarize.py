@@ -1,8 +1,11 @@
-"""Entry point: see `python scripts/summarize.py --help` (same as the `pglsum` command)."""
+"""`pglsum summarize` as a script: `python scripts/summarize.py --help` (also under `accelerate launch` and `torchrun`).
+
+It runs the command's one entry point, so it fails the way `pglsum summarize` does: one line, no traceback.
+"""
 
 import sys
 
-from pglsum_hf.video.summarize import main
+from pglsum_hf.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["summarize", *sys.argv[1:]]))

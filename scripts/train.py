@@ -1,9 +1,11 @@
-"""Entry point: see `python scripts/train.py --help` (same as `pglsum train`, also under `accelerate launch`)."""
+"""`pglsum train` as a script: `python scripts/train.py --help` (also under `accelerate launch` and `torchrun`).
+
+It runs the command's one entry point, so it fails the way `pglsum train` does: one line, no traceback.
+"""
 
 import sys
 
-from pglsum_hf.cli import run
-from pglsum_hf.training.arguments import main  # parses before importing torch
+from pglsum_hf.cli import main
 
 if __name__ == "__main__":
-    sys.exit(run("train", main))
+    sys.exit(main(["train", *sys.argv[1:]]))

@@ -1,5 +1,7 @@
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,3 +56,47 @@ def test_a_broken_import_inside_a_present_dependency_keeps_its_traceback(monkeyp
     monkeypatch.delitem(sys.modules, "json")
     with pytest.raises(ModuleNotFoundError):
         require("json", extra="video")
+
+
+SCRIPTS = sorted((Path(__file__).resolve().parents[1] / "scripts").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_every_script_runs_a_pglsum_command(script):
+    # A script is the command's entry point under another name: `pglsum_hf.cli.main` with the command's words.
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "main"]
+    assert len(calls) == 1, f"{script.name} should call pglsum_hf.cli.main once"
+    words = [element.value for element in calls[0].args[0].elts if isinstance(element, ast.Constant)]
+    assert words[0] in cli.COMMANDS
+    if words[0] == "benchmark":
+        assert words[1] in cli.BENCHMARKS
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "pglsum_hf.cli"]
+    assert [alias.name for node in imports for alias in node.names] == ["main"]
+
+
+def test_a_script_fails_in_one_line_as_the_command_does(tmp_path):
+    # A checkpoint that is not there: one line naming it under both ways in, no traceback, the same exit status.
+    missing = str(tmp_path / "missing.pt")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "convert_original_checkpoint.py"
+    ways_in = {
+        "script": [sys.executable, str(script), "--checkpoint", missing, "--output_dir", str(tmp_path / "out")],
+        "pglsum": [
+            sys.executable,
+            "-m",
+            "pglsum_hf.cli",
+            "convert-checkpoint",
+            "--checkpoint",
+            missing,
+            "--output_dir",
+            str(tmp_path / "out"),
+        ],  # fmt: skip
+    }
+    results = {way: subprocess.run(argv, capture_output=True, text=True, timeout=300) for way, argv in ways_in.items()}
+    for way, result in results.items():
+        assert result.returncode == 2, (way, result.stderr)  # a usage error: the option names no file
+        assert "Traceback" not in result.stderr, way
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("pglsum convert-checkpoint:") and "missing.pt" in lines[0], way
+    assert results["script"].stderr == results["pglsum"].stderr
+    assert not (tmp_path / "out").exists()

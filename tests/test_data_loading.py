@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from pglsum_hf.data import VideoCollator, convert, load_split, read_splits, synthetic
 from pglsum_hf.data.loading import convert_cached
-from pglsum_hf.evaluation import compute_metrics
+from pglsum_hf.metrics import compute_metrics
 
 
 @pytest.fixture(scope="module")

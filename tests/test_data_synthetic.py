@@ -9,7 +9,7 @@ import pytest
 from pglsum_hf.data import constants, synthetic
 from pglsum_hf.data.h5 import iter_videos
 from pglsum_hf.data.splits import read_splits, validate_splits
-from pglsum_hf.evaluation import compute_metrics
+from pglsum_hf.metrics import compute_metrics
 
 LAYOUT = {
     "features": (np.float32, 2),

@@ -95,8 +95,8 @@ def test_import_pglsum_hf_is_light():
     assert not loaded & set(HEAVY_FOR_THE_PACKAGE + HEAVY_FOR_THE_CLI)
 
 
-def test_evaluation_imports_neither_datasets_nor_evaluate():
-    loaded = imported_after("import pglsum_hf.evaluation, pglsum_hf.video.keyshots")
+def test_the_metrics_import_neither_datasets_nor_evaluate():
+    loaded = imported_after("import pglsum_hf.metrics, pglsum_hf.video.keyshots")
     assert not loaded & {"datasets", "evaluate", "pandas", "torch", "transformers"}
 
 

@@ -30,7 +30,7 @@ from pglsum_hf.data.from_videos import (
 from pglsum_hf.data.h5 import iter_videos
 from pglsum_hf.data.video_annotations import read_annotations
 from pglsum_hf.errors import OptionError, OutputExistsError
-from pglsum_hf.evaluation import generate_summary
+from pglsum_hf.metrics import generate_summary
 from pglsum_hf.video import make_synthetic_video
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau, rankdata, spearmanr
 
-from pglsum_hf.evaluation import diversity, kendall_tau_b, rank_correlation, spearman_rho
+from pglsum_hf.metrics import diversity, kendall_tau_b, rank_correlation, spearman_rho
 
 
 @pytest.mark.filterwarnings("ignore:.*constant series")  # short random rows are sometimes constant

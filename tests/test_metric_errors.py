@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pglsum_hf.evaluation import compute_metrics, generate_summary
+from pglsum_hf.metrics import compute_metrics, generate_summary
 
 
 def _reference(**changes):

@@ -15,7 +15,7 @@ import pytest
 from metric_cases import random_video, two_user_video
 
 import pglsum_hf
-from pglsum_hf.evaluation import compute_metrics
+from pglsum_hf.metrics import compute_metrics
 
 
 @pytest.fixture(scope="module")

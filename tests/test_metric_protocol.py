@@ -10,7 +10,7 @@ import pytest
 from metric_cases import random_video, two_user_video
 
 import pglsum_hf
-from pglsum_hf.evaluation import (
+from pglsum_hf.metrics import (
     compute_metrics,
     generate_summary,
     knapsack,

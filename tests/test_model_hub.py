@@ -14,7 +14,7 @@ import torch
 from huggingface_hub import HfApi, hf_hub_download
 from transformers import AutoConfig, AutoModel
 
-from pglsum_hf import PGLSumConfig, PGLSumModel, hub
+from pglsum_hf import PGLSumConfig, PGLSumModel, hub, model_loading
 from pglsum_hf.errors import OptionError, PGLSumError
 from pglsum_hf.model_card import model_card, save_card
 from pglsum_hf.model_folder import save_model_files
@@ -135,26 +135,26 @@ def test_old_stacked_layout_is_refused(tmp_path, model):
     with pytest.raises(ValueError, match="stacked layout.*attention.global_attention.query.*convert-checkpoint"):
         PGLSumModel.from_pretrained(tmp_path / "old")
     with pytest.raises(PGLSumError, match=r"model.safetensors: .*stacked layout"):
-        hub.resolve_model_source(tmp_path / "old")
+        model_loading.resolve_model_source(tmp_path / "old")
 
 
 def test_model_source_resolution(tmp_path, model, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for missing in ("./no-model", "runs/no/model", "no-model/", str(tmp_path / "absent"), "~/surely-absent-pglsum"):
         with pytest.raises(OptionError, match=r"--model: folder .* does not exist"):
-            hub.resolve_model_source(missing)
-    assert hub.resolve_model_source("someone/pglsum-summe") == "someone/pglsum-summe"  # left to the Hub
+            model_loading.resolve_model_source(missing)
+    assert model_loading.resolve_model_source("someone/pglsum-summe") == "someone/pglsum-summe"  # left to the Hub
     model.save_pretrained("saved")
-    assert hub.resolve_model_source("saved") == str(tmp_path / "saved")
+    assert model_loading.resolve_model_source("saved") == str(tmp_path / "saved")
     (tmp_path / "saved" / "model.safetensors").write_bytes(b"\x00garbage")
     with pytest.raises(PGLSumError, match=r"saved/model.safetensors: not a readable safetensors file"):
-        hub.resolve_model_source("saved", option="--model")
+        model_loading.resolve_model_source("saved", option="--model")
     (tmp_path / "saved" / "model.safetensors").unlink()
     with pytest.raises(PGLSumError, match=r"--model: folder saved has no model.safetensors"):
-        hub.resolve_model_source("saved")
+        model_loading.resolve_model_source("saved")
     (tmp_path / "file").write_text("x")
     with pytest.raises(OptionError, match="is a file"):
-        hub.resolve_model_source("file")
+        model_loading.resolve_model_source("file")
 
 
 def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):

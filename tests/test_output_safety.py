@@ -415,7 +415,7 @@ def test_no_room_to_write_is_one_line_naming_the_file(command, tiny, tmp_path):
     assert len(lines) == 1 and f"writing {work / named}" in lines[0].replace(
         f"writing {named}", f"writing {work / named}"
     )
-    assert "File too large" in lines[0] or "more than there is room for" in lines[0]  # found while, or before, writing
+    assert "File too large" in lines[0] or "more than there is free" in lines[0]  # found while, or before, writing
     assert "free on its disk" in lines[0] and f"limited to {limit} bytes" in lines[0]
     # nothing half-written under a final name
     finals = {"make-synthetic": ["out/synthetic_tiny.h5"], "convert": ["out"], "summarize": ["out/clip.mp4", "out/clip.json"],

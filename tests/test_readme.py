@@ -189,7 +189,7 @@ def test_documented_examples_run_in_order(tmp_path):
 
 @pytest.mark.parametrize("name", ["pglsum-model", "nobody/pglsum-model"])
 def test_a_name_that_is_no_folder_and_no_hub_repository_says_so(name, tmp_path, monkeypatch, capsys):
-    from pglsum_hf.hub import load_model
+    from pglsum_hf.model_loading import load_model
 
     monkeypatch.chdir(tmp_path)
     expected = f"folder {name} does not exist, and no Hub model repository {name} was found"

@@ -19,7 +19,7 @@ from pglsum_hf import PGLSumModel
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.collator import VideoCollator
 from pglsum_hf.data.loading import load_split
-from pglsum_hf.evaluation import compute_metrics
+from pglsum_hf.metrics import compute_metrics
 from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 from pglsum_hf.training.checkpointing import (
     TrainingDiverged,

@@ -16,7 +16,7 @@ import torch
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.errors import PGLSumError
-from pglsum_hf.evaluation import frame_scores_from_steps, select_keyshots
+from pglsum_hf.metrics import frame_scores_from_steps, select_keyshots
 from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video
 from pglsum_hf.video.decode import VideoInfo
 from pglsum_hf.video.keyshots import best_window, select_segments

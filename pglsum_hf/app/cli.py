@@ -98,7 +98,7 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise OptionError("--subfolder", "applies to the local page; a Space takes a model without subfolders")
     folder = Path(args.model, args.subfolder or "") if args.model is not None else None
     if folder is not None and folder.exists() and not (folder / "config.json").is_file():
-        from ..hub import model_subfolders, several_models_error
+        from ..model_loading import model_subfolders, several_models_error
 
         if model_subfolders(folder):
             raise several_models_error("--model", str(folder), model_subfolders(folder))
@@ -106,7 +106,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     if args.overwrite and args.export_space is None:
         raise OptionError("--overwrite", "only applies to --export_space DIR")
     if args.model is not None and (args.export_space is not None or repo_id is not None):
-        from ..hub import load_model_config
+        from ..model_loading import load_model_config
 
         # The Space is written (and uploaded) without loading the model: its config says now, in one line, that the
         # folder or Hub repository holds a PGL-SUM model, before the folder is written.

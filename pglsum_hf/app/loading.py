@@ -69,7 +69,7 @@ def load_summarizer(
         network, name = _untrained_model(), UNTRAINED_MODEL_NAME
         notes.append(UNTRAINED_MODEL_NOTE)
     else:
-        from pglsum_hf.hub import load_model
+        from pglsum_hf.model_loading import load_model
 
         # The model first: a wrong one (e.g. a repository of split folders) stops before GoogLeNet is built or fetched.
         network = load_model(model, subfolder=subfolder)

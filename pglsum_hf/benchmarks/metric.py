@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import check_output_file, write_json
-from ..evaluation import METRIC_PATH, compute_metrics, generate_summary, knapsack
+from ..metrics import METRIC_PATH, compute_metrics, generate_summary, knapsack
 from ..options import CommandParser, check_int, check_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

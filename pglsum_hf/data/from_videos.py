@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import OutputFolderLock, atomic_file, check_output_dir, check_room, reporting_no_room
+from ..atomic import OutputFolderLock, atomic_file, check_free_space, check_output_dir, reporting_disk_full
 from ..console import configure_logging
 from ..errors import OptionError, PGLSumError
 from ..options import MAX_SEED, CommandParser, add_hub_options, check_device, hub_repo_id
@@ -477,7 +477,7 @@ def assemble_video(
 
 
 def _write_h5(path: Path, rows: list[tuple[str, dict[str, Any]]], provenance: dict[str, Any], shown: Path) -> None:
-    """Write the h5 at ``path`` (a staging file); a lack of room is reported against ``shown``, its final name."""
+    """Write the h5 at ``path`` (a staging file); a lack of disk space is reported against ``shown``, its final name."""
     import h5py
 
     from .h5 import write_videos
@@ -485,8 +485,8 @@ def _write_h5(path: Path, rows: list[tuple[str, dict[str, Any]]], provenance: di
     # The arrays plus HDF5's own records (a few kB per dataset and per file): checked first, as HDF5 can crash
     # the process when the file-size limit stops it half-way.
     arrays = [np.asarray(value) for _, row in rows for value in row.values()]
-    check_room(shown, sum(array.nbytes + 2048 for array in arrays) + 16384)
-    with reporting_no_room(shown):
+    check_free_space(shown, sum(array.nbytes + 2048 for array in arrays) + 16384)
+    with reporting_disk_full(shown):
         write_videos(path, rows, attrs={"provenance": json.dumps(provenance)})
         # user_scores and category are not part of the standard layout's required fields; add them for TVSum data.
         with h5py.File(path, "a") as h5:

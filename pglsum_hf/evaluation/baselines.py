@@ -10,11 +10,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..metrics.video_summarization.protocol import compute_metrics
+from ..metrics import SUMMARY_BUDGET, compute_metrics
 
 
 def random_baseline(
-    references: Sequence[dict], eval_method: str = "max", proportion: float = 0.15, trials: int = 100, seed: int = 0
+    references: Sequence[dict],
+    eval_method: str = "max",
+    proportion: float = SUMMARY_BUDGET,
+    trials: int = 100,
+    seed: int = 0,
 ) -> float:
     """Mean F-score of uniformly random 2 fps scores on ``references`` (the metric's format), over ``trials`` draws."""
     rng = np.random.default_rng(seed)

@@ -69,7 +69,7 @@ def _split_indices(args: argparse.Namespace) -> list[int] | None:
 
 def _split_folders(model: str) -> list[int]:
     """The splits of a folder or repository of split folders, refused in one line when it holds none."""
-    from ..hub import hub_model_subfolders, looks_local, model_subfolders
+    from ..model_loading import hub_model_subfolders, looks_local, model_subfolders
 
     names = model_subfolders(Path(model).expanduser()) if looks_local(model) else hub_model_subfolders(model)
     splits = sorted(int(name[6:]) for name in names if name.startswith("split_") and name[6:].isdigit())
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         # The splits read are inputs too: --splits, or the `<stem>_splits.json` found beside an h5 without it.
         splits_read = args.splits if args.splits is not None else default_splits_path(args.dataset)
         check_output_file(args.output, overwrite=args.overwrite, inputs=[args.model, args.dataset, splits_read])
-    from ..hub import load_model, resolve_model_source
+    from ..model_loading import load_model, resolve_model_source
     from .on_split import dataset_eval_method, evaluate_on_split
 
     eval_method = dataset_eval_method(args.dataset, args.eval_method)

@@ -1,4 +1,4 @@
-"""Training room: the PGL-SUM recipe with Accelerate, model selection, results over the splits.
+"""Training: the PGL-SUM recipe with Accelerate, model selection, results over the splits.
 
 ``train(...)`` trains one split (``pglsum train``), ``select_epoch(losses)`` is the paper's model-selection
 criterion, and ``pglsum_hf.training.run_splits`` trains all five splits and writes the results table.

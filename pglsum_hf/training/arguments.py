@@ -193,7 +193,7 @@ class PGLSumTrainingArguments:
                 )
             self.batch_size = DEFAULT_BATCH_SIZE[family]
         if self.eval_method is None:
-            from ..evaluation import resolve_eval_method  # here: the evaluation package loads scipy, --help needs none
+            from ..metrics import resolve_eval_method  # here: the metrics package loads scipy, --help needs none
 
             # The benchmark's convention (SumMe: best-matching user, TVSum: mean over users); an unknown
             # name raises, asking for --eval_method.

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
-from ..hub import load_model, load_model_config
+from ..model_loading import load_model, load_model_config
 from ..modeling_pglsum import PGLSumModel
 
 # Command-line option -> PGLSumConfig field.

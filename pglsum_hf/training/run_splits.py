@@ -160,7 +160,7 @@ def split_random_baseline(dataset: str, split: int, splits_file: str | None, eva
     """Mean F-score of uniformly random frame scores on the split's test videos, over ``trials`` draws."""
     from ..data.collator import VideoCollator
     from ..data.loading import load_split
-    from ..evaluation import random_baseline
+    from ..evaluation.baselines import random_baseline
 
     test = load_split(dataset, split, splits=splits_file, show_progress=False)["test"]
     references = VideoCollator(reference_features=False)([test[i] for i in range(len(test))])["references"]

@@ -34,7 +34,7 @@ import torch
 from accelerate import Accelerator, PartialState
 from accelerate.utils import ProjectConfiguration, gather_object, set_seed
 
-from ..atomic import OutputFolderLock, reporting_no_room
+from ..atomic import OutputFolderLock, reporting_disk_full
 from ..console import configure_logging, progress_bar
 from ..data.batching import PaddedVideos, length_sorted_batches
 from ..data.collator import VideoCollator
@@ -42,7 +42,7 @@ from ..data.loading import load_split
 from ..data.origin import DataOrigin, data_origin
 from ..dependencies import is_installed
 from ..errors import OptionError
-from ..evaluation import compute_metrics
+from ..metrics import compute_metrics
 from ..modeling_pglsum import PGLSumModel
 from ..paths import local_inputs
 from .arguments import CPU_MICRO_BATCH_FRAMES, CPU_MICRO_BATCH_MIN_FILL, PGLSumTrainingArguments, parse_args
@@ -123,7 +123,7 @@ class Run:
 
     def checkpoint(self) -> Path:
         name = checkpoint_name(self.state.epoch, self.state.groups_done)
-        with reporting_no_room(
+        with reporting_disk_full(
             self.output_dir / CHECKPOINTS_DIR / name
         ):  # written as .NAME.partial, renamed at the end
             self.last_checkpoint = save_checkpoint(
@@ -404,7 +404,7 @@ def write_outputs(run: Run) -> TrainingResult:
         "hyperparameters": hyperparameters,
     }
     if accelerator.is_main_process:
-        with reporting_no_room(run.output_dir / "model.safetensors"):  # staged, then moved in file by file
+        with reporting_disk_full(run.output_dir / "model.safetensors"):  # staged, then moved in file by file
             write_trained_card(model, run.output_dir, summary, repo_id=args.hub_model_id if args.push_to_hub else None)
         write_metrics(run.output_dir, summary, history)
         if is_installed("matplotlib"):  # else run.skipped says, after the work, that the plot was left out

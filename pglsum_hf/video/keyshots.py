@@ -2,7 +2,7 @@
 
 The shots' values are exactly the ones the evaluation protocol uses (the mean of the sampled-frame scores
 spread over each shot's frames), and the choice is the protocol's own knapsack
-(:func:`pglsum_hf.evaluation.select_keyshots`), so a summary made here is the summary the benchmarks score.
+(:func:`pglsum_hf.metrics.select_keyshots`), so a summary made here is the summary the benchmarks score.
 
 A summary is never empty. When no whole shot fits the budget (a single take, a still, a few long scenes, a
 clip shorter than the budget allows), the protocol's knapsack selects nothing -- and the benchmark metric keeps
@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pglsum_hf.evaluation import frame_scores_from_steps, select_keyshots, shot_scores
+from pglsum_hf.metrics import frame_scores_from_steps, select_keyshots, shot_scores
 
 from .decode import VideoInfo
 

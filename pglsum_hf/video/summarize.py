@@ -31,7 +31,7 @@ import numpy as np
 from ..atomic import OutputFolderLock, check_output_dir, check_output_file, is_empty_dir, write_json
 from ..console import configure_logging, progress_bar
 from ..errors import OptionError, PGLSumError
-from ..hub import resolve_model_source
+from ..model_loading import resolve_model_source
 from ..options import CommandParser, check_device
 from ..paths import local_inputs
 from . import batch
@@ -121,7 +121,7 @@ class VideoSummarizer:
             subfolder: the model folder inside ``model_name_or_path`` when it holds several (``split_0`` ...).
             **kwargs: the other arguments of :class:`VideoSummarizer`.
         """
-        from pglsum_hf.hub import load_model
+        from pglsum_hf.model_loading import load_model
 
         from .features import GoogLeNetFeatures
 

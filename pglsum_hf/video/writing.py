@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import reporting_no_room
+from ..atomic import reporting_disk_full
 from ..dependencies import require
 from .decode import VideoDecodeError, VideoInfo, open_video
 from .keyshots import Segment
@@ -332,14 +332,14 @@ def save_summary(
     }
     try:
         if "video" in temporary:
-            with reporting_no_room(final["video"]):
+            with reporting_disk_full(final["video"]):
                 write_summary_video(
                     summary.info, summary.segments, temporary["video"], crf=crf, preset=preset, progress=progress
                 )
-        with reporting_no_room(final["plot"]):
+        with reporting_disk_full(final["plot"]):
             plot_summary(summary, temporary["plot"])
         summary.outputs = {kind: str(path) for kind, path in final.items()}
-        with reporting_no_room(final["json"]):
+        with reporting_disk_full(final["json"]):
             summary_to_json(summary, temporary["json"])
         for kind, path in temporary.items():
             os.replace(path, final[kind])

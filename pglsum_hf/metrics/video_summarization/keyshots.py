@@ -8,6 +8,9 @@ import numpy as np
 
 from .validation import check_keyshot_inputs, check_proportion, numeric_array
 
+# The benchmarks' summary budget: a summary is at most 15% of the video (the protocol's ``proportion``).
+SUMMARY_BUDGET = 0.15
+
 
 def frame_scores_from_steps(scores: np.ndarray, picks: np.ndarray, n_frames: int) -> np.ndarray:
     """Spread sampled-frame scores over the frames: frames picks[i] .. picks[i+1]-1 get scores[i].
@@ -114,7 +117,7 @@ def select_keyshots(
     picks: Sequence[int],
     n_frames: int,
     change_points: Sequence[Sequence[int]],
-    proportion: float = 0.15,
+    proportion: float = SUMMARY_BUDGET,
     budget_frames: int | None = None,
 ) -> np.ndarray:
     """Choose the keyshots of one video.
@@ -139,7 +142,7 @@ def generate_summary(
     picks: Sequence[int],
     n_frames: int,
     change_points: Sequence[Sequence[int]],
-    proportion: float = 0.15,
+    proportion: float = SUMMARY_BUDGET,
 ) -> np.ndarray:
     """Binary keyshot summary of one video (see ``select_keyshots`` for the arguments).
 

@@ -10,7 +10,7 @@ import numpy as np
 from .correlation import rank_correlation
 from .diversity import diversity
 from .fscore import reduce_over_users, resolve_eval_method, user_f_scores
-from .keyshots import keyshot_mask, summary_from_mask
+from .keyshots import SUMMARY_BUDGET, keyshot_mask, summary_from_mask
 from .validation import (
     check_keyshot_inputs,
     check_per_video,
@@ -27,7 +27,7 @@ def compute_metrics(
     predictions: Sequence[Sequence[float]],
     references: Sequence[dict],
     eval_method: str | None = None,
-    proportion: float = 0.15,
+    proportion: float = SUMMARY_BUDGET,
     dataset: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate the scores of several videos (the pure function behind ``metric.compute``).

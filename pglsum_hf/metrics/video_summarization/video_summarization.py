@@ -2,7 +2,7 @@
 
 The ``evaluate`` interface of the protocol: ``evaluate.load(<folder of this file>)``, or a metric Space on the
 Hub. The protocol itself is plain numpy/scipy in the modules next to this file (imported relatively, so
-``evaluate`` copies them along); ``pglsum_hf.evaluation`` re-exports it for code that needs neither
+``evaluate`` copies them along); ``pglsum_hf.metrics`` re-exports it for code that needs neither
 ``datasets`` nor ``evaluate``.
 
 The keyshot protocol (Zhang et al. 2016, as implemented by the PGL-SUM code base) turns 2 fps importance
@@ -25,7 +25,7 @@ import scipy
 from .correlation import rank_correlation
 from .diversity import diversity
 from .fscore import DATASET_EVAL_METHODS
-from .keyshots import generate_summary
+from .keyshots import SUMMARY_BUDGET, generate_summary
 from .protocol import compute_metrics
 from .stored_reference import VideoReference
 from .validation import REFERENCE_FIELDS, check_per_video
@@ -175,7 +175,7 @@ class VideoSummarization(evaluate.Metric):
         predictions: list,
         references: list,
         eval_method: str | None = None,
-        proportion: float = 0.15,
+        proportion: float = SUMMARY_BUDGET,
         dataset: str | None = None,
     ) -> dict[str, Any]:
         if dataset is None and self.config_name in DATASET_EVAL_METHODS:
