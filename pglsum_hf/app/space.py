@@ -169,4 +169,3 @@ def export_space(
         (folder / "requirements.txt").write_text("\n".join(space_requirements()) + "\n", encoding="utf-8")
         (folder / "README.md").write_text(space_card(model, feature_weights, max_minutes), encoding="utf-8")
     return Path(directory)
-

@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -41,29 +41,26 @@ def _check_devices(names: list[str]) -> None:
             raise OptionError("--devices", f"{name!r}: CUDA is not available on this machine")
 
 
-class FrameCounts(list[int]):
+def frame_counts(value: str) -> list[int]:
     """``--lengths 1000,5000``: frame counts, comma-separated, each at least 1."""
-
-    def __init__(self, value: str | Iterable[int] = ()) -> None:
-        if isinstance(value, str):
-            try:
-                counts = [int(part) for part in value.split(",") if part.strip()]
-            except ValueError:
-                message = f"expected comma-separated frame counts like 1000,5000; got {value!r}"
-                raise argparse.ArgumentTypeError(message) from None
-            if not counts or min(counts) < 1:
-                raise argparse.ArgumentTypeError(f"expected positive frame counts; got {value!r}")
-            value = counts
-        super().__init__(value)
+    try:
+        counts = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated frame counts like 1000,5000; got {value!r}"
+        ) from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive frame counts; got {value!r}")
+    return counts
 
 
 @dataclass
 class ModelBenchmarkArguments:
     """The options of ``pglsum benchmark model``, checked when built."""
 
-    lengths: FrameCounts = field(
-        default_factory=lambda: FrameCounts([1000, 5000, 10000, 30000]),
-        metadata={"help": "frames per video, comma-separated"},
+    lengths: list[int] = field(
+        default_factory=lambda: [1000, 5000, 10000, 30000],
+        metadata={"help": "frames per video, comma-separated", "type": frame_counts, "nargs": None},
     )
     summe_batch: bool = field(
         default=False, metadata={"help": "also time a SumMe-sized batch, batched vs one at a time"}
