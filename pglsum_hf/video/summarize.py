@@ -40,6 +40,7 @@ from .keyshots import DEFAULT_BUDGET, select_segments
 from .result import RANDOM_FEATURES_NOTE, RANDOM_WEIGHTS, VideoSummary
 from .shots import DEFAULT_OVERLAP, DEFAULT_VMAX, DEFAULT_WINDOW, detect_shots
 from .windowed_scores import MIN_SCORE_WINDOW, check_score_window, score_in_windows, window_overlap, window_starts
+from .workers import WorkerPool, launch_processes, launched_world_size
 from .writing import save_summary
 
 if TYPE_CHECKING:  # torch and GoogLeNet load when a summarizer is built, not for `--help`
@@ -465,27 +466,6 @@ def validate_args(args: argparse.Namespace) -> None:
         )
 
 
-def _launch(argv: list[str], num_processes: int) -> int:
-    """Run this command in ``num_processes`` processes (torch.distributed.run; accelerate reads its environment)."""
-    import socket
-    import subprocess
-
-    import torch
-
-    with socket.socket() as probe:  # a free port for the processes' rendezvous
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ)
-    if not torch.cuda.is_available():
-        env["ACCELERATE_USE_CPU"] = "true"
-        env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // num_processes)))
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(num_processes),
-        "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", "pglsum_hf.video.summarize", *argv,
-    ]  # fmt: skip
-    return subprocess.run(command, env=env, check=False).returncode
-
-
 def _summarize_one(summarizer: VideoSummarizer, video: Path, args: argparse.Namespace, process: int) -> batch.Record:
     """Summarize one input; an error becomes its record's message (the job goes on)."""
     try:
@@ -533,11 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     report = check_output_file(report, overwrite=True, inputs=inputs, option="--report")
     plan = batch.plan_outputs(videos, output_dir, not args.no_video, args.overwrite, args.skip_existing, report)
     existing_ancestor = next(folder for folder in (output_dir, *output_dir.parents) if folder.exists())
-    if "WORLD_SIZE" in os.environ:  # one of the launched processes: the launcher holds the folder
+    if launched_world_size() > 1:  # one of the launched processes: the launcher holds the folder
         return _run_job(args, videos, report, plan)
     with OutputFolderLock(output_dir):
         if args.num_processes > 1:
-            return _launch(argv, args.num_processes)
+            return launch_processes(args.num_processes, "pglsum_hf.cli", ["summarize", *argv])
         code = _run_job(args, videos, report, plan)
     # A job that wrote nothing leaves none of the folders it (or its lock) created behind; the lock file is gone.
     folder = output_dir
@@ -555,17 +535,13 @@ def _run_job(
     plan: batch.Plan,
 ) -> int:
     """Summarize the planned videos (this process's share of them), print the table and write the report."""
-    import torch
-    from accelerate import PartialState
-    from accelerate.utils import gather_object
-
-    state = PartialState(cpu=not torch.cuda.is_available())
-    state.wait_for_everyone()  # every process has checked the outputs before any of them writes one
+    pool = WorkerPool()
+    pool.wait_for_everyone()  # every process has checked the outputs before any of them writes one
     summarizer = VideoSummarizer.from_pretrained(
         args.model,
         subfolder=args.subfolder,
         feature_weights=args.feature_weights,
-        device=args.device or (state.device if state.num_processes > 1 else None),
+        device=args.device or pool.device,
         sample_rate=args.sample_rate,
         kts_vmax=args.kts_vmax,
         max_change_points=args.max_change_points,
@@ -573,27 +549,27 @@ def _run_job(
         kts_overlap=args.kts_overlap,
         score_window=args.score_window,
     )
-    if args.feature_weights == RANDOM_WEIGHTS and state.is_main_process:
+    if args.feature_weights == RANDOM_WEIGHTS and pool.is_main_process:
         print(f"NOTE: {RANDOM_FEATURES_NOTE}", file=sys.stderr)
 
     records = []
-    with state.split_between_processes(plan.todo) as mine:
-        for video in progress_bar(mine, desc=f"videos (process {state.process_index})" if state.num_processes > 1 else "videos",
-                          unit="video", disable=len(mine) < 2):  # fmt: skip
-            record = _summarize_one(summarizer, video, args, state.process_index)
-            if record.status == "failed":
-                print(f"pglsum summarize: {record.message}", file=sys.stderr)
-            else:
-                print(
-                    f"{video}: {record.n_frames} frames, {record.duration:.1f} s, {record.shots} shots -> summary "
-                    f"{record.summary_seconds:.1f} s{' (trimmed: no whole shot fits the budget)' if record.status == 'trimmed' else ''}"
-                )
-                for kind, path in record.outputs.items():
-                    print(f"  {kind:<5} {path}")
-            records.append(record)
-    records = gather_object(records) if state.num_processes > 1 else records
+    mine = pool.share(plan.todo)
+    for video in progress_bar(mine, desc=f"videos (process {pool.process_index})" if pool.num_processes > 1 else "videos",
+                              unit="video", disable=len(mine) < 2):  # fmt: skip
+        record = _summarize_one(summarizer, video, args, pool.process_index)
+        if record.status == "failed":
+            print(f"pglsum summarize: {record.message}", file=sys.stderr)
+        else:
+            print(
+                f"{video}: {record.n_frames} frames, {record.duration:.1f} s, {record.shots} shots -> summary "
+                f"{record.summary_seconds:.1f} s{' (trimmed: no whole shot fits the budget)' if record.status == 'trimmed' else ''}"
+            )
+            for kind, path in record.outputs.items():
+                print(f"  {kind:<5} {path}")
+        records.append(record)
+    records = pool.gather(records)
     failed = any(record.status == "failed" for record in records)
-    if state.is_main_process:
+    if pool.is_main_process:
         order = {video: position for position, video in enumerate(videos)}
         records += [
             batch.Record(str(video), "skipped", "outputs complete (--skip_existing)") for video in plan.skipped
@@ -601,9 +577,9 @@ def _run_job(
         records.sort(key=lambda record: order[Path(record.input)])
         print(batch.format_table(records))
         if any(record.status != "failed" for record in records):
-            write_json(report, _report(args, records, state.num_processes))
+            write_json(report, _report(args, records, pool.num_processes))
             print(f"report: {report}")
-    state.wait_for_everyone()
+    pool.wait_for_everyone()
     return 1 if failed else 0
 
 
