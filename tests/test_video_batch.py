@@ -170,6 +170,7 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 1, result.stderr[-3000:]  # picture.mp4 fails, the others do not
+    assert "Traceback" not in result.stderr  # a failed input is expected: the launcher prints no traceback
     report = json.loads((out / "summarize_report.json").read_text())
     assert report["num_processes"] == 2
     assert [entry["status"] for entry in report["inputs"]] == ["trimmed", "trimmed", "trimmed", "failed"]
