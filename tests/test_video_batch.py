@@ -132,6 +132,9 @@ def test_inputs_are_checked_before_any_work(library, model_dir, tmp_path, capsys
     out = tmp_path / "out"
     assert cli(tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
     assert "INPUT: " in capsys.readouterr().err and not out.exists()
+    # A flag before the inputs stays a flag: the INPUT is not read as its value.
+    assert cli("--recursive", tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
+    assert "INPUT: " in capsys.readouterr().err and not out.exists()
     (tmp_path / "empty").mkdir()
     assert cli(tmp_path / "empty", *_options(model_dir, out)) == 2
     assert "the folder holds no video file" in capsys.readouterr().err
