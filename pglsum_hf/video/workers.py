@@ -19,7 +19,8 @@ The results travel once, at the end, through :func:`accelerate.utils.gather_obje
 works on every backend Accelerate picks (gloo on CPU, NCCL on GPUs), needs no folder shared by the processes (a
 pool may span machines under ``accelerate launch``), and is one collective call, so a process that waits for the
 slowest one waits in one place. Results must therefore be small plain data (records, messages), never arrays:
-large outputs go to files, and the main process reads them back.
+large outputs go to files, and the main process reads them back. (The collective pickles the results between the
+job's own processes, which it alone connects; nothing read from a file is ever unpickled.)
 """
 
 from __future__ import annotations
