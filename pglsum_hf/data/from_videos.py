@@ -712,8 +712,9 @@ def _write_outputs(
     output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress, private
 ) -> BuildResult:
     """Write everything into a staging folder, then move the three outputs into place."""
+    from ..hub import push_dataset_folder
     from .annotations import VideoAnnotation, write_tvsum_annotations
-    from .convert import convert_h5_to_dataset, push_folder_to_hub
+    from .convert import convert_h5_to_dataset
     from .splits import write_splits
 
     h5_path, splits_path, dataset_dir = (
@@ -746,7 +747,7 @@ def _write_outputs(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if push_to_hub:
-        push_folder_to_hub(dataset_dir, push_to_hub, private=private)
+        push_dataset_folder(dataset_dir, push_to_hub, private=private)
     return BuildResult(h5=h5_path, splits=splits_path, dataset_dir=dataset_dir, video_ids={})
 
 
