@@ -312,8 +312,7 @@ def _cached_extractor(weights: str | None, device: str | None, stamp):
 def extraction_settings(
     extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None
 ) -> ExtractionSettings:
-    from pglsum_hf.video.shots import DEFAULT_VMAX
-    from pglsum_hf.video.summarize import RANDOM_FEATURES_VMAX
+    from pglsum_hf.video.shots import DEFAULT_VMAX, RANDOM_FEATURES_VMAX
 
     if kts_vmax is None:
         kts_vmax = RANDOM_FEATURES_VMAX if extractor.is_random else DEFAULT_VMAX
