@@ -20,15 +20,13 @@ from scipy.io import savemat
 import pglsum_hf.cards
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.annotations import VideoAnnotation, write_tvsum_annotations
-from pglsum_hf.data.from_videos import (
-    CACHE_FOLDER,
-    STAGING_PREFIX,
-    DatasetBuildError,
-    build_dataset,
-    find_videos,
-)
+from pglsum_hf.data.feature_cache import CACHE_FOLDER
+from pglsum_hf.data.feature_extraction import DatasetBuildError
+from pglsum_hf.data.from_videos import build_dataset
 from pglsum_hf.data.h5 import iter_videos
+from pglsum_hf.data.staged_outputs import STAGING_PREFIX
 from pglsum_hf.data.video_annotations import read_annotations
+from pglsum_hf.data.video_files import find_videos
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.metrics import generate_summary
 from pglsum_hf.video import make_synthetic_video
@@ -222,6 +220,18 @@ def test_two_processes_write_the_same_files_as_one(corpus, built, tmp_path):
         assert shard.read_bytes() == (tmp_path / "two" / "mine_intervals_dataset" / "data" / shard.name).read_bytes()
 
 
+def test_the_log_names_the_final_dataset_folder_not_the_staging_folder(corpus, built, tmp_path, capsys):
+    """The conversion's INFO line used to name the staging folder (``DIR/.pglsum_staging.X/NAME_dataset``), a path
+    gone by the time the command ends; it names the folder the user finds."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)  # features already made: resume
+    assert make(corpus, "intervals", output, "--name", "mine") == 0
+    err = capsys.readouterr().err
+    converted = [line for line in err.splitlines() if line.startswith("INFO") and "converted" in line]
+    assert len(converted) == 1 and converted[0].endswith(f"-> {output.resolve() / 'mine_dataset'}"), err
+    assert STAGING_PREFIX not in err
+
+
 def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     output = tmp_path / "out"
     cache = output / CACHE_FOLDER
@@ -261,7 +271,7 @@ def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, t
     files["clipB"].write_bytes(os.urandom(500))
     with files["clipC"].open("wb") as handle:  # what np.load would only read by unpickling
         np.savez(handle, features=np.array([{"x": 1}], dtype=object))
-    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.feature_cache"):
         result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
                                feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
     assert sorted(Path(video).stem for video in result.computed) == ["clipB", "clipC"]
@@ -294,7 +304,7 @@ def test_a_cache_file_whose_arrays_were_altered_is_named_and_computed_again(corp
             arrays = change({key: data[key] for key in data.files})
         with files[name].open("wb") as handle:
             np.savez(handle, **arrays)
-    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.feature_cache"):
         result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
                                feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
     assert sorted(Path(video).stem for video in result.computed) == list(NAMES)
