@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("pglsum_hf.training.arguments", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
     "evaluate": ("pglsum_hf.evaluation.command", "score a PGL-SUM model (or a release's split models) on a split's test videos, as the original inference script"),
     "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
-    "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
+    "summarize": ("pglsum_hf.commands.summarize", "summarize your own video files: summary video, JSON and plot"),
     "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
     "benchmark": ("", "speed benchmarks: model | metric | training | video"),
 }

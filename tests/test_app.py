@@ -25,9 +25,9 @@ from pglsum_hf.app.job import (
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError, PGLSumError
 from pglsum_hf.video import make_synthetic_video, raw_stream_copy
-from pglsum_hf.video.summarize import main as summarize_main
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "model_cards"
 
@@ -82,8 +82,8 @@ def test_budget_in_seconds(loaded, video, workdir):
 @pytest.mark.parametrize(
     ("mode", "proportion", "seconds", "message"),
     [
-        (BUDGET_PROPORTION, 0.0, None, "proportion: must be a fraction"),
-        (BUDGET_PROPORTION, 1.5, None, "proportion: must be a fraction"),
+        (BUDGET_PROPORTION, 0.0, None, "budget: must be a fraction"),
+        (BUDGET_PROPORTION, 1.5, None, "budget: must be a fraction"),
         (BUDGET_SECONDS, 0.15, None, "maximum seconds: must be"),
         (BUDGET_SECONDS, 0.15, -3.0, "maximum seconds: must be"),
         ("minutes", 0.15, None, "budget: expected one of"),

@@ -212,7 +212,7 @@ def test_the_space_requirements_are_what_the_page_imports(tmp_path):
 
         sys.meta_path.insert(0, Hide())
         from pglsum_hf.app import build_demo
-        import pglsum_hf.app.job, pglsum_hf.video.summarize, pglsum_hf.video.features, pglsum_hf.video.writing
+        import pglsum_hf.app.job, pglsum_hf.video.summarizer, pglsum_hf.video.features, pglsum_hf.video.writing
         import pglsum_hf.metrics
         build_demo(model=None, feature_weights="random")
         """

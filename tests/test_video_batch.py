@@ -17,8 +17,8 @@ from matplotlib.image import imsave
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.cli import run
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.video import make_synthetic_video
-from pglsum_hf.video.summarize import main as summarize_main
 
 
 def cli(*argv):
@@ -113,7 +113,7 @@ def test_globs_and_files_together_and_a_user_file_is_never_replaced(library, mod
         (["--budget", "0"], "--budget: must be a fraction of the video in (0, 1], got 0.0"),
         (["--max_seconds", "inf"], "--max_seconds: must be a finite number of seconds > 0, got inf"),
         (["--sample_rate", "0"], "--sample_rate: must be a number of frames >= 1, got 0"),
-        (["--kts_overlap", "1200"], "--kts_overlap: must be in [0, --kts_window) = [0, 1200), got 1200"),
+        (["--kts_overlap", "1200"], "--kts_overlap: must be in [0, kts_window) = [0, 1200), got 1200"),
         (["--num_processes", "0"], "--num_processes: must be >= 1, got 0"),
         (["--feature_weights", "missing.pth"], "--feature_weights: missing.pth: file not found"),
     ],

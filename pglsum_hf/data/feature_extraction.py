@@ -21,10 +21,6 @@ from .feature_cache import ExtractionSettings, load_cached, save_cached
 
 logger = logging.getLogger(__name__)
 
-# The KTS penalty weight `pglsum summarize` takes for features of random weights (their scale is far smaller than
-# that of ImageNet features); it must stay equal to summarize's, so that a dataset gets summarize's shots.
-RANDOM_FEATURES_VMAX = 0.05
-
 
 class DatasetBuildError(PGLSumError):
     """Some videos or annotations are bad; the message lists them by name (``--skip_bad`` leaves them out)."""
@@ -62,7 +58,7 @@ def extraction_settings(
     extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None
 ) -> ExtractionSettings:
     """The settings a build records and keys its cache with; ``kts_vmax`` None takes summarize's default."""
-    from pglsum_hf.video.shots import DEFAULT_VMAX
+    from pglsum_hf.video.shots import DEFAULT_VMAX, RANDOM_FEATURES_VMAX
 
     if kts_vmax is None:
         kts_vmax = RANDOM_FEATURES_VMAX if extractor.is_random else DEFAULT_VMAX
