@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +24,11 @@ from ..console import configure_logging
 from ..data.benchmark_assembly import problem_line
 from ..data.feature_cache import clear_partial_files
 from ..data.feature_extraction import extract_videos, extraction_settings, make_extractor
-from ..data.from_videos import DEFAULT_SAMPLE_RATE, BuildPlan, BuildResult, finish_build, plan_build
+from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
 from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
 from ..errors import OptionError
 from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
+from ..video.decode import DEFAULT_SAMPLE_RATE
 from ..video.workers import WorkerPool, launch_processes, launched_world_size
 
 PROG = "pglsum make-dataset"
@@ -152,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_in_pool(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | None:
     """Build the benchmark with this process's share of the videos; the result in the main process, else None."""
-    pool = WorkerPool()
+    # The processes exchange a few small records (gloo on CPU carries them), and there may be more of them than
+    # GPUs (NCCL refuses two ranks on one GPU): each picks its GPU for the extractor itself.
+    pool = WorkerPool(cpu=launched_world_size() > 1)
     main_process = pool.is_main_process
     # Every process has checked the inputs and the output folder before the main one changes the folder.
     pool.wait_for_everyone()
@@ -160,7 +164,7 @@ def build_in_pool(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | 
         logging.getLogger("pglsum_hf.video.features").setLevel(logging.ERROR)
     # The folder is held to the end by the main process: a second build into it stops at once.
     with OutputFolderLock(plan.output_dir) if main_process else contextlib.nullcontext():
-        extractor = make_extractor(args.feature_weights, device=args.device or pool.device)
+        extractor = make_extractor(args.feature_weights, device=args.device or _device_of_this_process(pool))
         settings = extraction_settings(
             extractor, args.feature_weights, args.sample_rate, args.kts_vmax, args.max_change_points
         )
@@ -178,6 +182,17 @@ def build_in_pool(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | 
         computed = [Path(video) for done, _ in shares for video in done]
         failures = {video: message for _, failed in shares for video, message in failed.items()}
         return finish_build(plan, settings, computed, failures, extractor.is_random)
+
+
+def _device_of_this_process(pool: WorkerPool) -> str | None:
+    """A GPU of its own for each process while there are enough (processes share them otherwise);
+    None (the extractor's default) in a pool of one or without CUDA."""
+    import torch
+
+    if pool.num_processes == 1 or not torch.cuda.is_available():
+        return None
+    local_rank = int(os.environ.get("LOCAL_RANK", pool.process_index))
+    return f"cuda:{local_rank % torch.cuda.device_count()}"
 
 
 def push_dataset_folder(folder: Path, repo_id: str, private: bool | None = None) -> str:
