@@ -18,6 +18,7 @@ import pytest
 from scipy.io import savemat
 
 import pglsum_hf.cards
+from pglsum_hf.atomic import TEMPORARY_MARKER
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.annotations import VideoAnnotation, write_tvsum_annotations
 from pglsum_hf.data.feature_cache import CACHE_FOLDER
@@ -281,6 +282,23 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     assert len(result.computed) == len(NAMES) - len(done)
     assert {path: path.stat().st_mtime_ns for path in done} == done
     assert result.h5.is_file() and not list(cache.glob(".*partial*"))
+
+
+def test_a_build_killed_while_writing_its_outputs_resumes_without_overwrite(corpus, built, tmp_path):
+    """What a build killed while writing leaves (its staging folder, the datasets folder's temporary folder and
+    lock file) is its own: the folder still resumes without --overwrite, and the leftovers go."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    (output / f"{STAGING_PREFIX}killed").mkdir()
+    (output / ".out_dataset.killed.tmp").mkdir()
+    (output / ".out_dataset.killed.tmp" / TEMPORARY_MARKER).touch()
+    (output / ".out_dataset.pglsum-lock").write_text("12345\n")
+    result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                           feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    assert result.computed == [] and result.h5.is_file()
+    assert sorted(p.name for p in output.iterdir()) == sorted(
+        [CACHE_FOLDER, "out.h5", "out_splits.json", "out_dataset"]
+    )
 
 
 def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, tmp_path, caplog):
