@@ -18,12 +18,12 @@ import traceback
 # fmt: off
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pglsum_hf.demo", "offline end-to-end demo: SYNTHETIC videos -> make-dataset -> train -> summarize a held-out video"),
-    "make-synthetic": ("pglsum_hf.data.synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
+    "make-synthetic": ("pglsum_hf.commands.make_synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
     "make-dataset": ("pglsum_hf.commands.make_dataset", "build a SumMe/TVSum-style dataset (h5, splits, datasets folder) from raw videos and annotations"),
-    "convert": ("pglsum_hf.data.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
-    "convert-checkpoint": ("pglsum_hf.convert_original_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
+    "convert": ("pglsum_hf.commands.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
+    "convert-checkpoint": ("pglsum_hf.commands.convert_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
     "train": ("pglsum_hf.training.arguments", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
-    "evaluate": ("pglsum_hf.evaluation.command", "score a PGL-SUM model (or a release's split models) on a split's test videos, as the original inference script"),
+    "evaluate": ("pglsum_hf.commands.evaluate", "score a PGL-SUM model (or a release's split models) on a split's test videos, as the original inference script"),
     "run-splits": ("pglsum_hf.training.run_splits", "train all 5 splits of a dataset and write the results table"),
     "summarize": ("pglsum_hf.commands.summarize", "summarize your own video files: summary video, JSON and plot"),
     "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),

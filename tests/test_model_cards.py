@@ -18,7 +18,7 @@ from huggingface_hub import HfApi, ModelCard, hf_hub_download
 
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.app.space import space_requirements
-from pglsum_hf.data.convert import convert_h5_to_dataset, push_folder_to_hub
+from pglsum_hf.data.convert import convert_h5_to_dataset
 from pglsum_hf.data.origin import data_origin
 from pglsum_hf.model_card import model_card, save_card
 from pglsum_hf.model_folder import save_model_files
@@ -95,7 +95,7 @@ def synthetic_as_summe(tiny_h5, tmp_path_factory) -> tuple[Path, str]:
     """The tiny SYNTHETIC set converted into a folder named ``summe`` and pushed as ``someone/summe``."""
     folder = convert_h5_to_dataset(tiny_h5, tiny_h5.with_name("synthetic_tiny_splits.json"),
                                    tmp_path_factory.mktemp("data") / "summe", show_progress=False)  # fmt: skip
-    push_folder_to_hub(folder, "someone/summe")
+    hub.push_dataset_folder(folder, "someone/summe")
     return folder, "someone/summe"
 
 

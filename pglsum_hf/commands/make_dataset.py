@@ -27,6 +27,7 @@ from ..data.feature_extraction import extract_videos, extraction_settings, make_
 from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
 from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
 from ..errors import OptionError
+from ..hub import push_dataset_folder
 from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
 from ..video.decode import DEFAULT_SAMPLE_RATE
 from ..video.workers import WorkerPool, launch_processes, launched_world_size
@@ -193,13 +194,3 @@ def _device_of_this_process(pool: WorkerPool) -> str | None:
         return None
     local_rank = int(os.environ.get("LOCAL_RANK", pool.process_index))
     return f"cuda:{local_rank % torch.cuda.device_count()}"
-
-
-def push_dataset_folder(folder: Path, repo_id: str, private: bool | None = None) -> str:
-    """Upload the datasets folder as the dataset repository ``repo_id`` (created if needed); the commit URL."""
-    from ..hub import upload_folder
-
-    info = upload_folder(folder, repo_id, repo_type="dataset", private=private,
-                         commit_message="Upload dataset converted by pglsum-hf")  # fmt: skip
-    logging.getLogger(__name__).info("pushed %s to the dataset repository %s", folder, repo_id)
-    return str(info.commit_url)

@@ -30,9 +30,9 @@ import numpy as np
 from ..atomic import OutputFolderLock, write_atomic, write_json
 from ..data.origin import data_origin
 from ..errors import OptionError, PGLSumError
+from ..evaluation.paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
+from ..evaluation.paper_tables import TABLE_TITLES
 from ..options import CommandParser
-from ..paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
-from ..paper_tables import TABLE_TITLES
 from ..paths import local_inputs
 from .arguments import DEFAULT_BATCH_SIZE, dataset_family, parse_args
 from .output_dir import (
