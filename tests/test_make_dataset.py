@@ -499,6 +499,16 @@ def test_options_and_output_folder_are_checked_before_any_work(corpus, built, tm
         )
 
 
+def test_flags_before_the_videos_stay_flags(corpus, tmp_path, capsys):
+    """``--skip_bad --overwrite videos/``: the flags do not read the videos as their truth value."""
+    argv = ["make-dataset", "--skip_bad", "--overwrite", "--private", str(corpus["folder"]), "--annotations",
+            annotations_of(corpus, "intervals"), "--annotation_format", "intervals", "--output_dir", str(tmp_path / "a"),
+            "--sample_rate", "0"]  # fmt: skip
+    status, line = run_cli(argv, capsys)
+    assert status == 2 and line.endswith("--sample_rate: expected an integer >= 1 (keep every N-th frame), got 0")
+    assert not (tmp_path / "a").exists()
+
+
 def test_find_videos_takes_files_folders_and_globs(corpus, tmp_path):
     folder = corpus["folder"]
     assert [p.name for p in find_videos([folder])] == ["clipA.mp4", "clipB.mp4", "clipC.mp4"]
