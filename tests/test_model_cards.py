@@ -180,7 +180,7 @@ def training_folder(tmp_path, model) -> Path:
 
 
 def test_a_space_takes_only_the_model_of_a_training_folder(training_folder, tmp_path, hub_repo_id):
-    from pglsum_hf.app import cli as app_cli
+    from pglsum_hf.commands import app as app_cli
 
     space = tmp_path / "space"
     argv = ["--model", str(training_folder), "--feature_weights", "random", "--export_space", str(space)]

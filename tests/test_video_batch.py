@@ -132,6 +132,9 @@ def test_inputs_are_checked_before_any_work(library, model_dir, tmp_path, capsys
     out = tmp_path / "out"
     assert cli(tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
     assert "INPUT: " in capsys.readouterr().err and not out.exists()
+    # A flag before the inputs stays a flag: the INPUT is not read as its value.
+    assert cli("--recursive", tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
+    assert "INPUT: " in capsys.readouterr().err and not out.exists()
     (tmp_path / "empty").mkdir()
     assert cli(tmp_path / "empty", *_options(model_dir, out)) == 2
     assert "the folder holds no video file" in capsys.readouterr().err
@@ -170,6 +173,7 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 1, result.stderr[-3000:]  # picture.mp4 fails, the others do not
+    assert "Traceback" not in result.stderr  # a failed input is expected: the launcher prints no traceback
     report = json.loads((out / "summarize_report.json").read_text())
     assert report["num_processes"] == 2
     assert [entry["status"] for entry in report["inputs"]] == ["trimmed", "trimmed", "trimmed", "failed"]

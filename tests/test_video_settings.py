@@ -51,3 +51,24 @@ def test_the_report_form_says_budget_is_unused_with_max_seconds():
     }  # fmt: skip
     settings = SummarySettings()
     assert settings.replace() is settings
+
+
+def test_the_pipeline_keeps_its_construction_settings_and_checks_a_calls_once(tmp_path):
+    import torch
+    from transformers import pipeline
+
+    from pglsum_hf import PGLSumConfig, PGLSumModel
+    from pglsum_hf.video import GoogLeNetFeatures
+
+    torch.manual_seed(0)
+    PGLSumModel(PGLSumConfig()).save_pretrained(tmp_path / "model")
+    extractor = GoogLeNetFeatures("random", device="cpu")
+    summarize = pipeline(
+        "video-summarization", model=str(tmp_path / "model"), frame_features=extractor, device="cpu", budget=0.3
+    )
+    assert summarize.summarizer.settings == SummarySettings(budget=0.3)
+    preprocess, forward, postprocess = summarize._sanitize_parameters(score_window=64, output_dir=None)
+    assert preprocess["settings"] is forward["settings"] is postprocess["settings"]
+    assert postprocess["settings"] == SummarySettings(budget=0.3, score_window=64)  # the call adds to them
+    with pytest.raises(SummarySettingError, match="budget must be a fraction"):
+        pipeline("video-summarization", model=str(tmp_path / "model"), frame_features=extractor, budget=2.0)

@@ -36,12 +36,13 @@ def test_a_plain_process_is_a_pool_of_one(monkeypatch):
     pool.wait_for_everyone()
 
 
-def test_two_launched_processes_share_the_items_and_gather_them_in_order(tmp_path, monkeypatch):
+def test_two_launched_processes_share_the_items_and_gather_them_in_order(tmp_path, monkeypatch, capfd):
     (tmp_path / "pool_job.py").write_text(textwrap.dedent(JOB))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), *sys.path]))
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     out = tmp_path / "gathered.json"
-    assert launch_processes(2, "pool_job", [str(out)]) != 0  # process 1 failed: so did the job
+    assert launch_processes(2, "pool_job", [str(out)]) == 3  # process 1's status is the job's
+    assert "Traceback" not in capfd.readouterr().err
     gathered = json.loads(out.read_text())
     assert gathered["size"] == gathered["processes"] == 2
     assert [(entry["item"], entry["process"]) for entry in gathered["results"]] == [

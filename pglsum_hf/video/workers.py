@@ -19,7 +19,8 @@ The results travel once, at the end, through :func:`accelerate.utils.gather_obje
 works on every backend Accelerate picks (gloo on CPU, NCCL on GPUs), needs no folder shared by the processes (a
 pool may span machines under ``accelerate launch``), and is one collective call, so a process that waits for the
 slowest one waits in one place. Results must therefore be small plain data (records, messages), never arrays:
-large outputs go to files, and the main process reads them back.
+large outputs go to files, and the main process reads them back. (The collective pickles the results between the
+job's own processes, which it alone connects; nothing read from a file is ever unpickled.)
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def launch_processes(num_processes: int, module: str, args: Sequence[str]) -> in
     The processes form one :class:`WorkerPool` (``torch.distributed.run``, the launcher ``accelerate launch`` uses,
     with a rendezvous on a free local port). Without CUDA they run on CPU and share its cores
     (``OMP_NUM_THREADS``, unless set). ``args`` is the command line of the command itself: each process sees
-    :func:`launched_world_size` > 1 and does the work instead of launching again.
+    :func:`launched_world_size` > 1 and does the work instead of launching again. The status is the first
+    failing process's (1 when some inputs failed, as in one process), never a launcher's traceback.
     """
     import torch
 
@@ -125,8 +127,28 @@ def launch_processes(num_processes: int, module: str, args: Sequence[str]) -> in
     if not torch.cuda.is_available():
         env["ACCELERATE_USE_CPU"] = "true"
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // num_processes)))
+    # The launcher's own notes (a process stopped once another ended with status 1) are not the user's business.
+    env.setdefault("LOGLEVEL", "ERROR")
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(num_processes),
+        sys.executable, "-m", __name__, "--nproc_per_node", str(num_processes),
         "--master_addr", "127.0.0.1", "--master_port", str(port), "-m", module, *args,
     ]  # fmt: skip
     return subprocess.run(command, env=env, check=False).returncode
+
+
+def _run_launcher(argv: list[str]) -> int:
+    """``torch.distributed.run`` with ``argv``; a failed process's exit status becomes the launcher's, where
+    ``torchrun`` raises (and prints the traceback of) its ``ChildFailedError``."""
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
+    try:
+        run(parse_args(argv))
+    except ChildFailedError as error:
+        _, failure = error.get_first_failure()
+        return failure.exitcode if failure.exitcode > 0 else 128 - failure.exitcode  # killed by a signal: 128 + N
+    return 0
+
+
+if __name__ == "__main__":  # what launch_processes runs
+    sys.exit(_run_launcher(sys.argv[1:]))
