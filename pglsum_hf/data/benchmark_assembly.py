@@ -10,12 +10,12 @@ root attribute ``provenance`` records how the benchmark was made.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..version import __version__
 from .feature_cache import ExtractionSettings
 from .feature_extraction import DatasetBuildError
 from .h5 import video_sort_key
@@ -93,7 +93,7 @@ def provenance(
 ) -> dict[str, Any]:
     """How the benchmark was made: the h5's ``provenance`` attribute, shown in the dataset card."""
     return {
-        "tool": f"pglsum make-dataset (pglsum-hf {_package_version()})",
+        "tool": f"pglsum make-dataset (pglsum-hf {__version__})",
         "extractor": "GoogLeNet pool5 (torchvision GoogLeNet up to global average pooling), whole frame scaled to 224x224, features L2-normalised",
         "feature_weights": settings.weights_description,
         "feature_weights_sha256": settings.weights_sha256,
@@ -109,14 +109,6 @@ def provenance(
         "splits": splits_text,
         "left_out": [key if key.startswith("annotation ") else Path(key).name for key in problems],
     }
-
-
-def _package_version() -> str:
-    # The installed distribution's version: the package's own __init__ registers with transformers on import.
-    try:
-        return metadata.version("pglsum-hf")
-    except metadata.PackageNotFoundError:
-        return "unknown version"
 
 
 def problem_line(problems: dict[str, str], what: str) -> str:
