@@ -273,8 +273,33 @@ def parse_arguments(
     A usage error (an unknown option, a value of the wrong type) exits through argparse with status 2; a value the
     dataclass refuses raises :class:`OptionError` (one line, status 2, printed by ``pglsum_hf.cli.run``).
     """
-    namespace = dataclass_parser(cls, prog, description).parse_args(argv)
+    parser = dataclass_parser(cls, prog, description)
+    argv = expand_push_to_hub_value(sys.argv[1:] if argv is None else list(argv))
+    namespace = parser.parse_args(_bare_flags_stay_flags(parser, argv))
     return cls(**vars(namespace))
+
+
+def _bare_flags_stay_flags(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``--overwrite clip.mp4`` reads as ``--overwrite true clip.mp4``: a flag followed by an input stays a flag.
+
+    A flag may carry a truth value (``--overwrite false``), as in transformers' parser; without this, a positional
+    input right after a flag would be read as that value.
+    """
+    flags = {
+        name
+        for action in parser._actions  # the parser's own list of options: argparse has no public accessor
+        if action.type is _flag_value
+        for name in action.option_strings
+    }
+    end = argv.index("--") if "--" in argv else len(argv)
+    spelled = []
+    for index, arg in enumerate(argv):
+        spelled.append(arg)
+        following = argv[index + 1] if index + 1 < end else None
+        if index < end and arg in flags and following is not None and not following.startswith("-"):
+            if following.lower() not in _TRUE | _FALSE:
+                spelled.append("true")
+    return spelled
 
 
 @dataclasses.dataclass(kw_only=True)

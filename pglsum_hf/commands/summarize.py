@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import OptionError, PGLSumError
@@ -132,28 +132,6 @@ class SummarizeArguments:
             )
 
 
-# What a flag may carry (`--overwrite false`); any other word after a flag is an INPUT.
-_TRUTH_VALUES = {"true", "false", "yes", "no", "1", "0", "t", "f", "y", "n"}
-
-
-def _flags_before_inputs(argv: list[str]) -> list[str]:
-    """``--overwrite clip.mp4``: a flag followed by an INPUT stays a flag (``--overwrite true clip.mp4``).
-
-    The parser lets a flag carry a truth value, as transformers' does, so it would read the INPUT as that value.
-    """
-    flags = {f"--{item.name}" for item in fields(SummarizeArguments) if item.type in ("bool", bool)}
-    flags |= {flag.replace("_", "-") for flag in flags}
-    end = argv.index("--") if "--" in argv else len(argv)
-    spelled = []
-    for index, arg in enumerate(argv):
-        spelled.append(arg)
-        following = argv[index + 1] if index + 1 < end else None
-        if arg in flags and following is not None and not following.startswith("-"):
-            if following.lower() not in _TRUTH_VALUES:
-                spelled.append("true")
-    return spelled
-
-
 def main(argv: list[str] | None = None) -> int:
     from ..atomic import OutputFolderLock, check_output_dir, check_output_file, is_empty_dir
     from ..console import configure_logging
@@ -162,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..video.workers import launch_processes, launched_world_size
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_arguments(SummarizeArguments, _flags_before_inputs(argv), prog=PROG, description=DESCRIPTION)
+    args = parse_arguments(SummarizeArguments, argv, prog=PROG, description=DESCRIPTION)
     configure_logging()
     # A missing or broken model folder is found before any output is planned.
     resolve_model_source(args.model, subfolder=args.subfolder)
