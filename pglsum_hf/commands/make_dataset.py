@@ -15,7 +15,7 @@ import logging
 import math
 import os
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,7 @@ from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
 from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
 from ..errors import OptionError
 from ..hub import push_dataset_folder
-from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, kebab_case, parse_arguments
+from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
 from ..video.decode import DEFAULT_SAMPLE_RATE
 from ..video.workers import WorkerPool, launch_processes, launched_world_size
 
@@ -124,35 +124,9 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-# What a flag may carry (`--overwrite false`); any other word after a flag is one of the VIDEOS.
-_TRUTH_VALUES = {"true", "false", "yes", "no", "1", "0", "t", "f", "y", "n"}
-
-
-def _flags_before_videos(argv: list[str]) -> list[str]:
-    """``--skip_bad videos/``: a flag followed by one of the VIDEOS stays a flag (``--skip_bad true videos/``).
-
-    The arguments parser lets a flag carry a truth value, as transformers' does, so it would read the video as that
-    value. ``--push_to_hub`` keeps its old form instead: the word after it is the repository id.
-    """
-    flags = set()
-    for item in fields(MakeDatasetArguments):
-        if item.type in ("bool", bool) and item.name != "push_to_hub":
-            names = [f"--{item.name}", *item.metadata.get("aliases", ())]
-            flags |= {*names, *filter(None, map(kebab_case, names))}
-    end = argv.index("--") if "--" in argv else len(argv)
-    spelled = []
-    for index, arg in enumerate(argv):
-        spelled.append(arg)
-        following = argv[index + 1] if index + 1 < end else None
-        if arg in flags and following is not None and not following.startswith("-"):
-            if following.lower() not in _TRUTH_VALUES:
-                spelled.append("true")
-    return spelled
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_arguments(MakeDatasetArguments, _flags_before_videos(argv), prog=PROG, description=DESCRIPTION)
+    args = parse_arguments(MakeDatasetArguments, argv, prog=PROG, description=DESCRIPTION)
     repo_id = hub_repo_id(args)
     configure_logging()
     plan = plan_build(args.videos, args.annotations, args.annotation_format, args.output_dir, name=args.name,
