@@ -19,7 +19,7 @@ import traceback
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pglsum_hf.commands.demo", "offline end-to-end demo: SYNTHETIC videos -> make-dataset -> train -> summarize a held-out video"),
     "make-synthetic": ("pglsum_hf.commands.make_synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
-    "make-dataset": ("pglsum_hf.data.from_videos", "build a SumMe/TVSum-style dataset (h5, splits, datasets folder) from raw videos and annotations"),
+    "make-dataset": ("pglsum_hf.commands.make_dataset", "build a SumMe/TVSum-style dataset (h5, splits, datasets folder) from raw videos and annotations"),
     "convert": ("pglsum_hf.commands.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
     "convert-checkpoint": ("pglsum_hf.commands.convert_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
     "train": ("pglsum_hf.training.arguments", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),

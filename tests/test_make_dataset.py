@@ -18,17 +18,16 @@ import pytest
 from scipy.io import savemat
 
 import pglsum_hf.cards
+from pglsum_hf.atomic import TEMPORARY_MARKER
 from pglsum_hf.cli import main as cli_main
 from pglsum_hf.data.annotations import VideoAnnotation, write_tvsum_annotations
-from pglsum_hf.data.from_videos import (
-    CACHE_FOLDER,
-    STAGING_PREFIX,
-    DatasetBuildError,
-    build_dataset,
-    find_videos,
-)
+from pglsum_hf.data.feature_cache import CACHE_FOLDER
+from pglsum_hf.data.feature_extraction import DatasetBuildError
+from pglsum_hf.data.from_videos import build_dataset
 from pglsum_hf.data.h5 import iter_videos
+from pglsum_hf.data.staged_outputs import STAGING_PREFIX
 from pglsum_hf.data.video_annotations import read_annotations
+from pglsum_hf.data.video_files import find_videos
 from pglsum_hf.errors import OptionError, OutputExistsError
 from pglsum_hf.metrics import generate_summary
 from pglsum_hf.video import make_synthetic_video
@@ -222,6 +221,35 @@ def test_two_processes_write_the_same_files_as_one(corpus, built, tmp_path):
         assert shard.read_bytes() == (tmp_path / "two" / "mine_intervals_dataset" / "data" / shard.name).read_bytes()
 
 
+def test_the_log_names_the_final_dataset_folder_not_the_staging_folder(corpus, built, tmp_path, capsys):
+    """The conversion's INFO line used to name the staging folder (``DIR/.pglsum_staging.X/NAME_dataset``), a path
+    gone by the time the command ends; it names the folder the user finds."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)  # features already made: resume
+    assert make(corpus, "intervals", output, "--name", "mine") == 0
+    err = capsys.readouterr().err
+    converted = [line for line in err.splitlines() if line.startswith("INFO") and "converted" in line]
+    assert len(converted) == 1 and converted[0].endswith(f"-> {output.resolve() / 'mine_dataset'}"), err
+    assert STAGING_PREFIX not in err
+
+
+def test_a_video_that_fails_in_one_of_several_processes_is_one_line(corpus, tmp_path):
+    """As in one process: the launcher of ``--num_processes`` adds no traceback of its own."""
+    broken = tmp_path / "clipC.mp4"
+    broken.write_bytes(b"not a video at all" * 100)
+    csv = tmp_path / "two.csv"
+    csv.write_text("video,user,start_seconds,end_seconds\nclipA,ann,2.5,4\nclipC,ann,0,1\n")
+    command = [sys.executable, "-m", "pglsum_hf.cli", "make-dataset", str(corpus["folder"] / "clipA.mp4"), str(broken),
+               "--annotations", str(csv), "--annotation_format", "intervals", "--output_dir", str(tmp_path / "out"),
+               *COMMON, "--num_processes", "2"]  # fmt: skip
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    lines = [line for line in done.stderr.splitlines() if "pglsum make-dataset:" in line]
+    assert done.returncode == 1 and len(lines) == 1 and f"{broken}: not a readable video file" in lines[0]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert not list((tmp_path / "out").glob("*.h5"))
+
+
 def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     output = tmp_path / "out"
     cache = output / CACHE_FOLDER
@@ -232,12 +260,13 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     )
     try:
         deadline = time.monotonic() + 300
-        while not list(cache.glob("*.npz")) and process.poll() is None and time.monotonic() < deadline:
+        # until a video is finished: its final file, not the hidden `.partial` one being written
+        while not list(cache.glob("[!.]*.npz")) and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
-    done = {path: path.stat().st_mtime_ns for path in cache.glob("*.npz")}
+    done = {path: path.stat().st_mtime_ns for path in cache.glob("[!.]*.npz")}
     assert 1 <= len(done)
     if len(done) == len(NAMES):
         pytest.skip("the run finished every video before it could be killed")
@@ -252,6 +281,23 @@ def test_resume_after_a_kill_recomputes_nothing_done(corpus, tmp_path):
     assert result.h5.is_file() and not list(cache.glob(".*partial*"))
 
 
+def test_a_build_killed_while_writing_its_outputs_resumes_without_overwrite(corpus, built, tmp_path):
+    """What a build killed while writing leaves (its staging folder, the datasets folder's temporary folder and
+    lock file) is its own: the folder still resumes without --overwrite, and the leftovers go."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    (output / f"{STAGING_PREFIX}killed").mkdir()
+    (output / ".out_dataset.killed.tmp").mkdir()
+    (output / ".out_dataset.killed.tmp" / TEMPORARY_MARKER).touch()
+    (output / ".out_dataset.pglsum-lock").write_text("12345\n")
+    result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                           feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    assert result.computed == [] and result.h5.is_file()
+    assert sorted(p.name for p in output.iterdir()) == sorted(
+        [CACHE_FOLDER, "out.h5", "out_splits.json", "out_dataset"]
+    )
+
+
 def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, tmp_path, caplog):
     """Garbage, a pickled object array (never unpickled) and a file missing an array: each named, then recomputed."""
     output = tmp_path / "out"
@@ -261,7 +307,7 @@ def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, t
     files["clipB"].write_bytes(os.urandom(500))
     with files["clipC"].open("wb") as handle:  # what np.load would only read by unpickling
         np.savez(handle, features=np.array([{"x": 1}], dtype=object))
-    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.feature_cache"):
         result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
                                feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
     assert sorted(Path(video).stem for video in result.computed) == ["clipB", "clipC"]
@@ -294,7 +340,7 @@ def test_a_cache_file_whose_arrays_were_altered_is_named_and_computed_again(corp
             arrays = change({key: data[key] for key in data.files})
         with files[name].open("wb") as handle:
             np.savez(handle, **arrays)
-    with caplog.at_level("WARNING", logger="pglsum_hf.data.from_videos"):
+    with caplog.at_level("WARNING", logger="pglsum_hf.data.feature_cache"):
         result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
                                feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
     assert sorted(Path(video).stem for video in result.computed) == list(NAMES)
@@ -448,6 +494,16 @@ def test_options_and_output_folder_are_checked_before_any_work(corpus, built, tm
             overwrite=True,
             feature_weights="random",
         )
+
+
+def test_flags_before_the_videos_stay_flags(corpus, tmp_path, capsys):
+    """``--skip_bad --overwrite videos/``: the flags do not read the videos as their truth value."""
+    argv = ["make-dataset", "--skip_bad", "--overwrite", "--private", str(corpus["folder"]), "--annotations",
+            annotations_of(corpus, "intervals"), "--annotation_format", "intervals", "--output_dir", str(tmp_path / "a"),
+            "--sample_rate", "0"]  # fmt: skip
+    status, line = run_cli(argv, capsys)
+    assert status == 2 and line.endswith("--sample_rate: expected an integer >= 1 (keep every N-th frame), got 0")
+    assert not (tmp_path / "a").exists()
 
 
 def test_find_videos_takes_files_folders_and_globs(corpus, tmp_path):

@@ -151,7 +151,8 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
     import evaluate
     from transformers import AutoModel
 
-    from ..data.from_videos import build_dataset, make_extractor
+    from ..data.feature_extraction import make_extractor
+    from ..data.from_videos import build_dataset
     from ..data.synthetic_scenes import N_SCENES, make_videos, write_annotations
     from ..data.video_annotations import interval_mask, read_annotations
     from ..evaluation.baselines import random_baseline

@@ -373,7 +373,7 @@ def annotation_fields(
     ``annotation`` must already cover ``n_frames`` frames (:func:`fit_frame_count`); ``timestamps`` and
     ``duration`` are needed for the ``intervals`` format.
     """
-    from pglsum_hf.metrics import SUMMARY_BUDGET, generate_summary  # the protocol's own knapsack
+    from ..metrics import SUMMARY_BUDGET, generate_summary  # the protocol's own knapsack and 15% budget
 
     if annotation.format == "intervals":
         user_summary = interval_mask(annotation, video, timestamps, duration)

@@ -1,0 +1,196 @@
+"""``pglsum make-dataset``: build a SumMe/TVSum-style benchmark from raw video files and their annotations.
+
+The command checks every option, input and the output folder before any work, shares the videos' feature
+extraction among its processes, and prints the report; the benchmark itself is built by
+:mod:`pglsum_hf.data.from_videos`. ``--num_processes N`` re-runs the command in N local processes, and under
+``accelerate launch`` or ``torchrun`` the launched processes share the videos the same way
+(:mod:`pglsum_hf.video.workers`): each extracts its share into the cache, and the main process, which holds the
+output folder, assembles and writes the same files one process writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..atomic import OutputFolderLock
+from ..console import configure_logging
+from ..data.benchmark_assembly import problem_line
+from ..data.feature_cache import clear_partial_files
+from ..data.feature_extraction import extract_videos, extraction_settings, make_extractor
+from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
+from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
+from ..errors import OptionError
+from ..hub import push_dataset_folder
+from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
+from ..video.decode import DEFAULT_SAMPLE_RATE
+from ..video.workers import WorkerPool, launch_processes, launched_world_size
+
+PROG = "pglsum make-dataset"
+DESCRIPTION = (
+    "Build a SumMe/TVSum-style benchmark (NAME.h5, NAME_splits.json and the datasets folder NAME_dataset/) from raw "
+    "videos and their annotations, with the same features and shots as `pglsum summarize`."
+)
+# The benchmarks use 5 splits; 100 bounds the splits file and the work of checking it.
+MAX_SPLITS = 100
+RANDOM_FEATURES_NOTE = (
+    "NOTE: --feature_weights random: SYNTHETIC features from an untrained GoogLeNet, for tests and demos only"
+)
+
+
+@dataclass
+class MakeDatasetArguments(HubArguments):
+    """The options of ``pglsum make-dataset``, checked once when built."""
+
+    videos: list[str] = field(
+        metadata={"positional": True, "metavar": "VIDEOS", "help": "video files, folders of videos, or glob patterns"}
+    )
+    annotations: str = field(
+        metadata={"help": "tvsum: ydata-anno.tsv; summe: the folder of <video>.mat files; intervals: the CSV"}
+    )
+    annotation_format: Literal[ANNOTATION_FORMATS] = field(metadata={"help": "how --annotations is written"})
+    output_dir: str = field(metadata={"help": "folder for NAME.h5, NAME_splits.json, NAME_dataset/ and the cache"})
+    name: str | None = field(default=None, metadata={"help": "dataset name (default: the output folder's name)"})
+    splits: str | None = field(
+        default=None, metadata={"help": "splits JSON over the keys video_1..video_N (default: random splits)"}
+    )
+    n_splits: int = field(default=5, metadata={"help": f"random splits to make (at most {MAX_SPLITS})"})
+    test_fraction: float = field(default=0.2, metadata={"help": "share of test videos per random split"})
+    seed: int = field(default=0, metadata={"help": "seed of the random splits"})
+    feature_weights: str | None = field(
+        default=None,
+        metadata={
+            "help": "GoogLeNet weights: a local state dict (googlenet-1378be20.pth), or `random` (SYNTHETIC features, "
+            "for tests); default: torchvision's ImageNet weights"
+        },
+    )
+    sample_rate: int = field(default=DEFAULT_SAMPLE_RATE, metadata={"help": "keep every N-th frame from frame 0"})
+    kts_vmax: float | None = field(
+        default=None, metadata={"help": "KTS penalty weight (default 1.0; 0.05 with random weights, as summarize)"}
+    )
+    max_change_points: int | None = field(
+        default=None, metadata={"help": "most shot boundaries KTS considers (default: no limit)"}
+    )
+    frame_tolerance: int = field(
+        default=DEFAULT_FRAME_TOLERANCE,
+        metadata={"help": "frames an annotation may count more or fewer than the decoded video; fitted and reported"},
+    )
+    num_processes: int = field(
+        default=1,
+        metadata={
+            "help": "processes that share the feature extraction on this machine (one GPU each when there are GPUs)"
+        },
+    )
+    skip_bad: bool = field(
+        default=False, metadata={"help": "leave out (and list) bad videos and annotations instead of failing"}
+    )
+    overwrite: bool = field(default=False, metadata={"help": "replace the outputs of an earlier run in --output_dir"})
+    device: str | None = field(
+        default=None, metadata={"help": "torch device of the feature network (default: cuda when available)"}
+    )
+
+    def __post_init__(self) -> None:
+        checks = [
+            ("--annotation_format", self.annotation_format in ANNOTATION_FORMATS,
+             f"one of {', '.join(ANNOTATION_FORMATS)}", self.annotation_format),
+            ("--n_splits", _is_int(self.n_splits) and 1 <= self.n_splits <= MAX_SPLITS,
+             f"an integer from 1 to {MAX_SPLITS}", self.n_splits),
+            ("--seed", _is_int(self.seed) and 0 <= self.seed <= MAX_SEED, f"an integer from 0 to {MAX_SEED}", self.seed),
+            ("--test_fraction", 0 < self.test_fraction < 1, "a number in (0, 1)", self.test_fraction),
+            ("--sample_rate", _is_int(self.sample_rate) and self.sample_rate >= 1,
+             "an integer >= 1 (keep every N-th frame)", self.sample_rate),
+            ("--kts_vmax", self.kts_vmax is None or (math.isfinite(self.kts_vmax) and self.kts_vmax > 0),
+             "a finite number > 0", self.kts_vmax),
+            ("--max_change_points", self.max_change_points is None or self.max_change_points >= 1, "an integer >= 1",
+             self.max_change_points),
+            ("--frame_tolerance", self.frame_tolerance >= 0, "an integer >= 0", self.frame_tolerance),
+            ("--num_processes", self.num_processes >= 1, "an integer >= 1", self.num_processes),
+        ]  # fmt: skip
+        for option, ok, expected, found in checks:
+            if not ok:
+                raise OptionError(option, f"expected {expected}, got {found!r}")
+        if self.splits is not None and not Path(self.splits).is_file():
+            raise OptionError("--splits", f"{self.splits}: no such file")
+        check_device("--device", self.device)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_arguments(MakeDatasetArguments, argv, prog=PROG, description=DESCRIPTION)
+    repo_id = hub_repo_id(args)
+    configure_logging()
+    plan = plan_build(args.videos, args.annotations, args.annotation_format, args.output_dir, name=args.name,
+                      splits=args.splits, n_splits=args.n_splits, test_fraction=args.test_fraction, seed=args.seed,
+                      frame_tolerance=args.frame_tolerance, skip_bad=args.skip_bad, overwrite=args.overwrite)  # fmt: skip
+    if launched_world_size() == 1 and args.num_processes > 1:
+        # Every process checks the inputs again and the main one holds the output folder; this one only waits.
+        return launch_processes(args.num_processes, "pglsum_hf.cli", ["make-dataset", *argv])
+    result = build_in_pool(args, plan)
+    if result is None:  # a process other than the main one: its share is in the cache
+        return 0
+    if result.skipped:
+        print(f"skipped: {problem_line(result.skipped, 'bad inputs left out')}", file=sys.stderr)
+    if repo_id:
+        push_dataset_folder(result.dataset_dir, repo_id, private=args.hub_private_repo or None)
+    print(f"{len(result.video_ids)} videos ({len(result.computed)} computed now, the rest from the cache)")
+    print(f"  {result.h5}\n  {result.splits}\n  {result.dataset_dir}")
+    method = "max" if args.annotation_format == "summe" else "avg"  # the SumMe / TVSum protocols' reduction over users
+    print(
+        f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}"
+    )
+    if repo_id:
+        print(f'pushed: datasets.load_dataset("{repo_id}", "split_0")')
+    return 0
+
+
+def build_in_pool(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | None:
+    """Build the benchmark with this process's share of the videos; the result in the main process, else None."""
+    # The processes exchange a few small records (gloo on CPU carries them), and there may be more of them than
+    # GPUs (NCCL refuses two ranks on one GPU): each picks its GPU for the extractor itself.
+    pool = WorkerPool(cpu=launched_world_size() > 1)
+    main_process = pool.is_main_process
+    # Every process has checked the inputs and the output folder before the main one changes the folder.
+    pool.wait_for_everyone()
+    if not main_process:  # the main process already says what the extractor is
+        logging.getLogger("pglsum_hf.video.features").setLevel(logging.ERROR)
+    # The folder is held to the end by the main process: a second build into it stops at once.
+    with OutputFolderLock(plan.output_dir) if main_process else contextlib.nullcontext():
+        extractor = make_extractor(args.feature_weights, device=args.device or _device_of_this_process(pool))
+        settings = extraction_settings(
+            extractor, args.feature_weights, args.sample_rate, args.kts_vmax, args.max_change_points
+        )
+        if main_process:
+            if extractor.is_random:
+                print(RANDOM_FEATURES_NOTE, file=sys.stderr)
+            clear_partial_files(plan.cache_dir)
+        pool.wait_for_everyone()  # the cleanup above must not race another process's first write
+        computed, failures = extract_videos(
+            pool.share(plan.videos), extractor, settings, plan.cache_dir, progress=main_process
+        )
+        shares = pool.gather([([str(video) for video in computed], failures)])
+        if not main_process:
+            return None
+        computed = [Path(video) for done, _ in shares for video in done]
+        failures = {video: message for _, failed in shares for video, message in failed.items()}
+        return finish_build(plan, settings, computed, failures, extractor.is_random)
+
+
+def _device_of_this_process(pool: WorkerPool) -> str | None:
+    """A GPU of its own for each process while there are enough (processes share them otherwise);
+    None (the extractor's default) in a pool of one or without CUDA."""
+    import torch
+
+    if pool.num_processes == 1 or not torch.cuda.is_available():
+        return None
+    local_rank = int(os.environ.get("LOCAL_RANK", pool.process_index))
+    return f"cuda:{local_rank % torch.cuda.device_count()}"
