@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's GPU figures in one go, on a machine with a CUDA device: the CUDA tests, then the training, model and
-# video benchmarks with their CUDA rows (fp32, bf16 autocast, torch.compile). Logs and JSON go into OUTDIR.
+# The GPU figures of docs/pages/performance.md in one go, on a machine with a CUDA device: the CUDA tests, then the
+# training, model and video benchmarks with their CUDA rows (fp32, bf16 autocast, torch.compile). Logs and JSON go
+# into OUTDIR.
 #
 #   bash scripts/benchmark_gpu.sh OUTDIR
 #

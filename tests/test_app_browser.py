@@ -3,7 +3,7 @@
 The app runs in its own process on 127.0.0.1 (`pglsum app`, random feature weights, a tiny random model
 folder); the test uploads a SYNTHETIC video with known scenes, chooses a budget in seconds, presses
 Summarize, and compares what the page shows with what `pglsum summarize` writes for the same video.
-Set PGLSUM_APP_SCREENSHOT=model_cards/app_screenshot.png to refresh the README's screenshot.
+Set PGLSUM_APP_SCREENSHOT=docs/pages/images/app_screenshot.png to refresh the screenshot of the docs (app page).
 """
 
 import json
