@@ -105,7 +105,10 @@ def test_foreign_pickle_files_are_ignored(tiny_h5: Path, finished_run: Path, tmp
     "changes, expected",
     [
         ({"split_index": 2}, ["split_index (checkpoint 0, given 2)", "dataset (checkpoint 'sha256:"]),
-        ({"lr": 1e-3, "heads": 4}, ["lr (checkpoint 5e-05, given 0.001)", "config.num_heads (checkpoint 8, given 4)"]),
+        (
+            {"lr": 1e-3, "num_heads": 4},
+            ["lr (checkpoint 5e-05, given 0.001)", "config.num_heads (checkpoint 8, given 4)"],
+        ),
         ({"batch_size": 4}, ["batch_size (checkpoint 2, given 4)"]),
         ({"n_epochs": 1}, ["n_epochs (checkpoint 2, given 1; it may only grow)"]),
         ({"seed": 1}, ["seed (checkpoint 12345, given 1)"]),
@@ -171,8 +174,8 @@ def test_resume_latest_continues_its_own_folder(tiny_h5: Path, tmp_path: Path) -
         (["--lr", "-1"], "pglsum train: --lr: must be a finite number > 0, got -1.0"),
         (["--l2_req", "-5"], "pglsum train: --l2_req: must be a finite number >= 0, got -5.0"),
         (["--dropout", "2"], "pglsum train: --dropout: must be a finite number >= 0 and <= 1, got 2.0"),
-        (["--heads", "3"], "pglsum train: --num_heads: must divide --hidden_size 64"),
-        (["--heads", "0"], "pglsum train: --num_heads: must be an integer >= 1, got 0"),
+        (["--heads", "3"], "pglsum train: --num_heads (--heads): must divide --hidden_size 64"),
+        (["--heads", "0"], "pglsum train: --num_heads (--heads): must be an integer >= 1, got 0"),
         (
             ["--resume_from_checkpoint", "CORRUPT"],
             "pglsum train: {corrupt}/trainer_state.json: not a readable JSON file",

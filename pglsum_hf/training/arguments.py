@@ -215,8 +215,8 @@ class PGLSumTrainingArguments:
         check_number("--init_gain", self.init_gain, 0, inclusive=False, allow_none=True)
         check_int("--hidden_size", self.hidden_size, 1, maximum=MAX_HIDDEN_SIZE, allow_none=True)
         check_seed("--seed", self.seed)
-        check_int("--num_heads", self.num_heads, 1, allow_none=True)
-        check_int("--num_segments", self.num_segments, 2, allow_none=True)
+        check_int(option_name("num_heads"), self.num_heads, 1, allow_none=True)
+        check_int(option_name("num_segments"), self.num_segments, 2, allow_none=True)
         for name in DROPOUT_OPTIONS:
             check_number(f"--{name}", getattr(self, name), 0, maximum=1, allow_none=True)
         check_int("--micro_batch_size", self.micro_batch_size, 1, allow_none=True)
@@ -229,7 +229,7 @@ class PGLSumTrainingArguments:
             heads = CONFIG_DEFAULTS["num_heads"] if self.num_heads is None else self.num_heads
             if hidden % heads:
                 raise OptionError(
-                    "--num_heads",
+                    option_name("num_heads"),
                     f"must divide --hidden_size {hidden} (each head gets hidden_size / num_heads), found {heads}",
                 )
         if self.init_type == "normal" and self.init_gain is None:
@@ -245,3 +245,10 @@ class PGLSumTrainingArguments:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def option_name(name: str) -> str:
+    """How an error names the option of field ``name``: with its other spellings, ``--num_heads (--heads)``, so that
+    the message names what the user typed."""
+    aliases = PGLSumTrainingArguments.__dataclass_fields__[name].metadata.get("aliases", ())
+    return f"--{name}" + (f" ({', '.join(aliases)})" if aliases else "")
