@@ -8,8 +8,7 @@ first use, and each registration runs when transformers loads the registry it ex
 
 from .lazy import lazy_exports
 from .registration import install as _install_registration
-
-__version__ = "0.1.0"
+from .version import __version__ as __version__  # `pglsum_hf.__version__`, also read by the CLI
 
 __getattr__, __dir__ = lazy_exports(
     __name__,

@@ -1,9 +1,9 @@
-"""The ``pglsum`` command: one subcommand per entry point, each a thin front of a package module.
+"""The ``pglsum`` command: dispatch only. ``pglsum NAME ...`` runs ``main(rest)`` of the module named for NAME in
+``COMMANDS`` (one module per command in :mod:`pglsum_hf.commands`) under :func:`run`, which turns an expected error
+into one line; the scripts in ``scripts/`` call the same :func:`main`.
 
-Every module named here exposes ``main(argv: list[str] | None = None) -> int | None`` with its own
-argparse parser; the scripts in ``scripts/`` call the same functions. Modules are imported only when
-their subcommand runs, so ``pglsum --help`` stays fast; and none of them imports torch or transformers to print
-its ``--help`` (``train`` runs from its arguments module, which imports the training code after parsing).
+A command's module is imported only when that command runs, so ``pglsum --help`` stays fast; and no command imports
+torch or transformers to print its ``--help``.
 """
 
 from __future__ import annotations
@@ -17,20 +17,22 @@ import traceback
 # One line per command (name: module, help), kept unwrapped so that each command is one line to read and merge.
 # fmt: off
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("pglsum_hf.demo", "offline end-to-end demo: SYNTHETIC videos -> make-dataset -> train -> summarize a held-out video"),
-    "make-synthetic": ("pglsum_hf.data.synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
+    "demo": ("pglsum_hf.commands.demo", "offline end-to-end demo: SYNTHETIC videos -> make-dataset -> train -> summarize a held-out video"),
+    "make-synthetic": ("pglsum_hf.commands.make_synthetic", "write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout"),
     "make-dataset": ("pglsum_hf.data.from_videos", "build a SumMe/TVSum-style dataset (h5, splits, datasets folder) from raw videos and annotations"),
-    "convert": ("pglsum_hf.data.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
-    "convert-checkpoint": ("pglsum_hf.convert_original_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
+    "convert": ("pglsum_hf.commands.convert", "convert a SumMe/TVSum h5 file and its splits into a datasets repository"),
+    "convert-checkpoint": ("pglsum_hf.commands.convert_checkpoint", "convert an original PGL-SUM .pt checkpoint into a Hub-ready folder"),
     "train": ("pglsum_hf.commands.train", "train PGL-SUM on one split with Accelerate (the paper's recipe)"),
-    "evaluate": ("pglsum_hf.evaluation.command", "score a PGL-SUM model (or a release's split models) on a split's test videos, as the original inference script"),
+    "evaluate": ("pglsum_hf.commands.evaluate", "score a PGL-SUM model (or a release's split models) on a split's test videos, as the original inference script"),
     "run-splits": ("pglsum_hf.commands.run_splits", "train all 5 splits of a dataset and write the results table"),
-    "summarize": ("pglsum_hf.video.summarize", "summarize your own video files: summary video, JSON and plot"),
-    "app": ("pglsum_hf.app.cli", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
-    "benchmark": ("", "speed benchmarks: model | metric | training | video"),
+    "summarize": ("pglsum_hf.commands.summarize", "summarize your own video files: summary video, JSON and plot"),
+    "app": ("pglsum_hf.commands.app", "web page (Gradio) to summarize a video; --export_space DIR writes a Hugging Face Space"),
+    "benchmark": ("pglsum_hf.commands.benchmark", "speed benchmarks: model | metric | training | video"),
 }
 # fmt: on
-BENCHMARKS = {name: f"pglsum_hf.benchmarks.{name}" for name in ("model", "metric", "training", "video")}
+# `pglsum benchmark NAME ...` runs `pglsum_hf.commands.benchmark.main([NAME, ...])`; its errors read
+# "pglsum benchmark NAME: ...".
+BENCHMARKS = ("model", "metric", "training", "video")
 
 
 def _usage() -> str:
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_usage())
         return 0 if argv else 2
     if argv[0] in ("-V", "--version"):
-        from . import __version__  # the package's __init__ is light: its classes load on first use
+        from .version import __version__
 
         print(f"pglsum {__version__}")
         return 0
@@ -64,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             found = f"unknown benchmark {rest[0]!r}" if rest else "no benchmark named"
             print(f"pglsum benchmark: {found}; expected one of {', '.join(BENCHMARKS)}\n{usage}", file=sys.stderr)
             return 2
-        command, module_name, rest = f"benchmark {rest[0]}", BENCHMARKS[rest[0]], rest[1:]
+        label = f"benchmark {rest[0]}"  # the benchmark's name stays in rest: its command module picks the benchmark
     elif command in COMMANDS:
-        module_name = COMMANDS[command][0]
+        label = command
     else:
         print(f"pglsum: unknown command {command!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    return run(command, lambda: importlib.import_module(module_name).main(rest), debug)
+    module_name = COMMANDS[command][0]
+    return run(label, lambda: importlib.import_module(module_name).main(rest), debug)
 
 
 # Errors the operating system reports about a file the user named (missing, unreadable, a folder, disk full):

@@ -2,8 +2,9 @@
 
 - `push_model_folder`: upload a model folder's model files and card (``train``, ``convert-checkpoint``), keeping
   a card already on the Hub unless asked; the card itself is built by :mod:`pglsum_hf.model_card`.
-- `upload_folder`: the one upload path for models and datasets (``convert``), honouring ``token``, ``private``,
-  ``revision`` and ``create_pr``.
+- `push_dataset_folder`: upload a dataset folder (``convert``, ``make-dataset``) as a dataset repository.
+- `upload_folder`: the one upload path for models and datasets, honouring ``token``, ``private``, ``revision`` and
+  ``create_pr``.
 
 Only commands upload, so only ``pglsum_hf.commands`` imports this module. Loading a model from a folder or a Hub
 id is :mod:`pglsum_hf.model_loading`. huggingface_hub is imported inside the functions that need it.
@@ -108,3 +109,13 @@ def push_model_folder(
         create_pr=create_pr,
         allow_patterns=names,
     )
+
+
+def push_dataset_folder(
+    folder: str | os.PathLike, repo_id: str, *, private: bool | None = None, token: bool | str | None = None
+) -> str:
+    """Upload a dataset folder as the dataset repository ``repo_id`` (created if needed); return the commit URL."""
+    info = upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
+                         commit_message="Upload dataset converted by pglsum-hf")  # fmt: skip
+    logger.info("pushed %s to the dataset repository %s", folder, repo_id)
+    return str(info.commit_url)

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .choices_pglsum import stacked_layout_problem
 from .errors import OptionError, PGLSumError
 
 # owner/name or name, as the Hub spells repository ids
@@ -298,11 +299,6 @@ def check_weights_file(path: Path) -> None:
         raise PGLSumError(f"{path}: cannot be read ({error.strerror})") from error
     except (SafetensorError, OSError, ValueError) as error:
         raise PGLSumError(f"{path}: not a readable safetensors file ({error})") from error
-    stacked = [
-        key for key in keys if re.fullmatch(r"attention\.(global|local)_attention\.(query|key|value|output)", key)
-    ]
-    if stacked:
-        raise PGLSumError(
-            f"{path}: weights in the stacked layout of an early pglsum-hf version ({', '.join(stacked)}); this version "
-            "needs q_proj/k_proj/v_proj/out_proj. Convert the original checkpoint again with `pglsum convert-checkpoint`."
-        )
+    problem = stacked_layout_problem(keys)
+    if problem:
+        raise PGLSumError(f"{path}: {problem}")

@@ -27,6 +27,7 @@ from transformers import PreTrainedModel
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.utils import ModelOutput
 
+from .choices_pglsum import stacked_layout_problem
 from .configuration_pglsum import PGLSumConfig
 
 # Elements of one block of attention energies ([batch, heads, query rows, keys]): 128 MB in float32. Below it the
@@ -349,14 +350,6 @@ def _init_linear_weight(weight: torch.Tensor, blocks: int, init_type: str | None
                 nn.init.kaiming_uniform_(block, a=math.sqrt(5))
 
 
-# Parameter names of the stacked layout that pglsum-hf used before q/k/v/out became nn.Linear modules.
-STACKED_LAYOUT_KEYS = tuple(
-    f"attention.{kind}_attention.{name}"
-    for kind in ("global", "local")
-    for name in ("query", "key", "value", "output")
-)
-
-
 class PGLSumPreTrainedModel(PreTrainedModel):
     """Weight initialisation and loading for PGL-SUM models."""
 
@@ -388,13 +381,9 @@ class PGLSumPreTrainedModel(PreTrainedModel):
 
     def _adjust_missing_and_unexpected_keys(self, loading_info: Any) -> None:
         """Refuse weights saved in the old stacked layout instead of loading a model with random attention."""
-        stacked = sorted(key for key in loading_info.unexpected_keys if key.endswith(STACKED_LAYOUT_KEYS))
-        if stacked:
-            raise ValueError(
-                f"these PGL-SUM weights are in the stacked layout of an early pglsum-hf version ({', '.join(stacked)}); "
-                "this version keeps q/k/v/out as nn.Linear modules (attention.global_attention.q_proj.weight, ...). "
-                "Convert the original checkpoint again with `pglsum convert-checkpoint`, or retrain."
-            )
+        problem = stacked_layout_problem(loading_info.unexpected_keys)
+        if problem:
+            raise ValueError(f"these PGL-SUM {problem}")
         super()._adjust_missing_and_unexpected_keys(loading_info)
 
 

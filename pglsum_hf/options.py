@@ -224,7 +224,8 @@ def dataclass_parser(cls: type, prog: str, description: str | None = None) -> Co
 
     Each field ``name`` is ``--name`` (and ``--name-with-dashes``); its ``metadata`` may give ``help``, ``aliases``
     (other spellings, old names included), ``metavar``, ``nargs`` and ``positional`` (the field is read without
-    ``--``). A ``bool`` field is a flag that may carry a value (``--overwrite``, ``--overwrite false``), a
+    ``--``), ``type`` and ``choices`` (what argparse gets, where the type hint cannot say it: ``None`` spelled as
+    a word). A ``bool`` field is a flag that may carry a value (``--overwrite``, ``--overwrite false``), a
     ``Literal`` field lists its choices, a ``list`` field takes one or more values, and a field without a default is
     required. Defaults are shown in the help.
     """
@@ -249,6 +250,7 @@ def dataclass_parser(cls: type, prog: str, description: str | None = None) -> Co
             kwargs["nargs"] = "+"
         if "nargs" in metadata:
             kwargs["nargs"] = metadata["nargs"]
+        kwargs.update({key: metadata[key] for key in ("type", "choices") if key in metadata})
         if item.default is not dataclasses.MISSING:
             kwargs["default"] = item.default
         elif item.default_factory is not dataclasses.MISSING:

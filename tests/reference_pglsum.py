@@ -3,7 +3,7 @@
 One small ``nn.Linear`` per head, one attention module per segment, positional matrices built on every call, Python
 loops over heads and segments: slow and obvious on purpose. Its parameter names and shapes are those of the original
 PGL-SUM checkpoints (``attention.attention.Wq.0.weight``, ``attention.local_attention.3.out.weight``, ``linear_1``,
-``norm_y``, ...), so its ``state_dict()`` is what ``convert_original_checkpoint`` reads.
+``norm_y``, ...), so its ``state_dict()`` is what ``pglsum_hf.release.original_checkpoint`` reads.
 """
 
 from __future__ import annotations

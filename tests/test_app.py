@@ -12,7 +12,6 @@ import torch
 import yaml
 
 from pglsum_hf import cards
-from pglsum_hf.app import cli as app_cli
 from pglsum_hf.app.job import (
     BUDGET_PROPORTION,
     BUDGET_SECONDS,
@@ -25,9 +24,10 @@ from pglsum_hf.app.job import (
 from pglsum_hf.app.loading import UNTRAINED_MODEL_NAME, load_summarizer
 from pglsum_hf.cli import COMMANDS
 from pglsum_hf.cli import main as pglsum_main
+from pglsum_hf.commands import app as app_cli
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.errors import MissingDependencyError, OptionError, OutputExistsError, PGLSumError
 from pglsum_hf.video import make_synthetic_video, raw_stream_copy
-from pglsum_hf.video.summarize import main as summarize_main
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "model_cards"
 
@@ -82,8 +82,8 @@ def test_budget_in_seconds(loaded, video, workdir):
 @pytest.mark.parametrize(
     ("mode", "proportion", "seconds", "message"),
     [
-        (BUDGET_PROPORTION, 0.0, None, "proportion: must be a fraction"),
-        (BUDGET_PROPORTION, 1.5, None, "proportion: must be a fraction"),
+        (BUDGET_PROPORTION, 0.0, None, "budget: must be a fraction"),
+        (BUDGET_PROPORTION, 1.5, None, "budget: must be a fraction"),
         (BUDGET_SECONDS, 0.15, None, "maximum seconds: must be"),
         (BUDGET_SECONDS, 0.15, -3.0, "maximum seconds: must be"),
         ("minutes", 0.15, None, "budget: expected one of"),
@@ -166,7 +166,7 @@ def test_missing_gradio_names_the_app_extra(monkeypatch, capsys):
 
 
 def test_the_command_is_listed_and_checks_its_options(capsys, workdir):
-    assert COMMANDS["app"][0] == "pglsum_hf.app.cli"
+    assert COMMANDS["app"][0] == "pglsum_hf.commands.app"
     cases = [
         (["--max_minutes", "0"], "pglsum app: --max_minutes: must be a number of minutes > 0, got 0.0"),
         (["--port", "70000"], "pglsum app: --port: must be a port number in 1..65535, got 70000"),
@@ -282,6 +282,15 @@ def test_a_hub_model_that_does_not_exist_is_refused_before_the_space_is_written(
     assert err.count("\n") == 1 and err.startswith(f"pglsum app: --model: {missing}: cannot read the model's config")
     assert f"no Hub model repository {missing} was found" in err
     assert not space.exists()
+
+
+def test_a_space_reads_a_path_as_every_command_does(tmp_path):
+    # `./name` is a path (model_loading.looks_local), never a Hub id to link: a missing folder is refused, nothing written
+    from pglsum_hf.app.space import export_space
+
+    with pytest.raises(OptionError, match="--model: ./no_such_model is not a model folder"):
+        export_space(tmp_path / "space", model="./no_such_model")
+    assert not (tmp_path / "space").exists()
 
 
 def test_space_card_links_a_hub_model(workdir, this_repos_templates):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.video import make_synthetic_video
-from pglsum_hf.video.summarize import main as summarize_main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

@@ -100,3 +100,12 @@ def test_a_script_fails_in_one_line_as_the_command_does(tmp_path):
         assert len(lines) == 1 and lines[0].startswith("pglsum convert-checkpoint:") and "missing.pt" in lines[0], way
     assert results["script"].stderr == results["pglsum"].stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_every_benchmark_the_dispatcher_names_has_its_options_and_runner(capsys):
+    from pglsum_hf.commands import benchmark
+
+    assert list(benchmark.BENCHMARKS) == list(cli.BENCHMARKS)
+    for name in cli.BENCHMARKS:
+        assert cli.main(["benchmark", name, "--help"]) == 0
+        assert capsys.readouterr().out.startswith(f"usage: pglsum benchmark {name} ")

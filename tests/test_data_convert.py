@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import yaml
 
+from pglsum_hf import hub
+from pglsum_hf.commands import convert as convert_command
 from pglsum_hf.data import convert, synthetic
 from pglsum_hf.data.annotations import read_tvsum_annotations
 from pglsum_hf.data.h5 import write_videos
@@ -194,7 +196,8 @@ def test_streaming_reads_the_same_arrays(summe):
 
 def test_push_to_hub_and_load_from_it(tmp_path, hub_repo_id):
     h5, splits = _make(tmp_path, "tiny")
-    convert.convert_h5_to_dataset(h5, splits, tmp_path / "dataset", push_to_hub=hub_repo_id, show_progress=False)
+    folder = convert.convert_h5_to_dataset(h5, splits, tmp_path / "dataset", repo_id=hub_repo_id, show_progress=False)
+    hub.push_dataset_folder(folder, hub_repo_id)
     loaded = datasets.load_dataset(hub_repo_id, "split_1")
     assert loaded["test"]["video_id"] == read_splits(splits)[1]["test_keys"]
     _assert_rows_equal_h5(list(datasets.load_dataset(hub_repo_id, "all", split="full").with_format("numpy")), h5)
@@ -220,7 +223,7 @@ def test_output_folder_is_replaced_only_on_request(tmp_path):
 def test_cli(tmp_path, capsys):
     h5, splits = _make(tmp_path, "tiny")
     assert (
-        convert.main(
+        convert_command.main(
             ["--h5", str(h5), "--splits", str(splits), "--output_dir", str(tmp_path / "cli"), "--name", "tiny_demo"]
         )
         == 0

@@ -5,6 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from pglsum_hf import hub
 from pglsum_hf.data import VideoCollator, convert, load_split, read_splits, synthetic
 from pglsum_hf.data.loading import convert_cached
 from pglsum_hf.metrics import compute_metrics
@@ -91,7 +92,7 @@ def test_load_split_errors(tiny, tmp_path, scored):
 
 
 def test_load_split_from_the_hub(scored, hub_repo_id):
-    convert.push_folder_to_hub(scored, hub_repo_id)
+    hub.push_dataset_folder(scored, hub_repo_id)
     split = load_split(hub_repo_id, 0)
     assert list(split["test"]["video_id"]) == ["video_7", "video_8"]
     streamed = load_split(hub_repo_id, 0, streaming=True)

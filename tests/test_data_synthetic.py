@@ -6,6 +6,7 @@ import h5py
 import numpy as np
 import pytest
 
+from pglsum_hf.commands import make_synthetic
 from pglsum_hf.data import constants, synthetic
 from pglsum_hf.data.h5 import iter_videos
 from pglsum_hf.data.splits import read_splits, validate_splits
@@ -157,7 +158,7 @@ def test_importance_is_carried_by_the_features_so_a_learner_beats_random(summe_v
 
 
 def test_cli_writes_file_splits_and_annotations(tmp_path, capsys):
-    assert synthetic.main(["--profile", "tiny", "--output_dir", str(tmp_path), "--seed", "1"]) == 0
+    assert make_synthetic.main(["--profile", "tiny", "--output_dir", str(tmp_path), "--seed", "1"]) == 0
     assert "SYNTHETIC" in capsys.readouterr().out
     splits = json.loads((tmp_path / "synthetic_tiny_splits.json").read_text())
     assert len(splits) == 5

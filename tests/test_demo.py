@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 from pglsum_hf.cli import main as cli_main
-from pglsum_hf.data.video_annotations import interval_mask, read_annotations
-from pglsum_hf.demo import (
+from pglsum_hf.data.synthetic_scenes import (
     ANNOTATORS,
     N_SCENES,
     SCENE_SECONDS,
@@ -16,6 +15,7 @@ from pglsum_hf.demo import (
     scene_plan,
     write_annotations,
 )
+from pglsum_hf.data.video_annotations import interval_mask, read_annotations
 
 
 def test_n_epochs_and_output_folder_are_refused_before_anything_is_written(tmp_path, capsys):
@@ -39,7 +39,7 @@ def test_overwrite_never_replaces_the_working_directory(tmp_path, monkeypatch, c
 
 
 def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, monkeypatch):
-    import pglsum_hf.demo as demo
+    import pglsum_hf.commands.demo as demo
 
     target = tmp_path / "demo"
     target.mkdir()
@@ -67,7 +67,7 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_is_complete(tmp_path, mon
 
 
 def test_a_demo_that_stops_half_way_leaves_nothing_under_the_final_name(tmp_path, monkeypatch):
-    import pglsum_hf.demo as demo
+    import pglsum_hf.commands.demo as demo
 
     target = tmp_path / "demo"
 

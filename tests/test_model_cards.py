@@ -19,7 +19,7 @@ from huggingface_hub import HfApi, ModelCard, hf_hub_download
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.app.space import space_requirements
 from pglsum_hf.commands.train import TrainArguments, train_and_publish
-from pglsum_hf.data.convert import convert_h5_to_dataset, push_folder_to_hub
+from pglsum_hf.data.convert import convert_h5_to_dataset
 from pglsum_hf.data.origin import data_origin
 from pglsum_hf.model_card import model_card, save_card
 from pglsum_hf.model_folder import save_model_files
@@ -95,7 +95,7 @@ def synthetic_as_summe(tiny_h5, tmp_path_factory) -> tuple[Path, str]:
     """The tiny SYNTHETIC set converted into a folder named ``summe`` and pushed as ``someone/summe``."""
     folder = convert_h5_to_dataset(tiny_h5, tiny_h5.with_name("synthetic_tiny_splits.json"),
                                    tmp_path_factory.mktemp("data") / "summe", show_progress=False)  # fmt: skip
-    push_folder_to_hub(folder, "someone/summe")
+    hub.push_dataset_folder(folder, "someone/summe")
     return folder, "someone/summe"
 
 
@@ -182,7 +182,7 @@ def training_folder(tmp_path, model) -> Path:
 
 
 def test_a_space_takes_only_the_model_of_a_training_folder(training_folder, tmp_path, hub_repo_id):
-    from pglsum_hf.app import cli as app_cli
+    from pglsum_hf.commands import app as app_cli
 
     space = tmp_path / "space"
     argv = ["--model", str(training_folder), "--feature_weights", "random", "--export_space", str(space)]
@@ -214,7 +214,7 @@ def test_the_space_requirements_are_what_the_page_imports(tmp_path):
 
         sys.meta_path.insert(0, Hide())
         from pglsum_hf.app import build_demo
-        import pglsum_hf.app.job, pglsum_hf.video.summarize, pglsum_hf.video.features, pglsum_hf.video.writing
+        import pglsum_hf.app.job, pglsum_hf.video.summarizer, pglsum_hf.video.features, pglsum_hf.video.writing
         import pglsum_hf.metrics
         build_demo(model=None, feature_weights="random")
         """

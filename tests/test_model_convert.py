@@ -11,15 +11,16 @@ from huggingface_hub import HfApi
 from reference_pglsum import ReferencePGLSum
 
 from pglsum_hf import PGLSumModel, cli
-from pglsum_hf.convert_original_checkpoint import (
-    CheckpointError,
-    convert_checkpoint,
-    expected_original_shapes,
-    main,
-)
-from pglsum_hf.errors import OptionError, OutputExistsError
+from pglsum_hf.commands.convert_checkpoint import main
+from pglsum_hf.errors import CheckpointError, OptionError, OutputExistsError
+from pglsum_hf.release.original_checkpoint import convert_checkpoint, expected_original_shapes
 
 SMALL = {"input_size": 24, "output_size": 32, "heads": 4, "num_segments": 2, "local_heads": 2}
+
+
+def convert_into(checkpoint, output_dir, *options: str) -> int:
+    """``pglsum convert-checkpoint`` in-process, its expected errors raised rather than printed."""
+    return main(["--checkpoint", str(checkpoint), "--output_dir", str(output_dir), *options])
 
 
 def write_reference(tmp_path, seed=0, name="pgl_sum.pt", **settings):
@@ -209,9 +210,9 @@ def test_bad_checkpoints_give_one_line_naming_the_file(tmp_path, capsys):
 def test_bad_options_are_refused_before_reading(tmp_path):
     _, checkpoint = write_reference(tmp_path)
     with pytest.raises(OptionError, match="--heads: must be a positive integer"):
-        convert_checkpoint(checkpoint, tmp_path / "out", heads=0)
+        convert_into(checkpoint, tmp_path / "out", "--heads", "0")
     with pytest.raises(OptionError, match="--n_segments"):
-        convert_checkpoint(checkpoint, tmp_path / "out", n_segments=1)
+        convert_into(checkpoint, tmp_path / "out", "--n_segments", "1")
     assert (
         cli.main(
             [
@@ -234,17 +235,17 @@ def test_output_folders_holding_inputs_or_user_files_are_never_wiped(tmp_path, m
     monkeypatch.chdir(tmp_path)
     for output, overwrite in ((".", False), (".", True), (str(tmp_path), True)):
         with pytest.raises(OutputExistsError):
-            convert_checkpoint(checkpoint, output, overwrite=overwrite)
+            convert_into(checkpoint, output, *(["--overwrite"] if overwrite else []))
     assert checkpoint.is_file() and (tmp_path / "notes.txt").read_text() == "mine"
     other = tmp_path / "other"
     other.mkdir()
     (other / "keep.txt").write_text("keep")
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        convert_checkpoint(checkpoint, other)
+        convert_into(checkpoint, other)
     assert (other / "keep.txt").exists()
     umask = os.umask(0o022)
     try:
-        convert_checkpoint(checkpoint, other, overwrite=True)
+        convert_into(checkpoint, other, "--overwrite")
     finally:
         os.umask(umask)
     assert not (other / "keep.txt").exists() and (other / "model.safetensors").is_file()

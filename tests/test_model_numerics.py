@@ -9,11 +9,11 @@ import torch
 from reference_pglsum import ReferencePGLSum, absolute_matrix, relative_matrix
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
-from pglsum_hf.convert_original_checkpoint import convert_state_dict
 from pglsum_hf.modeling_pglsum import (
     absolute_position_matrices,
     relative_position_matrices,
 )
+from pglsum_hf.release.original_checkpoint import convert_state_dict
 
 # small enough for the whole pos_enc x fusion sweep to stay fast, with several heads in every cell
 SMALL = {"input_size": 48, "hidden_size": 64, "num_heads": 4, "num_segments": 4, "local_heads": 2}

@@ -245,6 +245,19 @@ def test_evaluate_equals_the_original_inference_per_split(planted, data, from_zi
     assert f"  mean over 5 splits: {mean:.2f} (paper, Table IV: 55.6)" in converted.splitlines()
 
 
+def test_evaluate_settles_the_f_score_over_users_once(data, from_zip, monkeypatch, capsys):
+    from pglsum_hf.evaluation import on_split
+
+    calls = []
+    resolve = on_split.resolve_eval_method
+    monkeypatch.setattr(on_split, "resolve_eval_method", lambda *args: calls.append(args) or resolve(*args))
+    argv = ["evaluate", "--model", from_zip[0] / "pglsum-summe-table4", "--dataset", data["summe"], "--split_index",
+            "all"]  # fmt: skip
+    assert cli.main([str(arg) for arg in argv]) == 0
+    assert "mean F-score over 5 splits" in capsys.readouterr().out
+    assert len(calls) == 1, calls  # read from the dataset's name once, then trusted by every split's evaluation
+
+
 @pytest.fixture(scope="module")
 def tvsum_with_user_scores(data, tmp_path_factory):
     """The synthetic TVSum-shaped file converted with its annotators' raw 1..5 scores (``pglsum convert

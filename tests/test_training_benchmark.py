@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from pglsum_hf.benchmarks.training import main, model_flops
+from pglsum_hf.benchmarks.training import model_flops
+from pglsum_hf.commands.benchmark import main
 from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
 
 
@@ -28,7 +29,22 @@ def test_benchmark_times_batched_and_per_video_epochs(tmp_path, capsys, monkeypa
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the CPU rows only, on any machine
     output = tmp_path / "benchmark_training.json"
     assert (
-        main(["--profiles", "tiny", "--epochs", "2", "--warmup", "0", "--threads", "1", "--output", str(output)]) == 0
+        main(
+            [
+                "training",
+                "--profiles",
+                "tiny",
+                "--epochs",
+                "2",
+                "--warmup",
+                "0",
+                "--threads",
+                "1",
+                "--output",
+                str(output),
+            ]
+        )
+        == 0
     )
     payload = json.loads(output.read_text())
     rows = payload["results"]

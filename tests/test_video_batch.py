@@ -17,8 +17,8 @@ from matplotlib.image import imsave
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.cli import run
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.video import make_synthetic_video
-from pglsum_hf.video.summarize import main as summarize_main
 
 
 def cli(*argv):
@@ -113,7 +113,7 @@ def test_globs_and_files_together_and_a_user_file_is_never_replaced(library, mod
         (["--budget", "0"], "--budget: must be a fraction of the video in (0, 1], got 0.0"),
         (["--max_seconds", "inf"], "--max_seconds: must be a finite number of seconds > 0, got inf"),
         (["--sample_rate", "0"], "--sample_rate: must be a number of frames >= 1, got 0"),
-        (["--kts_overlap", "1200"], "--kts_overlap: must be in [0, --kts_window) = [0, 1200), got 1200"),
+        (["--kts_overlap", "1200"], "--kts_overlap: must be in [0, kts_window) = [0, 1200), got 1200"),
         (["--num_processes", "0"], "--num_processes: must be >= 1, got 0"),
         (["--feature_weights", "missing.pth"], "--feature_weights: missing.pth: file not found"),
     ],
@@ -131,6 +131,9 @@ def test_bad_options_are_refused_before_anything_is_decoded(extra, message, libr
 def test_inputs_are_checked_before_any_work(library, model_dir, tmp_path, capsys):
     out = tmp_path / "out"
     assert cli(tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
+    assert "INPUT: " in capsys.readouterr().err and not out.exists()
+    # A flag before the inputs stays a flag: the INPUT is not read as its value.
+    assert cli("--recursive", tmp_path / "empty_pattern_*.mp4", *_options(model_dir, out)) == 2
     assert "INPUT: " in capsys.readouterr().err and not out.exists()
     (tmp_path / "empty").mkdir()
     assert cli(tmp_path / "empty", *_options(model_dir, out)) == 2
@@ -170,6 +173,7 @@ def test_two_processes_split_the_inputs_and_write_one_report(library, model_dir,
     ]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 1, result.stderr[-3000:]  # picture.mp4 fails, the others do not
+    assert "Traceback" not in result.stderr  # a failed input is expected: the launcher prints no traceback
     report = json.loads((out / "summarize_report.json").read_text())
     assert report["num_processes"] == 2
     assert [entry["status"] for entry in report["inputs"]] == ["trimmed", "trimmed", "trimmed", "failed"]

@@ -15,8 +15,8 @@ from transformers import pipeline
 
 from pglsum_hf import PGLSumConfig, PGLSumModel
 from pglsum_hf.cli import run
+from pglsum_hf.commands.summarize import main as summarize_main
 from pglsum_hf.video import GoogLeNetFeatures, VideoSummarizer, make_synthetic_video, raw_stream_copy, writing
-from pglsum_hf.video.summarize import main as summarize_main
 
 SAMPLE_RATE = 15
 
@@ -187,7 +187,7 @@ def test_score_window_scores_long_videos_in_windows_and_says_so(model_dir, extra
     # Every 3rd frame of a 12 s 24 fps video: 96 steps, 2 windows of 64.
     path, out = videos["film_silent"].path, workdir / "windowed"
     argv = [str(path), "--model", str(model_dir), "--output_dir", str(out), "--feature_weights", "random"]
-    with caplog.at_level("INFO", logger="pglsum_hf.video.summarize"):
+    with caplog.at_level("INFO", logger="pglsum_hf.video.summarizer"):
         assert summarize_main([*argv, "--sample_rate", "3", "--score_window", "64", "--no_video"]) == 0
     record = json.loads((out / "film_silent.json").read_text())
     assert len(record["scores"]) == 96 and all(0 <= s <= 1 for s in record["scores"])

@@ -56,8 +56,8 @@ def nearest_centre_windows(steps, window):
 def test_a_video_that_fits_in_the_window_gets_the_exact_scores(model, summarizer, steps):
     x = features(steps)
     assert torch.equal(score_in_windows(model, x, 128), exact(model, x))
-    whole = summarizer.score(x.numpy())
-    assert np.array_equal(summarizer.score(x.numpy(), score_window=128), whole)
+    whole = summarizer.score(x.numpy()).scores
+    assert np.array_equal(summarizer.score(x.numpy(), score_window=128).scores, whole)
     assert summarizer.scoring_parameters(steps, 128) is None  # the JSON says: scored whole
 
 
@@ -104,12 +104,13 @@ def test_windows_cover_the_video_with_a_fixed_least_overlap():
 
 def test_the_summarizer_scores_long_videos_in_windows_only_when_asked(model, summarizer, caplog):
     x = features(300, seed=3)
-    whole = summarizer.score(x.numpy(), "long.mp4")
+    whole = summarizer.score(x.numpy(), "long.mp4").scores
     np.testing.assert_array_equal(whole, exact(model, x).numpy())  # the default is still exact
 
     windowed = VideoSummarizer(model, summarizer.feature_extractor, model_name="tiny", score_window=64)
-    with caplog.at_level("INFO", logger="pglsum_hf.video.summarize"):
-        scores = windowed.score(x.numpy(), "long.mp4")
+    with caplog.at_level("INFO", logger="pglsum_hf.video.summarizer"):
+        scoring = windowed.score(x.numpy(), "long.mp4")
+    scores = scoring.scores
     np.testing.assert_allclose(scores, score_in_windows(model, x, 64).numpy(), rtol=0, atol=1e-6)
     assert not np.allclose(scores, whole)  # steps attend only to their window: other scores
     assert "long.mp4: 300 steps scored in 6 windows of 64 steps (overlap 16)" in caplog.text
@@ -130,3 +131,27 @@ def test_bad_windows_are_refused(model, summarizer, window):
         summarizer.score(features(10).numpy(), score_window=window)
     with pytest.raises(ValueError, match="score_window must be None"):
         score_in_windows(model, features(10), window)
+
+
+def test_score_says_how_it_scored_and_the_summary_records_it(model, summarizer, monkeypatch):
+    from pglsum_hf.video import settings
+    from pglsum_hf.video.decode import VideoInfo
+
+    checks = []
+    check = settings.check_score_window
+    monkeypatch.setattr(settings, "check_score_window", lambda window: checks.append(window) or check(window))
+    x = features(300, seed=3)
+    scoring = summarizer.score(x.numpy(), "long.mp4", score_window=64)  # one setting changed: checked once
+    assert checks == [64]
+    assert scoring.window == 64 and scoring.parameters() == windowed_scores.scoring_parameters(300, 64)
+    np.testing.assert_allclose(scoring.scores, score_in_windows(model, x, 64).numpy(), rtol=0, atol=1e-6)
+    frames = 300 * 15
+    info = VideoInfo(
+        path="long.mp4", n_frames=frames, fps=30.0, duration=frames / 30, picks=np.arange(300) * 15,
+        timestamps=np.arange(frames) / 30, width=64, height=48, has_audio=False, sample_rate=15,
+    )  # fmt: skip
+    shots = np.array([[0, 1499], [1500, 2999], [3000, frames - 1]])
+    summary = summarizer.select(info, None, scoring, shots=shots)  # no score_window again: the scoring says it
+    assert summary.score_window == scoring.parameters() and summary.score_window["windows"] == 6
+    assert checks == [64]  # the summarizer's own settings were checked when it was built, not again
+    assert summarizer.select(info, None, summarizer.score(x.numpy()), shots=shots).score_window is None

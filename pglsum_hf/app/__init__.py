@@ -8,8 +8,10 @@ One module per job:
   the files and the table of segments. No Gradio in it.
 - :mod:`.examples` -- SYNTHETIC example videos, written once into a cache folder.
 - :mod:`.page` -- the Gradio Blocks page and its launch (the only module that imports gradio).
-- :mod:`.space` -- ``--export_space DIR``: a Hugging Face Space folder running this page; ``--push_to_hub``.
-- :mod:`.cli` -- the ``pglsum app`` command.
+- :mod:`.space` -- ``--export_space DIR``: a Hugging Face Space folder running this page.
+- :mod:`.address` -- checks the host and port before anything is loaded.
+
+The ``pglsum app`` command (options, ``--push_to_hub``) is :mod:`pglsum_hf.commands.app`.
 
 Python::
 

@@ -38,7 +38,7 @@ def default_examples_dir() -> Path:
 
 def ensure_examples(folder: str | os.PathLike | None = None) -> list[Path]:
     """Write the missing example videos into ``folder`` (default :func:`default_examples_dir`); return all paths."""
-    from pglsum_hf.video import make_synthetic_video
+    from ..video import make_synthetic_video
 
     folder = Path(folder) if folder is not None else default_examples_dir()
     paths = []

@@ -8,7 +8,6 @@ keyshots, then the summary video, JSON and plot written by its ``save``), into a
 from __future__ import annotations
 
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -18,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PGLSumError
+from ..video.settings import SummarySettingError, SummarySettings
 
 logger = logging.getLogger(__name__)
 
+# The page's budget modes, as its radio shows them (and as an API client sends them).
 BUDGET_PROPORTION = "proportion of the video"
 BUDGET_SECONDS = "maximum seconds"
 BUDGET_MODES = (BUDGET_PROPORTION, BUDGET_SECONDS)
@@ -53,19 +54,27 @@ class JobResult:
     message: str
 
 
-def check_budget(mode: str, proportion: float | None, max_seconds: float | None) -> tuple[float, float | None]:
-    """``(budget, max_seconds)`` for :meth:`VideoSummarizer.__call__` from the page's budget controls."""
+def check_budget(
+    mode: str, budget: float | None, max_seconds: float | None, settings: SummarySettings | None = None
+) -> SummarySettings:
+    """The summary settings of one request: ``settings`` (default: the defaults) with the page's budget controls.
+
+    Raises:
+        JobError: the mode is unknown, or the budget of that mode is missing or out of range (named by the control).
+    """
+    settings = settings or SummarySettings()
     if mode not in BUDGET_MODES:
         raise JobError(f"budget: expected one of {', '.join(BUDGET_MODES)}, got {mode!r}")
     if mode == BUDGET_SECONDS:
-        if max_seconds is None or not math.isfinite(max_seconds) or max_seconds <= 0:
-            raise JobError(f"maximum seconds: must be a number of seconds > 0, got {max_seconds}")
-        from pglsum_hf.video.keyshots import DEFAULT_BUDGET
-
-        return DEFAULT_BUDGET, float(max_seconds)  # as `pglsum summarize --max_seconds`: the proportion is unused
-    if proportion is None or not math.isfinite(proportion) or not 0 < proportion <= 1:
-        raise JobError(f"proportion: must be a fraction of the video in (0, 1], got {proportion}")
-    return float(proportion), None
+        if max_seconds is None:
+            raise JobError("maximum seconds: must be a finite number of seconds > 0, got None")
+        changes, label = {"max_seconds": float(max_seconds)}, "maximum seconds"  # as `pglsum summarize --max_seconds`
+    else:
+        changes, label = {"budget": None if budget is None else float(budget), "max_seconds": None}, "budget"
+    try:
+        return settings.replace(**changes)
+    except SummarySettingError as error:
+        raise JobError(f"{label}: {error.reason}") from None
 
 
 def video_duration(path: Path) -> float | None:
@@ -174,7 +183,7 @@ def run_job(
     summarizer,
     video: str | os.PathLike | None,
     budget_mode: str,
-    proportion: float | None,
+    budget: float | None,
     max_seconds: float | None,
     work_dir: str | os.PathLike,
     max_minutes: float = DEFAULT_MAX_MINUTES,
@@ -186,7 +195,8 @@ def run_job(
     Args:
         summarizer: the :class:`~pglsum_hf.video.VideoSummarizer` (see :func:`pglsum_hf.app.loading.load_summarizer`).
         video: the uploaded file.
-        budget_mode: :data:`BUDGET_PROPORTION` (uses ``proportion``) or :data:`BUDGET_SECONDS` (``max_seconds``).
+        budget_mode: :data:`BUDGET_PROPORTION` (uses ``budget``, a fraction of the video) or :data:`BUDGET_SECONDS`
+            (``max_seconds``); the other settings are the summarizer's.
         work_dir: where job folders are made (old ones are pruned).
         max_minutes: longest video accepted.
         progress: show tqdm bars (the page turns them into its progress bar).
@@ -197,7 +207,7 @@ def run_job(
     """
     from pglsum_hf.video.decode import VideoTooLongError
 
-    budget, seconds = check_budget(budget_mode, proportion, max_seconds)
+    settings = check_budget(budget_mode, budget, max_seconds, summarizer.settings)
     if video and uploads_in is not None:
         check_upload(video, uploads_in)
     path = check_video(video, max_minutes)
@@ -208,9 +218,8 @@ def run_job(
     try:
         # The limit holds while decoding too: a raw stream (.h264) announces no duration to check up front.
         summary = summarizer(
-            path, output_dir=output_dir, budget=budget, max_seconds=seconds, progress=progress,
-            max_duration=max_minutes * 60,
-        )  # fmt: skip
+            path, output_dir=output_dir, settings=settings, progress=progress, max_duration=max_minutes * 60
+        )
     except VideoTooLongError as error:
         shutil.rmtree(output_dir, ignore_errors=True)
         raise JobError(_too_long(f"{path.name}: the video runs past {max_minutes:g} minutes", max_minutes)) from error

@@ -43,7 +43,8 @@ class LoadedSummarizer:
 def _untrained_model():
     import torch
 
-    from pglsum_hf import PGLSumConfig, PGLSumModel
+    from pglsum_hf.configuration_pglsum import PGLSumConfig
+    from pglsum_hf.modeling_pglsum import PGLSumModel
 
     with torch.random.fork_rng(devices=[]):  # seeded without touching the caller's random state
         torch.manual_seed(UNTRAINED_SEED)

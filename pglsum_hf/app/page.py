@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import MissingDependencyError
+from ..metrics import SUMMARY_BUDGET
 from .job import (
     BUDGET_MODES,
     BUDGET_PROPORTION,
@@ -31,7 +32,6 @@ logger = logging.getLogger(__name__)
 GRADIO_REQUIREMENT = "gradio>=6"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
-DEFAULT_PROPORTION = 0.15
 DEFAULT_MAX_SECONDS = 30.0
 
 
@@ -106,11 +106,11 @@ def build_demo(
     examples = ensure_examples(examples_dir)
 
     # Gradio finds the progress tracker by this default argument; track_tqdm shows the summarizer's own bars.
-    def summarize(video, budget_mode, proportion, max_seconds, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    def summarize(video, budget_mode, budget, max_seconds, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         progress(0, desc="checking the video")
         try:
             result = run_job(
-                loaded.summarizer, video, budget_mode, proportion, max_seconds, work_dir, max_minutes=max_minutes,
+                loaded.summarizer, video, budget_mode, budget, max_seconds, work_dir, max_minutes=max_minutes,
                 uploads_in=[video_input.GRADIO_CACHE, *examples],
             )  # fmt: skip
         except JobError as error:
@@ -148,10 +148,10 @@ def build_demo(
                 budget_mode = gr.Radio(
                     list(BUDGET_MODES), value=BUDGET_PROPORTION, label="Budget", elem_id="budget_mode"
                 )
-                proportion = gr.Slider(
+                budget = gr.Slider(
                     0.01,
                     1.0,
-                    value=DEFAULT_PROPORTION,
+                    value=SUMMARY_BUDGET,
                     step=0.01,
                     label="Summary length (proportion of the video)",
                     elem_id="proportion",
@@ -188,10 +188,10 @@ def build_demo(
                     interactive=False,
                     elem_id="downloads",
                 )
-        budget_mode.change(show_budget, budget_mode, [proportion, max_seconds], queue=False)
+        budget_mode.change(show_budget, budget_mode, [budget, max_seconds], queue=False)
         button.click(
             summarize,
-            [video_input, budget_mode, proportion, max_seconds],
+            [video_input, budget_mode, budget, max_seconds],
             [status, summary_video, plot, table, downloads],
             concurrency_limit=concurrency_limit,
         )

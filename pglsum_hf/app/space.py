@@ -1,4 +1,4 @@
-"""A Hugging Face Space that runs this page: ``pglsum app --export_space DIR`` and ``--push_to_hub ID``.
+"""A Hugging Face Space folder that runs this page (``pglsum app --export_space DIR``; the command uploads it).
 
 The folder holds:
 
@@ -8,8 +8,10 @@ The folder holds:
 - ``requirements.txt`` -- what the page imports (not the training and data libraries) and gradio;
 - ``README.md`` -- the Space card: YAML (``sdk: gradio``, ``app_file``, the model linked) and a body rendered
   from ``model_cards/space_card.md``;
-- ``model/`` (the model files and card of a local ``--model`` folder, never its checkpoints or logs) and ``feature_weights/`` (a local ``--feature_weights`` file), copied
-  so the Space has them; a Hub model id is linked instead and downloaded by the Space when it starts.
+- ``model/`` (the model files and card of a local ``--model`` folder, never its checkpoints or logs) and
+  ``feature_weights/`` (a local ``--feature_weights`` file), copied so the Space has them; a Hub model id is linked
+  instead and downloaded by the Space when it starts. Whether ``--model`` is a folder or a Hub id is read as
+  everywhere else (:func:`pglsum_hf.model_loading.looks_local`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from ..atomic import atomic_directory
 from ..errors import OptionError
 from ..model_folder import model_files
+from ..model_loading import looks_local
 from .job import DEFAULT_MAX_MINUTES
 from .loading import UNTRAINED_MODEL_NOTE
 from .page import GRADIO_REQUIREMENT
@@ -44,10 +47,6 @@ demo = build_demo(model={model!r}, feature_weights={feature_weights!r}, max_minu
 if __name__ == "__main__":
     demo.launch()
 '''
-
-
-def is_local(model: str | os.PathLike | None) -> bool:
-    return model is not None and Path(model).exists()
 
 
 def _requirement_name(requirement: str) -> str:
@@ -74,9 +73,8 @@ def space_requirements() -> list[str]:
 
 def _copy_package(target: Path) -> None:
     """Copy ``pglsum_hf`` (with its card templates, which install as ``pglsum_hf/model_cards``) into ``target``."""
-    import pglsum_hf
-
-    shutil.copytree(Path(pglsum_hf.__file__).parent, target / "pglsum_hf", ignore=_IGNORE, dirs_exist_ok=True)
+    package = Path(__file__).resolve().parents[1]  # the pglsum_hf folder this module runs from
+    shutil.copytree(package, target / "pglsum_hf", ignore=_IGNORE, dirs_exist_ok=True)
     templates = Path(str(files("pglsum_hf.model_cards")))
     shutil.copytree(templates, target / "pglsum_hf" / "model_cards", ignore=_IGNORE, dirs_exist_ok=True)
 
@@ -101,11 +99,11 @@ def space_card(model: str | None, feature_weights: str | None, max_minutes: floa
         "short_description": "Summarize a video: PGL-SUM keyshots, plot, segments",
         "tags": ["video-summarization", "pglsum", "pglsum-hf"],
     }
-    if model is not None and not is_local(model):
+    if model is not None and not looks_local(model):
         metadata["models"] = [model]  # the Hub links the Space from the model's page and back
     if model is None:
         model_line = f"an untrained PGL-SUM model. {UNTRAINED_MODEL_NOTE}."
-    elif is_local(model):
+    elif looks_local(model):
         model_line = f"the PGL-SUM model in this Space's `model/` folder (exported from `{Path(model).name}`)."
     else:
         model_line = f"[{model}](https://huggingface.co/{model})."
@@ -128,7 +126,7 @@ def space_card(model: str | None, feature_weights: str | None, max_minutes: floa
 
 def check_space_inputs(model: str | None, feature_weights: str | None) -> None:
     """A local model must be a model folder and local feature weights a file, before anything is written."""
-    if is_local(model) and not (Path(model) / "config.json").is_file():
+    if model is not None and looks_local(model) and not (Path(model) / "config.json").is_file():
         raise OptionError("--model", f"{model} is not a model folder: expected a config.json in it")
     if feature_weights is not None and str(feature_weights) != "random" and not Path(feature_weights).is_file():
         raise OptionError(
@@ -156,7 +154,7 @@ def export_space(
     with atomic_directory(directory, overwrite=overwrite, inputs=inputs, option="--export_space") as folder:
         _copy_package(folder)
         space_model, space_weights = model, feature_weights
-        if is_local(model):
+        if model is not None and looks_local(model):
             # the model and its card only: a training folder's checkpoints, logs and run marker stay behind
             (folder / "model").mkdir()
             for name in model_files(model):
@@ -171,18 +169,3 @@ def export_space(
         (folder / "requirements.txt").write_text("\n".join(space_requirements()) + "\n", encoding="utf-8")
         (folder / "README.md").write_text(space_card(model, feature_weights, max_minutes), encoding="utf-8")
     return Path(directory)
-
-
-def push_space(folder: str | os.PathLike, repo_id: str, private: bool | None = None) -> str:
-    """Upload an exported Space folder to the Space ``repo_id`` (created when missing); return the commit URL."""
-    from huggingface_hub import HfApi
-
-    api = HfApi()
-    repo_id = api.create_repo(repo_id, repo_type="space", space_sdk="gradio", private=private, exist_ok=True).repo_id
-    info = api.upload_folder(
-        repo_id=repo_id,
-        repo_type="space",
-        folder_path=str(folder),
-        commit_message="PGL-SUM video summarization page (pglsum app --export_space)",
-    )
-    return str(info)

@@ -10,15 +10,13 @@ Two figures, each timed for both implementations on the same inputs (and checked
   F-score alone, and ``metric.compute`` of the evaluate module beside the direct ``compute_metrics`` call (the
   module adds evaluate's Arrow round trip of the inputs).
 The literal implementation is ``tests/metric_literal.py`` of the source checkout (the tests' oracle), so
-this benchmark runs from a clone. Figures are printed and saved as JSON; nothing is asserted.
+this benchmark runs from a clone. The functions return the figures; ``pglsum benchmark metric`` prints and saves
+them. Nothing is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
-import os
-import platform
 import time
 import warnings
 from collections.abc import Callable
@@ -28,9 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import check_output_file, write_json
-from ..metrics import METRIC_PATH, compute_metrics, generate_summary, knapsack
-from ..options import CommandParser, check_int, check_seed
+from ..metrics import METRIC_PATH, SUMMARY_BUDGET, compute_metrics, generate_summary, knapsack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LITERAL_PATH = REPO_ROOT / "tests" / "metric_literal.py"
@@ -109,7 +105,7 @@ def benchmark_knapsack(literal: ModuleType, rng: np.random.Generator, repeats: i
     change_points = random_shots(rng, n_frames, n_shots)
     weights = (change_points[:, 1] - change_points[:, 0] + 1).tolist()
     values = [float(np.float32(value)) for value in rng.random(n_shots)]
-    capacity = int(n_frames * 0.15)
+    capacity = int(n_frames * SUMMARY_BUDGET)
     literal_seconds, expected = best_seconds(lambda: literal.knapsack(capacity, weights, values), repeats)
     vectorised_seconds, selected = best_seconds(lambda: knapsack(values, weights, capacity), max(repeats, 20))
     if selected.tolist() != expected:
@@ -165,54 +161,3 @@ def benchmark_full_metric(
         },
         "result": {key: value for key, value in result.items() if key != "f_scores"},
     }
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(prog="pglsum benchmark metric", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", default="benchmark_metric.json", help="Where the JSON results go.")
-    parser.add_argument("--repeats", type=int, default=3, help="Runs per timing; the fastest is kept.")
-    parser.add_argument("--videos", type=int, default=10, help="Videos in the full-metric split (TVSum test: 10).")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file.")
-    parser.add_argument(
-        "--annotations",
-        type=Path,
-        default=ANNOTATIONS,
-        help="TVSum's ydata-anno.tsv; the 10 longest videos' real user scores are used when it exists "
-        "(default: ../shared/data/ydata-anno.tsv beside the checkout), random scores otherwise.",
-    )
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    check_int("--repeats", args.repeats, 1)
-    # TVSum has 50 videos; twice that bounds the synthetic split's memory (frames x annotators per video).
-    check_int("--videos", args.videos, 1, maximum=100)
-    check_seed("--seed", args.seed)
-    check_output_file(args.output, overwrite=args.overwrite)
-    literal = load_literal()
-    rng = np.random.default_rng(args.seed)
-    print("timing the knapsack (TVSum-sized: 70 shots, capacity 2910) ...", flush=True)
-    knapsack_figures = benchmark_knapsack(literal, rng, args.repeats)
-    print(f"timing the full metric ({args.videos} TVSum-sized videos, 20 users) ...", flush=True)
-    metric_figures = benchmark_full_metric(literal, rng, args.repeats, args.videos, args.annotations)
-    payload = {
-        "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count()},
-        "repeats": args.repeats,
-        "knapsack": knapsack_figures,
-        "full_metric": metric_figures,
-    }
-    for name, figures in (("knapsack", knapsack_figures), ("full metric", metric_figures),
-                          ("F-score only", metric_figures["f_score_only"])):  # fmt: skip
-        print(
-            f"{name:>12}: literal {figures['literal_seconds'] * 1000:9.1f} ms | vectorised "
-            f"{figures['vectorised_seconds'] * 1000:8.2f} ms | speedup {figures['speedup']:6.1f}x"
-        )
-    print(
-        f"evaluate.load(METRIC_PATH).compute {metric_figures['evaluate_module_seconds'] * 1000:.1f} ms vs compute_metrics "
-        f"{metric_figures['vectorised_seconds'] * 1000:.1f} ms ({metric_figures['evaluate_module_over_direct']:.2f}x)"
-    )
-    write_json(args.output, payload)
-    print(f"saved {args.output}")
-    return 0

@@ -7,25 +7,20 @@ script trains split 0 in both modes with the paper's settings, the two modes tak
 and reports the median seconds of an epoch's optimizer work (the test-split evaluation, the same in both
 modes, is left out), and the fraction of this machine's fp32 GEMM rate (measured in the same run) that the
 model's FLOPs per epoch (counted from the shapes) reach. It runs on the CPU, and on the GPU too when one is
-present (fp32 and bf16); ``--devices`` picks. Figures are printed and saved as JSON; nothing is asserted.
+present (fp32 and bf16); ``--devices`` picks. The functions return the figures; ``pglsum benchmark training`` prints
+and saves them. Nothing is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
-import platform
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from ..atomic import check_output_dir, check_output_file, write_json
-from ..data.splits import default_splits_path
-from ..errors import OptionError
-from ..options import CommandParser, check_int
+from .machine import gemm_rate
 
 
 def _reset_accelerate() -> None:
@@ -65,23 +60,25 @@ def model_flops(lengths: list[int], config: Any) -> float:
     return total
 
 
-def gemm_rate(device: str = "cpu", size: tuple[int, int, int] = (4096, 1024, 1024), repeats: int = 10) -> float:
-    """This machine's fp32 matrix-multiply rate (FLOP/s), measured now: the median of ``repeats`` products."""
-    import torch
+def training_gemm_rate(device: str = "cpu") -> float:
+    """The fp32 GEMM rate training is read against: the median of 10 ``[4096, 1024] @ [1024, 1024]`` products (the
+    shapes of a batch of frames through a projection), after 2 untimed ones."""
+    return gemm_rate(device, (4096, 1024, 1024), repeats=10, warmup=2, statistic=statistics.median)
 
-    m, k, n = size
-    a = torch.randn(m, k, device=device)
-    b = torch.randn(k, n, device=device)
-    seconds = []
-    for _ in range(repeats + 2):
-        if device == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        a @ b
-        if device == "cuda":
-            torch.cuda.synchronize()
-        seconds.append(time.perf_counter() - started)
-    return 2 * m * k * n / statistics.median(seconds[2:])
+
+def configurations(devices: list[str]) -> list[tuple[str, str]]:
+    """``(device, mixed precision)`` of each timing: the CPU in fp32, CUDA in fp32 and bf16."""
+    found = [("cpu", "no")] if "cpu" in devices else []
+    return found + ([("cuda", "no"), ("cuda", "bf16")] if "cuda" in devices else [])
+
+
+def make_profile_data(data_dir: Path, profile: str) -> Path:
+    """Write ``synthetic_<profile>.h5`` and its splits into ``data_dir`` (seed 0); return the h5 path."""
+    from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
+
+    h5_path = make_synthetic_h5(data_dir / f"synthetic_{profile}.h5", profile=profile, seed=0)
+    write_synthetic_splits(h5_path, profile=profile, seed=0)
+    return h5_path
 
 
 def epoch_flops(run: Any) -> float:
@@ -127,7 +124,7 @@ def time_modes(
             # alternate which mode goes first, so neither always runs right after the other
             for mode in MODES if epoch % 2 == 0 else MODES[::-1]:
                 training_loop(runs[mode], until_epoch=epoch + 1)
-        rate = gemm_rate(device)
+        rate = training_gemm_rate(device)
         rows = []
         for mode, run in runs.items():
             seconds = [record["train_seconds"] for record in run.state.history[warmup:]]
@@ -151,99 +148,3 @@ def time_modes(
                 }
             )
         return rows
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(prog="pglsum benchmark training", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", default="benchmark_training.json", help="Where the JSON results go.")
-    parser.add_argument("--profiles", nargs="+", default=["summe", "tvsum"], choices=["tiny", "summe", "tvsum"])
-    parser.add_argument("--epochs", type=int, default=5, help="Timed epochs per mode (the median is reported).")
-    parser.add_argument(
-        "--warmup", type=int, default=1, help="Untimed epochs first (allocator, kernels, cached batches)."
-    )
-    parser.add_argument(
-        "--data_dir", default=None, help="Keep the synthetic files here (default: a temporary folder)."
-    )
-    parser.add_argument(
-        "--threads", type=int, default=None, help="CPU threads for torch (default: torch's own choice)."
-    )
-    parser.add_argument(
-        "--devices",
-        nargs="+",
-        choices=["cpu", "cuda"],
-        default=None,
-        help="Where to train (default: cpu, and cuda in fp32 and bf16 when a GPU is present).",
-    )
-    parser.add_argument(
-        "--overwrite", action="store_true", help="Replace an existing --output file and synthetic files in --data_dir."
-    )
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    check_int("--epochs", args.epochs, 1)
-    check_int("--warmup", args.warmup, 0)
-    check_int("--threads", args.threads, 1, allow_none=True)
-    check_output_file(args.output, overwrite=args.overwrite)
-    if args.data_dir is not None:
-        # The synthetic files go into the folder beside whatever else it holds; only their own names must be free.
-        check_output_dir(args.data_dir, owned=True, option="--data_dir")
-        for profile in args.profiles:
-            h5_path = Path(args.data_dir) / f"synthetic_{profile}.h5"
-            for target in (h5_path, default_splits_path(h5_path)):
-                check_output_file(target, overwrite=args.overwrite, inputs=[args.output], option="--data_dir")
-    import torch  # after the checks: --help stays light
-
-    from ..data.synthetic import make_synthetic_h5, write_synthetic_splits
-
-    devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
-    if "cuda" in devices and not torch.cuda.is_available():
-        raise OptionError("--devices", "cuda: no CUDA device is available on this machine")
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    # the allocator setting of the `pglsum train` process, so both modes are timed as that command runs them
-    from ..training.cpu_memory import keep_freed_memory_unless_disabled
-
-    keep_freed_memory_unless_disabled()
-    configurations = [("cpu", "no")] if "cpu" in devices else []
-    if "cuda" in devices:
-        configurations += [("cuda", "no"), ("cuda", "bf16")]
-    results: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        data_dir = Path(args.data_dir or scratch)
-        for profile in args.profiles:
-            h5_path = make_synthetic_h5(data_dir / f"synthetic_{profile}.h5", profile=profile, seed=0)
-            write_synthetic_splits(h5_path, profile=profile, seed=0)
-            for device, precision in configurations:
-                rows = time_modes(h5_path, profile, device, precision, args.epochs, args.warmup)
-                results.extend(rows)
-                for row in rows:
-                    print(
-                        f"{profile:6s} {row['device']:7s} {precision:4s} {row['mode']:9s} "
-                        f"{row['seconds_per_epoch']:8.3f} s/epoch, {row['fraction_of_gemm_limit']:6.1%} of the fp32 GEMM limit "
-                        f"({row['model_gflops_per_epoch']:.0f} GFLOP/epoch at {row['gemm_gflops_per_second']:.0f} GFLOP/s; "
-                        f"{row['train_videos']} videos, batch_size {row['batch_size']})",
-                        flush=True,
-                    )
-                seconds = {row["mode"]: row["seconds_per_epoch"] for row in rows}
-                speed_up = seconds["per_video"] / seconds["batched"]
-                print(
-                    f"{profile:6s} {device:7s} {precision:4s} speed-up batched vs per_video: {speed_up:.2f}x",
-                    flush=True,
-                )
-    payload = {
-        "benchmark": "training seconds per epoch, batched vs per_video",
-        "machine": {
-            "platform": platform.platform(),
-            "torch": torch.__version__,
-            "threads": torch.get_num_threads(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            # Other work on the machine slows every figure alike; the load says how busy it was.
-            "load_average_at_end": os.getloadavg(),
-        },  # fmt: skip
-        "results": results,
-    }
-    write_json(args.output, payload)
-    print(f"saved {args.output}")
-    return 0

@@ -15,23 +15,22 @@ measured in the same run (the practical FLOP limit of these cores).
 ``--long`` instead times shot detection plus scoring on N = 6,000 and 24,000 normalised synthetic feature
 rows (50 minutes and 3.3 hours at 2 fps), twice: with exact scoring (the default, the whole video at once) and
 with windowed scoring (``pglsum summarize --score_window 4096``). Each N and scoring runs in a fresh process that
-reports its peak resident memory; the target is time(24,000) / time(6,000) <= 6, within 8 GB. Figures are
-printed and saved as JSON; nothing is asserted.
+reports its peak resident memory; the target is time(24,000) / time(6,000) <= 6, within 8 GB. The functions return
+the figures; ``pglsum benchmark video`` prints and saves them. Nothing is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
+import json
 import os
 import platform
-import tempfile
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import check_output_file, write_json
-from ..errors import OptionError
-from ..options import CommandParser, check_int, check_number
+from .machine import gemm_rate
 
 if TYPE_CHECKING:
     import torch
@@ -49,7 +48,7 @@ LONG_ADDRESS_SPACE_GB = 10
 def _timed_features_class():
     import torch
 
-    from pglsum_hf.video import GoogLeNetFeatures
+    from ..video import GoogLeNetFeatures
 
     class TimedFeatures(GoogLeNetFeatures):
         """Adds up the seconds spent inside the network (the rest of the decode + features loop is decoding)."""
@@ -71,8 +70,9 @@ def time_stages(video: Path, device: str, output_dir: Path) -> dict[str, Any]:
     """Run every stage once on ``video`` and return the seconds of each."""
     import numpy as np
 
-    from pglsum_hf import PGLSumConfig, PGLSumModel
-    from pglsum_hf.video import VideoSummarizer
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
+    from ..video import VideoSummarizer
 
     extractor = _timed_features_class()("random", device=device)
     model = PGLSumModel(PGLSumConfig()).to(extractor.device)
@@ -138,7 +138,7 @@ def time_kts(n: int = 1200, seed: int = 0) -> dict[str, float]:
     """
     import numpy as np
 
-    from pglsum_hf.video import kernel_temporal_segmentation
+    from ..video import kernel_temporal_segmentation
 
     rng = np.random.default_rng(seed)
     shots = np.abs(rng.normal(size=(60, 1024)))
@@ -180,24 +180,6 @@ def googlenet_flops(network: torch.nn.Module, size: int = 224) -> float:
     return total
 
 
-def gemm_rate(device: str = "cpu", size: int = 2048, repeats: int = 5) -> float:
-    """Best float32 matrix-multiply rate (FLOP/s) over ``repeats`` runs: the practical limit of the device."""
-    import torch
-
-    a = torch.randn(size, size, device=device)
-    b = torch.randn(size, size, device=device)
-    best = float("inf")
-    for _ in range(repeats + 1):  # the first run warms up
-        if device == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        torch.mm(a, b)
-        if device == "cuda":
-            torch.cuda.synchronize()
-        best = min(best, time.perf_counter() - started)
-    return 2.0 * size**3 / best
-
-
 def long_video_features(n: int, seed: int = 0):
     """float32 [n, 1024] L2-normalised SYNTHETIC step features: shots of 10-120 steps, CNN-like (positive, noisy)."""
     import numpy as np
@@ -225,9 +207,10 @@ def long_video_run(n: int, score_window: int | None = None) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    from pglsum_hf import PGLSumConfig, PGLSumModel
-    from pglsum_hf.video.shots import detect_shots
-    from pglsum_hf.video.windowed_scores import score_in_windows, window_starts
+    from ..configuration_pglsum import PGLSumConfig
+    from ..modeling_pglsum import PGLSumModel
+    from ..video.shots import detect_shots
+    from ..video.windowed_scores import score_in_windows, window_starts
 
     features, cuts = long_video_features(n)
     started = time.perf_counter()
@@ -264,31 +247,24 @@ print(json.dumps(long_video_run(int(sys.argv[1]), window)))
 """
 
 
-def run_long(score_window: int | None = None, address_space_gb: float = LONG_ADDRESS_SPACE_GB) -> dict[str, Any]:
-    """``long_video_run`` for each of LONG_STEPS in a fresh, memory-capped process."""
-    import json
-    import subprocess
-    import sys
-
-    runs = {}
-    scoring = "exact scores" if score_window is None else f"scores in windows of {score_window}"
-    for n in LONG_STEPS:
-        print(f"shots + {scoring} on {n} steps ...", flush=True)
-        result = subprocess.run(
-            [sys.executable, "-c", _LONG_CHILD, str(n), str(address_space_gb), str(score_window or "exact")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            runs[str(n)] = json.loads(result.stdout.strip().splitlines()[-1])
-        else:
-            last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
-            runs[str(n)] = {"steps": n, "failed": f"exit {result.returncode}: {last}"}
-    return runs
+def run_long(
+    n: int, score_window: int | None = None, address_space_gb: float = LONG_ADDRESS_SPACE_GB
+) -> dict[str, Any]:
+    """:func:`long_video_run` of ``n`` steps in a fresh process whose address space is capped; a failure is reported
+    in the result (``failed``), not raised."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LONG_CHILD, str(n), str(address_space_gb), str(score_window or "exact")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode == 0:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+    return {"steps": n, "failed": f"exit {result.returncode}: {last}"}
 
 
-def _long_ratios(runs: dict[str, Any]) -> dict[str, float] | None:
+def long_ratios(runs: dict[str, Any]) -> dict[str, float] | None:
     """time(last N) / time(first N) of the total and of each part, or None when a run failed."""
     first, last = (runs[str(n)] for n in LONG_STEPS)
     if "seconds" not in first or "seconds" not in last:
@@ -296,47 +272,8 @@ def _long_ratios(runs: dict[str, Any]) -> dict[str, float] | None:
     return {part: last["seconds"][part] / first["seconds"][part] for part in ("total", "shots", "scores")}
 
 
-def main_long(output: str) -> int:
-    modes = {"exact": None, "windowed": LONG_SCORE_WINDOW}
-    results = {
-        "benchmark": "video --long",
-        "score_window": LONG_SCORE_WINDOW,
-        "target_ratio": LONG_TARGET_RATIO,
-        "peak_rss_limit_gb": 8.0,
-        "runs": {mode: run_long(window) for mode, window in modes.items()},
-    }
-    results["time_ratio"] = {mode: _long_ratios(runs) for mode, runs in results["runs"].items()}
-    results["environment"] = _environment()
-    print(f"\n  {'scoring':<15} {'steps':>7} {'shots':>7} {'KTS':>9} {'scores':>9} {'total':>9} {'peak RSS':>9}")
-    for mode, runs in results["runs"].items():
-        label = mode if modes[mode] is None else f"{mode} {modes[mode]}"
-        for run in runs.values():
-            if "failed" in run:
-                print(f"  {label:<15} {run['steps']:>7} failed: {run['failed']}")
-                continue
-            seconds = run["seconds"]
-            print(
-                f"  {label:<15} {run['steps']:>7} {run['shots']:>7} {seconds['shots']:8.2f}s {seconds['scores']:8.2f}s "
-                f"{seconds['total']:8.2f}s {run['peak_rss_gb']:7.2f} GB"
-            )
-    print()
-    for mode, ratios in results["time_ratio"].items():
-        if ratios is None:
-            print(f"{mode}: no ratio (a run failed)")
-            continue
-        verdict = "meets" if ratios["total"] <= LONG_TARGET_RATIO else "misses"
-        peak = max(run["peak_rss_gb"] for run in results["runs"][mode].values())
-        # Global attention over all T steps costs T^2 operations whatever its memory, so the parts are shown apart.
-        print(
-            f"{mode}: time({LONG_STEPS[1]}) / time({LONG_STEPS[0]}) = {ratios['total']:.2f} ({verdict} the "
-            f"<= {LONG_TARGET_RATIO:g} target; shots {ratios['shots']:.2f}, scores {ratios['scores']:.2f}), "
-            f"peak RSS {peak:.2f} GB"
-        )
-    print(f"saved {write_json(output, results)}")
-    return 0
-
-
-def _environment() -> dict[str, Any]:
+def environment() -> dict[str, Any]:
+    """The machine the figures were measured on, and how busy it was."""
     import torch
 
     return {
@@ -350,123 +287,13 @@ def _environment() -> dict[str, Any]:
     }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(prog="pglsum benchmark video", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--output",
-        default=None,
-        help="Where the JSON results go (default benchmark_video.json, or benchmark_video_long.json with --long).",
-    )
-    parser.add_argument(
-        "--long",
-        action="store_true",
-        help=f"Time shots + scores (exact, and in windows of {LONG_SCORE_WINDOW} steps) on 6,000 and 24,000 steps, with peak memory, "
-        "instead.",
-    )
-    parser.add_argument(
-        "--seconds", type=float, default=300.0, help="Length of the synthetic video (default: 5 minutes)."
-    )
-    parser.add_argument("--width", type=int, default=640)
-    parser.add_argument("--height", type=int, default=360)
-    parser.add_argument("--fps", type=float, default=30.0)
-    parser.add_argument(
-        "--video",
-        default=None,
-        help="Keep the synthetic video here and reuse it when it exists (default: a temporary file).",
-    )
-    parser.add_argument("--overwrite", action="store_true", help="Replace an existing --output file.")
-    return parser
+def make_benchmark_video(path: Path, seconds: float, width: int, height: int, fps: float) -> Path:
+    """Write the SYNTHETIC video of ``seconds`` timed by :func:`time_stages`: uneven scenes, repeated, with sound."""
+    from ..video import make_synthetic_video
 
-
-def _check_arguments(args: argparse.Namespace) -> None:
-    check_number("--seconds", args.seconds, 1.0)
-    # 8K UHD at most: a frame is decoded, resized and held per stage, so the size bounds the memory.
-    check_int("--width", args.width, 16, maximum=7680)
-    check_int("--height", args.height, 16, maximum=4320)
-    check_number("--fps", args.fps, 1.0, maximum=240.0)
-    check_output_file(args.output, overwrite=args.overwrite, inputs=[args.video])
-    if args.video is not None:
-        video = Path(args.video)
-        if video.is_dir():
-            raise OptionError("--video", f"{video} is a folder, not a video file")
-        if not video.exists():
-            check_output_file(video, option="--video")
-        else:  # reused: it must be a video, found out now rather than after the other stages' set-up
-            from pglsum_hf.video.decode import open_video
-
-            container, _ = open_video(video)
-            container.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    args.output = args.output or ("benchmark_video_long.json" if args.long else "benchmark_video.json")
-    _check_arguments(args)
-    if args.long:
-        return main_long(args.output)
-    import torch  # after parsing: --help stays light
-
-    from pglsum_hf.video import make_synthetic_video
-
-    with tempfile.TemporaryDirectory() as workdir:
-        video = Path(args.video) if args.video else Path(workdir) / "synthetic_benchmark.mp4"
-        if not video.exists():
-            scene_seconds = [8.0, 14.0, 5.0, 11.0, 20.0, 7.0, 16.0, 9.0, 12.0, 6.0]  # uneven shots, repeated
-            n_scenes = int(args.seconds // (sum(scene_seconds) / len(scene_seconds))) + 1
-            lengths = (scene_seconds * (n_scenes // len(scene_seconds) + 1))[:n_scenes]
-            lengths[-1] -= sum(lengths) - args.seconds  # exactly args.seconds long
-            print(
-                f"making a SYNTHETIC {args.seconds:.0f} s {args.width}x{args.height} {args.fps:g} fps video ...",
-                flush=True,
-            )
-            make_synthetic_video(
-                video, scene_seconds=lengths, width=args.width, height=args.height, fps=args.fps, audio=True
-            )
-        devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-        load_before = os.getloadavg()[0]
-        runs = {device: time_stages(video, device, Path(workdir) / f"out_{device}") for device in devices}
-    kts = time_kts()
-
-    results = {
-        "benchmark": "video",
-        "video": {
-            "seconds": args.seconds,
-            "width": args.width,
-            "height": args.height,
-            "fps": args.fps,
-            "audio": True,
-            "synthetic": True,
-        },
-        "target_fraction": TARGET_FRACTION,
-        "runs": runs,
-        "kts_1200_sampled_frames_seconds": kts,
-        "environment": {**_environment(), "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]}},
-    }
-    for device, run in runs.items():
-        print(f"\n{device}: {run['n_frames']} frames, {run['sampled_frames']} sampled, {run['shots']} shots")
-        print(f"  {'stage':<32} {'wall':>8}   {'cpu':>8}")
-        for name, value in run["seconds"].items():
-            print(f"  {name:<32} {value:8.2f} s {run['cpu_seconds'][name]:8.2f} s")
-            if name == "decode + features":
-                for part, part_seconds in run["decode_features_split"].items():
-                    print(f"    of which {part:<23} {part_seconds:8.2f} s")
-        flop = run["googlenet_flop_rate"]
-        print(
-            f"  GoogLeNet: {flop['gflop_per_frame']:.2f} GFLOP/frame, {flop['achieved_gflops']:.1f} GFLOP/s = "
-            f"{flop['fraction']:.0%} of the {flop['gemm_gflops']:.1f} GFLOP/s float32 GEMM rate measured now"
-        )
-        verdict = "meets" if run["fraction_of_duration"] <= TARGET_FRACTION else "misses"
-        print(
-            f"  {'total':<32} {run['total_seconds']:8.2f} s = {run['fraction_of_duration']:.3f} of the video's "
-            f"{args.seconds:.0f} s ({verdict} the {TARGET_FRACTION} target)"
-        )
-    output = write_json(args.output, results)
-    print("\nKTS on 1200 sampled frames (a 10-minute video at 2 fps):")
-    for name, value in kts.items():
-        print(f"  {name:<32} {value:8.2f} s")
-    load = results["environment"]["load_average_1min"]
-    print(
-        f"\nload average (1 min) before / after: {load['before']:.1f} / {load['after']:.1f} on {os.cpu_count()} CPUs"
-    )
-    print(f"saved {output}")
-    return 0
+    scene_seconds = [8.0, 14.0, 5.0, 11.0, 20.0, 7.0, 16.0, 9.0, 12.0, 6.0]  # uneven shots, repeated
+    n_scenes = int(seconds // (sum(scene_seconds) / len(scene_seconds))) + 1
+    lengths = (scene_seconds * (n_scenes // len(scene_seconds) + 1))[:n_scenes]
+    lengths[-1] -= sum(lengths) - seconds  # exactly `seconds` long
+    make_synthetic_video(path, scene_seconds=lengths, width=width, height=height, fps=fps, audio=True)
+    return path

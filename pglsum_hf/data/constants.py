@@ -11,8 +11,6 @@ from __future__ import annotations
 FRAME_STRIDE = 15
 # GoogLeNet pool5 feature size of the standard files.
 FEATURE_DIM = 1024
-# Fraction of a video a summary may last (the benchmarks' evaluation protocol).
-SUMMARY_PROPORTION = 0.15
 
 SUMME_N_FRAMES: tuple[int, ...] = (
     4494, 4729, 3341, 3064, 5131, 5075, 9046, 1286, 4971, 9721,

@@ -5,7 +5,8 @@ dataset card whose YAML ``configs`` list the shards of ``all`` (every video, spl
 ``split_0`` .. ``split_4`` (``train``/``test`` exactly as in the JSON). ``datasets.load_dataset(folder,
 "split_0")`` loads it, and the folder can be pushed to the Hub as it is.
 
-Everything is validated first and written into a temporary folder that is renamed only on success.
+Everything is validated first and written into a temporary folder that is renamed only on success. The command is
+``pglsum convert`` (:mod:`pglsum_hf.commands.convert`), which also uploads the folder.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from datasets.arrow_writer import TypedSequence
 
 from ..atomic import atomic_directory, check_output_dir
 from ..console import progress_bar
-from ..options import CommandParser, add_hub_options, hub_repo_id
 from .annotations import assign_to_videos, check_length, read_tvsum_annotations
 from .dataset_card import CardInfo, read_provenance, render_dataset_card
 from .errors import DataFormatError, require_file
@@ -83,11 +83,9 @@ def convert_h5_to_dataset(
     output_dir: str | os.PathLike,
     name: str | None = None,
     annotations: str | os.PathLike | None = None,
-    push_to_hub: str | None = None,
+    repo_id: str | None = None,
     *,
     overwrite: bool = False,
-    private: bool | None = None,
-    token: str | None = None,
     show_progress: bool = True,
 ) -> Path:
     """Convert ``h5`` + ``splits`` into a dataset folder at ``output_dir`` and return its path.
@@ -98,10 +96,9 @@ def convert_h5_to_dataset(
         output_dir: the dataset folder to create (must not exist or be empty, unless ``overwrite``).
         name: dataset name for the card (default: from the file name, e.g. ``summe``).
         annotations: TVSum ``ydata-anno.tsv``; adds ``video_name`` (YouTube id), ``category`` and ``user_scores``.
-        push_to_hub: ``org/name`` to upload the finished folder to (a dataset repository).
+        repo_id: the Hub dataset id (``org/name``) the folder is for: the card's loading snippets name it
+            (uploading is the command's: ``pglsum convert --push_to_hub``).
         overwrite: replace an existing ``output_dir`` (only once the new folder is complete).
-        private: visibility of a repository created by ``push_to_hub``.
-        token: Hub token for ``push_to_hub`` (default: the logged-in one).
         show_progress: tqdm bar over videos.
 
     Raises:
@@ -168,7 +165,7 @@ def convert_h5_to_dataset(
             source_file=h5_path.name,
             splits_file=Path(splits_source(splits)).name,
             annotations_file=annotation_path.name if annotation_path else None,
-            repo_id=push_to_hub,
+            repo_id=repo_id,
             provenance=provenance,
         )
         (folder / "README.md").write_text(render_dataset_card(card), encoding="utf-8")
@@ -176,56 +173,4 @@ def convert_h5_to_dataset(
     logger.info(
         "converted %s%s: %d videos, %d splits -> %s", kind, h5_path.name, len(video_ids), len(split_list), output_dir
     )
-    if push_to_hub:
-        push_folder_to_hub(output_dir, push_to_hub, private=private, token=token)
     return output_dir
-
-
-def push_folder_to_hub(
-    folder: str | os.PathLike, repo_id: str, private: bool | None = None, token: str | None = None
-) -> str:
-    """Upload a converted folder as the dataset repository ``repo_id`` (created if needed); return the commit URL."""
-    from ..hub import upload_folder
-
-    info = upload_folder(folder, repo_id, repo_type="dataset", private=private, token=token,
-                         commit_message="Upload dataset converted by pglsum-hf")  # fmt: skip
-    logger.info("pushed %s to the dataset repository %s", folder, repo_id)
-    return str(info.commit_url)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = CommandParser(
-        prog="pglsum convert",
-        description="Convert a standard SumMe/TVSum h5 feature file and its splits JSON into a Hugging Face dataset "
-        "folder with configs split_0..split_4 and all (loadable with datasets.load_dataset, pushable to the Hub).",
-    )
-    parser.add_argument(
-        "--h5", required=True, type=Path, help="feature file, e.g. eccv16_dataset_summe_google_pool5.h5"
-    )
-    parser.add_argument("--splits", required=True, type=Path, help="splits JSON (list of {train_keys, test_keys})")
-    parser.add_argument("--output_dir", required=True, type=Path, help="dataset folder to create")
-    parser.add_argument("--name", help="dataset name for the card (default: from the h5 file name)")
-    parser.add_argument(
-        "--annotations", type=Path, help="TVSum ydata-anno.tsv: adds YouTube id, category and raw user_scores"
-    )
-    add_hub_options(parser, "the folder as a dataset repository")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
-    args = parser.parse_args(argv)
-    repo_id = hub_repo_id(args)
-
-    folder = convert_h5_to_dataset(
-        args.h5,
-        args.splits,
-        args.output_dir,
-        name=args.name,
-        annotations=args.annotations,
-        push_to_hub=repo_id,
-        overwrite=args.overwrite,
-        private=args.hub_private_repo or None,
-    )
-    size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
-    print(f"wrote {folder} ({size / 1e6:.1f} MB; h5 {args.h5.stat().st_size / 1e6:.1f} MB)")
-    print(f'load it with: datasets.load_dataset("{folder}", "split_0")')
-    if repo_id:
-        print(f'pushed to the Hub: datasets.load_dataset("{repo_id}", "split_0")')
-    return 0

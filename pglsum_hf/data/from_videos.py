@@ -312,8 +312,7 @@ def _cached_extractor(weights: str | None, device: str | None, stamp):
 def extraction_settings(
     extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None
 ) -> ExtractionSettings:
-    from pglsum_hf.video.shots import DEFAULT_VMAX
-    from pglsum_hf.video.summarize import RANDOM_FEATURES_VMAX
+    from pglsum_hf.video.shots import DEFAULT_VMAX, RANDOM_FEATURES_VMAX
 
     if kts_vmax is None:
         kts_vmax = RANDOM_FEATURES_VMAX if extractor.is_random else DEFAULT_VMAX
@@ -713,8 +712,9 @@ def _write_outputs(
     output_dir, name, rows, split_list, provenance, annotation_format, annotations, push_to_hub, progress, private
 ) -> BuildResult:
     """Write everything into a staging folder, then move the three outputs into place."""
+    from ..hub import push_dataset_folder
     from .annotations import VideoAnnotation, write_tvsum_annotations
-    from .convert import convert_h5_to_dataset, push_folder_to_hub
+    from .convert import convert_h5_to_dataset
     from .splits import write_splits
 
     h5_path, splits_path, dataset_dir = (
@@ -747,7 +747,7 @@ def _write_outputs(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if push_to_hub:
-        push_folder_to_hub(dataset_dir, push_to_hub, private=private)
+        push_dataset_folder(dataset_dir, push_to_hub, private=private)
     return BuildResult(h5=h5_path, splits=splits_path, dataset_dir=dataset_dir, video_ids={})
 
 

@@ -17,7 +17,7 @@ The real feature files cannot be redistributed, so this module fabricates videos
 Profiles: ``summe`` (25 videos with the real frame and annotator counts), ``tvsum`` (50 videos, real frame
 counts, 20 annotators, plus raw 1..5 scores in ``ydata-anno.tsv`` format) and ``tiny`` (5 short videos, 5
 annotators). Files are deterministic for a seed and marked synthetic in their file names, video names and
-root attributes.
+root attributes. The command is ``pglsum make-synthetic`` (:mod:`pglsum_hf.commands.make_synthetic`).
 """
 
 from __future__ import annotations
@@ -29,14 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import OutputFolderLock, check_output_dir, check_output_file
 from ..console import progress_bar
-from ..options import CommandParser, check_seed
+from ..metrics import SUMMARY_BUDGET
 from .annotations import VideoAnnotation, write_tvsum_annotations
 from .constants import (
     FEATURE_DIM,
     FRAME_STRIDE,
-    SUMMARY_PROPORTION,
     SUMME_N_FRAMES,
     SUMME_N_USERS,
     TVSUM_N_FRAMES,
@@ -117,11 +115,11 @@ def _greedy_keyshots(values: np.ndarray, lengths: np.ndarray, budget: float) -> 
 
 
 def _keyshot_summary(frame_values: np.ndarray, change_points: np.ndarray) -> np.ndarray:
-    """bool [n_frames]: the shots with the highest mean value, up to 15% of the video (how the standard files
+    """bool [n_frames]: the shots with the highest mean value, up to the summary budget (15%) of the video (how the standard files
     derive TVSum user summaries and gtsummary from scores)."""
     lengths = change_points[:, 1] - change_points[:, 0] + 1
     shot_values = np.add.reduceat(frame_values, change_points[:, 0]) / lengths
-    return np.repeat(_greedy_keyshots(shot_values, lengths, SUMMARY_PROPORTION * len(frame_values)), lengths)
+    return np.repeat(_greedy_keyshots(shot_values, lengths, SUMMARY_BUDGET * len(frame_values)), lengths)
 
 
 def _features(
@@ -165,7 +163,7 @@ def _keyshot_users(
     jitter = FPS // 2
     for user in range(n_users):
         perceived = shot_importance + 0.2 * rng.standard_normal(len(shot_importance))
-        budget = rng.uniform(0.12, SUMMARY_PROPORTION) * n_frames
+        budget = rng.uniform(0.12, SUMMARY_BUDGET) * n_frames
         chosen = _greedy_keyshots(perceived, lengths, budget)
         segments = [(start, end) for start, end in change_points[chosen]]
         # People are not bound to whole shots: spend what is left on the middle of the best shot that did not fit.
@@ -290,41 +288,3 @@ def write_synthetic_splits(h5_path: str | os.PathLike, profile: str = "tiny", se
     """Write 5 random 80/20 splits of a synthetic profile's videos to ``<stem>_splits.json`` beside the file."""
     video_ids = [f"video_{index}" for index in range(1, PROFILES[profile].n_videos + 1)]
     return write_splits(make_random_splits(video_ids, seed=seed), default_splits_path(h5_path))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = CommandParser(
-        prog="pglsum make-synthetic",
-        description="Write a SYNTHETIC feature file in the standard SumMe/TVSum h5 layout, with 5 random 80/20 splits "
-        "(and, for tvsum, raw 1..5 annotator scores in ydata-anno.tsv format).",
-    )
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="tiny", help="what to imitate (default: tiny)")
-    parser.add_argument(
-        "--output_dir", required=True, type=Path, help="folder for synthetic_<profile>.h5 and its splits"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default: 0)")
-    parser.add_argument(
-        "--overwrite", action="store_true", help="replace files of the same names already in --output_dir"
-    )
-    args = parser.parse_args(argv)
-
-    check_seed("--seed", args.seed)
-    # The folder may hold other files (they are left alone); the files written here must be new or --overwrite.
-    check_output_dir(args.output_dir, owned=True)
-    h5_path = args.output_dir / f"synthetic_{args.profile}.h5"
-    annotations_path = (
-        args.output_dir / f"synthetic_{args.profile}_anno.tsv"
-        if PROFILES[args.profile].annotation_style == "scores"
-        else None
-    )
-    for target in (h5_path, default_splits_path(h5_path), annotations_path):
-        if target is not None:
-            check_output_file(target, overwrite=args.overwrite, option="--output_dir")
-    with OutputFolderLock(args.output_dir):  # a second run into the folder stops at once
-        make_synthetic_h5(h5_path, args.profile, args.seed, annotations_path)
-        splits_path = write_synthetic_splits(h5_path, args.profile, args.seed)
-    print(f"SYNTHETIC {args.profile} data (seed {args.seed}), not real benchmark features:")
-    for written in (h5_path, splits_path, annotations_path):
-        if written is not None:
-            print(f"  {written}  ({written.stat().st_size / 1e6:.1f} MB)")
-    return 0

@@ -39,7 +39,7 @@ import numpy as np
 
 from ..errors import PGLSumError
 from .annotations import read_tvsum_annotations
-from .constants import SUMMARY_PROPORTION, TVSUM_SCORE_RANGE
+from .constants import TVSUM_SCORE_RANGE
 from .errors import DataFormatError
 
 ANNOTATION_FORMATS = ("tvsum", "summe", "intervals")
@@ -373,7 +373,7 @@ def annotation_fields(
     ``annotation`` must already cover ``n_frames`` frames (:func:`fit_frame_count`); ``timestamps`` and
     ``duration`` are needed for the ``intervals`` format.
     """
-    from pglsum_hf.metrics import generate_summary  # the protocol's own knapsack
+    from pglsum_hf.metrics import SUMMARY_BUDGET, generate_summary  # the protocol's own knapsack
 
     if annotation.format == "intervals":
         user_summary = interval_mask(annotation, video, timestamps, duration)
@@ -387,12 +387,12 @@ def annotation_fields(
         every_frame = np.arange(n_frames)
         user_summary = np.stack(
             [
-                generate_summary(scores, every_frame, n_frames, shots, SUMMARY_PROPORTION)
+                generate_summary(scores, every_frame, n_frames, shots, SUMMARY_BUDGET)
                 for scores in annotation.user_scores.astype(np.float64)
             ]
         ).astype(bool)
     gtscore = per_frame[:, picks].mean(axis=0).astype(np.float32)
-    gtsummary = generate_summary(gtscore, picks, n_frames, shots, SUMMARY_PROPORTION)[picks].astype(np.float32)
+    gtsummary = generate_summary(gtscore, picks, n_frames, shots, SUMMARY_BUDGET)[picks].astype(np.float32)
     fields = {"gtscore": gtscore, "gtsummary": gtsummary, "user_summary": user_summary}
     if annotation.format == "tvsum":
         fields["user_scores"] = annotation.user_scores.astype(np.uint8)

@@ -16,15 +16,16 @@ from ..metrics import SUMMARY_BUDGET, compute_metrics
 def random_baseline(
     references: Sequence[dict],
     eval_method: str = "max",
-    proportion: float = SUMMARY_BUDGET,
+    budget: float = SUMMARY_BUDGET,
     trials: int = 100,
     seed: int = 0,
 ) -> float:
-    """Mean F-score of uniformly random 2 fps scores on ``references`` (the metric's format), over ``trials`` draws."""
+    """Mean F-score of uniformly random 2 fps scores on ``references`` (the metric's format), over ``trials`` draws,
+    with summaries of ``budget`` of each video (the protocol's ``proportion``)."""
     rng = np.random.default_rng(seed)
     lengths = [len(reference["picks"]) for reference in references]
     draws = [
-        compute_metrics([rng.random(n) for n in lengths], references, eval_method=eval_method, proportion=proportion)[
+        compute_metrics([rng.random(n) for n in lengths], references, eval_method=eval_method, proportion=budget)[
             "f_score"
         ]
         for _ in range(trials)

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import PGLSumError
-from ..metrics.video_summarization.fscore import resolve_eval_method
-from ..metrics.video_summarization.protocol import compute_metrics
+from ..metrics import compute_metrics, resolve_eval_method
 
 # Correlation results of `compute_metrics`: against each user's scores (TVSum), else against the gtscore curve.
 CORRELATIONS = ("kendall_tau", "spearman_rho", "kendall_tau_gtscore", "spearman_rho_gtscore")
@@ -85,16 +84,17 @@ def evaluate_videos(
     rows: list[dict[str, Any]],
     dataset: str | os.PathLike,
     split_index: int,
-    eval_method: str | None = None,
+    eval_method: str,
 ) -> SplitEvaluation:
     """The original inference procedure on ``rows`` (the test videos of split ``split_index`` of ``dataset``).
+
+    ``eval_method`` is ``max`` or ``avg`` (`dataset_eval_method` resolves a dataset's convention once, before).
 
     Raises:
         PGLSumError: a video's features do not fit the model (the message names the video).
     """
     from ..data.collator import VideoCollator
 
-    eval_method = dataset_eval_method(dataset, eval_method)
     input_size = model.config.input_size
     for row in rows:
         shape = tuple(np.shape(row["features"]))
@@ -125,12 +125,12 @@ def evaluate_on_split(
     model: Any,
     dataset: str | os.PathLike,
     split_index: int,
-    eval_method: str | None = None,
+    eval_method: str,
     *,
     splits: str | os.PathLike | None = None,
     show_progress: bool = False,
 ) -> SplitEvaluation:
-    """The original inference procedure for split ``split_index`` of ``dataset`` (h5, dataset folder or Hub id)."""
-    eval_method = dataset_eval_method(dataset, eval_method)  # a dataset of unknown kind stops before it is read
+    """The original inference procedure for split ``split_index`` of ``dataset`` (h5, dataset folder or Hub id);
+    ``eval_method`` as for `evaluate_videos`."""
     rows = load_test_videos(dataset, split_index, splits, show_progress)
     return evaluate_videos(model, rows, dataset, split_index, eval_method)

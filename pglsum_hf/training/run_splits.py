@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from ..data.origin import data_origin
-from ..paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
-from ..paper_tables import TABLE_TITLES
+from ..evaluation.paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
+from ..evaluation.paper_tables import TABLE_TITLES
 from .arguments import dataset_family
 
 # The marker file `pglsum run-splits` writes into its --output_dir (a folder it may resume in).

@@ -11,8 +11,10 @@ One module per step, each usable on its own (swap any of them):
 - :mod:`.keyshots` -- :func:`select_segments`: the metric's knapsack, budget as a fraction or in seconds; when no
   whole shot fits, the best window of the best shot (``trimmed``), so a summary is never empty.
 - :mod:`.writing` -- :func:`save_summary`: summary video (H.264/AAC MP4), JSON and PNG plot, all or nothing.
-- :mod:`.summarize` -- :class:`VideoSummarizer`, the whole path, and ``pglsum summarize``.
+- :mod:`.settings` -- :class:`SummarySettings`: budget, sample rate, KTS and scoring settings, checked once.
+- :mod:`.summarizer` -- :class:`VideoSummarizer`, the whole path (``pglsum summarize`` runs it).
 - :mod:`.batch` -- many inputs in one job: folders and globs, output-folder rules, resume, the final table.
+- :mod:`.workers` -- :class:`WorkerPool`: one job shared by several processes (Accelerate), and their launcher.
 - :mod:`.pipeline` -- the ``video-summarization`` transformers pipeline.
 - :mod:`.synthetic` -- :func:`make_synthetic_video`, SYNTHETIC test videos with known scene cuts
   (:func:`raw_stream_copy`: the same as a raw ``.h264`` / ``.hevc`` stream).
@@ -33,11 +35,15 @@ __getattr__, __dir__ = lazy_exports(
         "Segment": ".keyshots",
         "select_segments": ".keyshots",
         "VideoSummary": ".result",
+        "SummarySettingError": ".settings",
+        "SummarySettings": ".settings",
         "detect_shots": ".shots",
         "kernel_temporal_segmentation": ".shots",
         "windowed_kts": ".shots",
+        "Scoring": ".windowed_scores",
         "score_in_windows": ".windowed_scores",
-        "VideoSummarizer": ".summarize",
+        "VideoSummarizer": ".summarizer",
+        "WorkerPool": ".workers",
         "SyntheticVideo": ".synthetic",
         "make_synthetic_video": ".synthetic",
         "raw_stream_copy": ".synthetic",
@@ -51,13 +57,17 @@ __getattr__, __dir__ = lazy_exports(
 __all__ = [
     "FeatureWeightsError",
     "GoogLeNetFeatures",
+    "Scoring",
     "Segment",
+    "SummarySettingError",
+    "SummarySettings",
     "SyntheticVideo",
     "VideoDecodeError",
     "VideoDecoder",
     "VideoInfo",
     "VideoSummarizer",
     "VideoSummary",
+    "WorkerPool",
     "detect_shots",
     "kernel_temporal_segmentation",
     "make_synthetic_video",

@@ -19,11 +19,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from pglsum_hf.metrics import frame_scores_from_steps, select_keyshots, shot_scores
+from pglsum_hf.metrics import SUMMARY_BUDGET, frame_scores_from_steps, select_keyshots, shot_scores
 
 from .decode import VideoInfo
-
-DEFAULT_BUDGET = 0.15
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +73,7 @@ def select_segments(
     scores: np.ndarray,
     info: VideoInfo,
     shots: np.ndarray,
-    budget: float = DEFAULT_BUDGET,
+    budget: float = SUMMARY_BUDGET,
     max_seconds: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[Segment]]:
     """Choose the keyshots of a video and describe them as segments.
@@ -84,7 +82,7 @@ def select_segments(
         scores: [T] importance of every sampled frame (``info.picks``).
         info: the decoded video's :class:`VideoInfo`.
         shots: [S, 2] inclusive ``[start, end]`` frames covering the video.
-        budget: summary length as a fraction of the video (the benchmarks' 0.15).
+        budget: summary length as a fraction of the video (the benchmarks' 0.15, ``SUMMARY_BUDGET``).
         max_seconds: summary length in seconds instead of ``budget``.
 
     Returns:

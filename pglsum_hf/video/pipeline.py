@@ -15,9 +15,14 @@ optional files in ``postprocess``.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from transformers import Pipeline
 
-from .keyshots import DEFAULT_BUDGET
+from .settings import SummarySettings
+
+# The call arguments that are summary settings (the others say what to write and show).
+SETTING_NAMES = tuple(item.name for item in fields(SummarySettings))
 
 
 class VideoSummarizationPipeline(Pipeline):
@@ -27,11 +32,12 @@ class VideoSummarizationPipeline(Pipeline):
     a local state dict path, or ``"random"`` for tests and demos) or a ready ``frame_features``
     (:class:`~pglsum_hf.video.GoogLeNetFeatures`, to share one between pipelines).
 
-    Call arguments (also accepted at construction): ``sample_rate`` (15), ``budget`` (0.15), ``max_seconds``,
-    ``kts_vmax``, ``max_change_points``, ``output_dir`` (write ``DIR/IN.mp4``, ``.json``, ``.png``),
-    ``write_video`` (True), ``progress`` (False), ``score_window`` (None: every video scored whole, as the
-    original; an integer >= 64 scores longer videos in overlapping windows of that many steps, see
-    :mod:`~pglsum_hf.video.windowed_scores`).
+    Call arguments (also accepted at construction): the fields of :class:`~pglsum_hf.video.SummarySettings` --
+    ``budget`` (0.15), ``max_seconds``, ``sample_rate`` (15), ``kts_vmax``, ``max_change_points``, ``kts_window``,
+    ``kts_overlap``, ``score_window`` (None: every video scored whole, as the original; an integer >= 64 scores
+    longer videos in overlapping windows of that many steps, see :mod:`~pglsum_hf.video.windowed_scores`) --
+    checked once per call; and ``output_dir`` (write ``DIR/IN.mp4``, ``.json``, ``.png``), ``write_video``
+    (True), ``progress`` (False).
     """
 
     _load_processor = False
@@ -42,84 +48,54 @@ class VideoSummarizationPipeline(Pipeline):
 
     def __init__(self, *args, feature_weights=None, frame_features=None, **kwargs):
         from .features import GoogLeNetFeatures
-        from .summarize import VideoSummarizer
+        from .summarizer import VideoSummarizer
 
+        # Settings given at construction are the summarizer's own; a call's settings change them for that call.
+        settings = SummarySettings(
+            **{name: kwargs.pop(name) for name in SETTING_NAMES if kwargs.get(name) is not None}
+        )
         super().__init__(*args, **kwargs)
         if frame_features is None:
             frame_features = GoogLeNetFeatures(feature_weights, device=self.device)
-        self.summarizer = VideoSummarizer(self.model, frame_features)
+        self.summarizer = VideoSummarizer(self.model, frame_features, settings)
 
-    def _sanitize_parameters(
-        self,
-        sample_rate=None,
-        kts_vmax=None,
-        max_change_points=None,
-        budget=None,
-        max_seconds=None,
-        output_dir=None,
-        write_video=None,
-        progress=None,
-        score_window=None,
-    ):
-        preprocess, forward, postprocess = {}, {}, {}
+    def _sanitize_parameters(self, output_dir=None, write_video=None, progress=None, **settings):
+        unknown = sorted(set(settings) - set(SETTING_NAMES))
+        if unknown:
+            raise TypeError(f"video-summarization: unknown argument(s) {', '.join(unknown)}")
+        # (at construction, the settings are taken before the base class asks here: there are none yet)
         if output_dir is not None:  # a file there, or an unwritable folder, is refused before any video is decoded
             from ..atomic import check_output_dir
 
             check_output_dir(output_dir, owned=True, option="output_dir")
-        if score_window is not None:  # the scores come from _forward, the JSON's record of them from postprocess
-            from .windowed_scores import check_score_window
-
-            check_score_window(score_window)
-            forward["score_window"] = postprocess["score_window"] = score_window
-        for name, value in (("sample_rate", sample_rate), ("progress", progress)):
-            if value is not None:
-                preprocess[name] = value
-        for name, value in (
-            ("kts_vmax", kts_vmax),
-            ("max_change_points", max_change_points),
-            ("budget", budget),
-            ("max_seconds", max_seconds),
-            ("output_dir", output_dir),
-            ("write_video", write_video),
-            ("progress", progress),
-        ):
-            if value is not None:
-                postprocess[name] = value
+        preprocess, forward, postprocess = {}, {}, {}
+        given = {name: value for name, value in settings.items() if value is not None}
+        if given:  # checked once here; every step of the call gets the same settings
+            settings = self.summarizer.settings.replace(**given)
+            preprocess["settings"] = forward["settings"] = postprocess["settings"] = settings
+        if progress is not None:
+            preprocess["progress"] = postprocess["progress"] = progress
+        if output_dir is not None:
+            postprocess["output_dir"] = output_dir
+        if write_video is not None:
+            postprocess["write_video"] = write_video
         return preprocess, forward, postprocess
 
     def __call__(self, inputs, **kwargs):
         """Summarize one video file (path) or a list of them; returns one dict per video (see the module doc)."""
         return super().__call__(inputs, **kwargs)
 
-    def preprocess(self, video, sample_rate=None, progress=False):
-        features, info = self.summarizer.extract_features(video, progress=progress, sample_rate=sample_rate)
+    def preprocess(self, video, settings=None, progress=False):
+        features, info = self.summarizer.extract_features(video, progress=progress, settings=settings)
         return {"features": features, "info": info}
 
-    def _forward(self, model_inputs, score_window=None):
-        scores = self.summarizer.score(model_inputs["features"], model_inputs["info"].path, score_window=score_window)
-        return {**model_inputs, "scores": scores}
+    def _forward(self, model_inputs, settings=None):
+        scoring = self.summarizer.score(model_inputs["features"], model_inputs["info"].path, settings)
+        return {**model_inputs, "scoring": scoring}
 
-    def postprocess(
-        self,
-        model_outputs,
-        kts_vmax=None,
-        max_change_points=None,
-        budget=DEFAULT_BUDGET,
-        max_seconds=None,
-        output_dir=None,
-        write_video=True,
-        progress=False,
-        score_window=None,
-    ):
+    def postprocess(self, model_outputs, settings=None, output_dir=None, write_video=True, progress=False):
         summary = self.summarizer.select(
-            model_outputs["info"],
-            model_outputs["features"],
-            model_outputs["scores"],
-            budget=budget,
-            max_seconds=max_seconds,
-            kts_vmax=kts_vmax,
-            max_change_points=max_change_points,
-            score_window=score_window,
+            model_outputs["info"], model_outputs["features"], model_outputs["scoring"], settings=settings
         )
         if output_dir is not None:
             self.summarizer.save(summary, output_dir, write_video=write_video, progress=progress)

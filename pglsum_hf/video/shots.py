@@ -37,6 +37,8 @@ import itertools
 import numpy as np
 
 DEFAULT_VMAX = 1.0
+# Untrained GoogLeNet features are nearly parallel (see above), so KTS needs a much smaller penalty weight.
+RANDOM_FEATURES_VMAX = 0.05
 # Windowed KTS for long videos (see the module docstring): steps per window and steps shared by neighbours.
 DEFAULT_WINDOW = 1200
 DEFAULT_OVERLAP = 240

@@ -20,31 +20,50 @@ is why exact scoring stays the default and this is used only when asked (``pglsu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .settings import MIN_SCORE_WINDOW as MIN_SCORE_WINDOW  # the window's lower bound, defined with the settings
+from .settings import check_score_window
+
 if TYPE_CHECKING:  # torch loads when something is scored, not when the CLI validates its options
     import torch
 
-# Smaller windows leave each of the model's 4 local segments only a handful of steps, and cost more calls.
-MIN_SCORE_WINDOW = 64
 # Steps per model call (windows x window): bounds the activations of one call, as in exact scoring of 16k steps.
 BATCH_STEPS = 16_384
 
 
-def check_score_window(score_window: int | None) -> None:
-    """``score_window`` must be None (exact scoring) or an integer >= MIN_SCORE_WINDOW steps (ValueError)."""
-    if score_window is None:
-        return
-    if (
-        isinstance(score_window, bool)
-        or not isinstance(score_window, (int, np.integer))
-        or score_window < MIN_SCORE_WINDOW
-    ):
-        raise ValueError(
-            f"score_window must be None (exact scoring) or an integer >= {MIN_SCORE_WINDOW} steps, got {score_window!r}"
-        )
+@dataclass(frozen=True)
+class Scoring:
+    """The importance scores of one video and how they were made: what :meth:`VideoSummarizer.score` returns.
+
+    Attributes:
+        scores: float [T] importance of every sampled frame.
+        window: the ``score_window`` in force (None: exact scoring); a video of at most ``window`` steps is
+            scored whole all the same.
+    """
+
+    scores: np.ndarray
+    window: int | None = None
+
+    def parameters(self) -> dict | None:
+        """How the scores were made, as recorded in the summary's JSON (see :func:`scoring_parameters`)."""
+        return scoring_parameters(len(self.scores), self.window)
+
+
+def scoring_parameters(steps: int, window: int | None) -> dict | None:
+    """How ``steps`` steps are scored with ``window``: None when the video is scored whole (exact scores: no
+    window, or a video that fits in one), else the window, the overlap and the number of windows."""
+    if window is None or steps <= window:
+        return None
+    return {
+        "method": "PGL-SUM on overlapping windows, each step scored by the window whose centre is nearest",
+        "window": int(window),
+        "overlap": window_overlap(window),
+        "windows": len(window_starts(steps, window)),
+    }
 
 
 def window_overlap(window: int) -> int:
@@ -78,13 +97,20 @@ def score_in_windows(model: torch.nn.Module, features: torch.Tensor, window: int
 
     ``model`` is a :class:`~pglsum_hf.PGLSumModel` in eval mode and ``features`` are on its device. When
     T <= ``window`` this is ``model(features[None]).scores[0]``, the exact scores.
-    """
-    import torch
 
+    Raises:
+        SummarySettingError: ``window`` is not an integer >= MIN_SCORE_WINDOW (a ``ValueError``).
+    """
     if window is None:
         raise ValueError("score_in_windows needs a window; for exact scoring call the model on the whole video")
     check_score_window(window)
-    window = int(window)
+    return stitched_window_scores(model, features, int(window))
+
+
+def stitched_window_scores(model: torch.nn.Module, features: torch.Tensor, window: int) -> torch.Tensor:
+    """:func:`score_in_windows` for a ``window`` already checked (by :class:`~.settings.SummarySettings`)."""
+    import torch
+
     steps = features.shape[0]
     with torch.inference_mode():
         if steps <= window:  # the same call as exact scoring: the same numbers

@@ -1,8 +1,11 @@
 """``pglsum demo``: the whole loop, offline, on SYNTHETIC videos (everything synthetic is named so).
 
+Each step is a library call; this module runs them in order into one folder, says what each made and plots the
+result.
+
 1. make SYNTHETIC videos whose scenes alternate between two visually distinct kinds, light and dark, and
    annotations for them (an ``intervals`` CSV, three made-up annotators) that keep the light scenes: in this
-   made-up world, light scenes are what matters;
+   made-up world, light scenes are what matters (:mod:`pglsum_hf.data.synthetic_scenes`);
 2. ``make-dataset`` builds the training benchmark from those videos with the same decoding, GoogLeNet features
    and KTS shots as ``summarize``: ``NAME.h5``, its splits and the ``datasets`` folder;
 3. train PGL-SUM on it with the paper's recipe (Accelerate, loss-based selection) for a short schedule;
@@ -18,92 +21,57 @@ two kinds of scene apart, which is all the model needs to learn the preference. 
 
 from __future__ import annotations
 
-import argparse
 import logging
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_directory, atomic_file, check_output_dir
-from .console import configure_logging
-from .errors import OptionError
-from .options import MAX_SEED, CommandParser, check_int
+from ..atomic import atomic_directory, atomic_file, check_output_dir
+from ..console import configure_logging
+from ..errors import OptionError
+from ..options import MAX_SEED, check_int, parse_arguments
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 40
 N_TRAIN_VIDEOS = 6
-N_SCENES = 10  # per video, alternating light (important) and dark
-SCENE_SECONDS = (1.5, 2.0, 2.5)
-FPS = 30
 SAMPLE_RATE = 15  # the benchmarks' 2 fps
-WIDTH, HEIGHT = 160, 120
-ANNOTATORS = ("annotator_a", "annotator_b", "annotator_c")
 EVAL_METHOD = "avg"  # every annotator counts (TVSum's protocol), the stricter reading for a demo
+DESCRIPTION = (
+    "The whole loop, offline, on SYNTHETIC videos: make videos whose light scenes are annotated as important, build a "
+    "dataset from them with make-dataset, train PGL-SUM on it (the paper's recipe, a short schedule), reload the model "
+    "with AutoModel and summarize a held-out video, scored against its annotations beside random scores."
+)
+
+
+@dataclass
+class DemoArguments:
+    """The options of ``pglsum demo``, checked when built."""
+
+    output_dir: str = field(default=DEFAULT_OUTPUT_DIR, metadata={"help": "where everything goes"})
+    n_epochs: int = field(default=DEFAULT_EPOCHS, metadata={"help": "training epochs"})
+    seed: int = field(default=0, metadata={"help": "seed of the synthetic videos, annotations and training"})
+    overwrite: bool = field(default=False, metadata={"help": "replace an existing, non-empty --output_dir"})
+
+    def __post_init__(self) -> None:
+        n_epochs = self.n_epochs
+        if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
+            raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
+        # The held-out video takes seed + 1 and training seed + 12345: all must stay within numpy's 32 bits.
+        check_int("--seed", self.seed, 0, maximum=MAX_SEED - 12345)
 
 
 def _step(number: int, text: str) -> None:
     print(f"\n[{number}/5] {text}", flush=True)
 
 
-def scene_plan(rng: np.random.Generator) -> list[float]:
-    """Scene lengths in seconds, drawn alike for both kinds: the knapsack alone cannot tell light from dark."""
-    return [float(length) for length in rng.choice(SCENE_SECONDS, size=N_SCENES)]
-
-
-def make_videos(folder: Path, names: list[str], seed: int) -> dict[str, object]:
-    """Write one SYNTHETIC video per name (scenes of :func:`scene_plan`); return ``{name: SyntheticVideo}``."""
-    from .video import make_synthetic_video
-
-    rng = np.random.default_rng(seed)
-    return {
-        name: make_synthetic_video(
-            folder / f"{name}.mp4",
-            scene_seconds=scene_plan(rng),
-            width=WIDTH,
-            height=HEIGHT,
-            fps=FPS,
-            seed=seed * 1000 + i,
-        )
-        for i, name in enumerate(names)
-    }
-
-
-def light_scenes(video) -> list[tuple[float, float]]:
-    """``(start, end)`` seconds of the light scenes (even positions) of a synthetic video."""
-    bounds = [start / float(video.fps) for start in video.scene_starts] + [video.duration]
-    return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
-
-
-def annotation_rows(name: str, video, rng: np.random.Generator) -> list[str]:
-    """Three made-up annotators who keep the light scenes, each in their own (imperfect) way."""
-    rows = []
-    scenes = light_scenes(video)
-    for annotator in ANNOTATORS:
-        dropped = int(rng.integers(len(scenes))) if annotator == "annotator_c" else None  # c misses one light scene
-        for index, (start, end) in enumerate(scenes):
-            if index == dropped:
-                continue
-            if annotator == "annotator_b":  # b reacts late and stops early
-                start, end = start + 0.3, end - 0.2
-            rows.append(f"{name},{annotator},{start:.3f},{end:.3f}")
-    return rows
-
-
-def write_annotations(path: Path, videos: dict, seed: int) -> Path:
-    rng = np.random.default_rng(seed)
-    lines = ["video,user,start_seconds,end_seconds"] + [
-        row for name, video in videos.items() for row in annotation_rows(name, video, rng)
-    ]
-    with atomic_file(path) as temporary:
-        temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def plot_preference(path: Path, summary, video, references_mask: np.ndarray) -> Path:
     """PNG: the held-out video's importance curve over its annotated light scenes, with the selected shots."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
+    from ..data.synthetic_scenes import light_scenes
 
     info = summary.info
     times = info.timestamps[info.picks]
@@ -166,27 +134,30 @@ def run_demo(
     output_dir: str | Path = DEFAULT_OUTPUT_DIR, n_epochs: int = DEFAULT_EPOCHS, seed: int = 0, overwrite: bool = False
 ) -> dict:
     """Run the five steps above into ``output_dir`` and return the figures and paths it printed."""
-    if isinstance(n_epochs, bool) or not isinstance(n_epochs, int) or n_epochs < 1:
-        raise OptionError("--n_epochs", f"expected an integer >= 1, got {n_epochs!r}")
-    # The held-out video takes seed + 1 and training seed + 12345: all must stay within numpy's 32 bits.
-    check_int("--seed", seed, 0, maximum=MAX_SEED - 12345)
-    final = check_output_dir(output_dir, overwrite=overwrite)
+    arguments = DemoArguments(output_dir=str(output_dir), n_epochs=n_epochs, seed=seed, overwrite=overwrite)
+    return run_checked(arguments)
+
+
+def run_checked(args: DemoArguments) -> dict:
+    """:func:`run_demo` with options already checked (built as :class:`DemoArguments`)."""
+    final = check_output_dir(args.output_dir, overwrite=args.overwrite)
     # Built beside the final folder and renamed into place once complete: a failed or killed demo leaves nothing
     # under the final name, and an old one (--overwrite) stays until the new one is whole.
-    with atomic_directory(final, overwrite=overwrite) as building:
-        return _run_steps(building, n_epochs, seed, final)
+    with atomic_directory(final, overwrite=args.overwrite) as building:
+        return _run_steps(building, args.n_epochs, args.seed, final)
 
 
 def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
     import evaluate
     from transformers import AutoModel
 
-    from .data.from_videos import build_dataset, make_extractor
-    from .data.video_annotations import interval_mask, read_annotations
-    from .evaluation.baselines import random_baseline
-    from .metrics import METRIC_PATH
-    from .training import train
-    from .video import VideoSummarizer
+    from ..data.from_videos import build_dataset, make_extractor
+    from ..data.synthetic_scenes import N_SCENES, make_videos, write_annotations
+    from ..data.video_annotations import interval_mask, read_annotations
+    from ..evaluation.baselines import random_baseline
+    from ..metrics import METRIC_PATH
+    from ..training import train
+    from ..video import VideoSummarizer
 
     def shown(path: str | Path) -> Path:  # where a file will be once the folder is in place
         return final / Path(path).relative_to(out)
@@ -282,20 +253,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = CommandParser(
-        prog="pglsum demo", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--output_dir", default=DEFAULT_OUTPUT_DIR, help=f"where everything goes (default: {DEFAULT_OUTPUT_DIR})"
-    )
-    parser.add_argument(
-        "--n_epochs", type=int, default=DEFAULT_EPOCHS, help=f"training epochs (default: {DEFAULT_EPOCHS})"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the synthetic videos, annotations and training (default: 0)"
-    )
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing, non-empty --output_dir")
-    args = parser.parse_args(argv)
+    args = parse_arguments(DemoArguments, argv, prog="pglsum demo", description=DESCRIPTION)
     configure_logging(logging.WARNING)
-    run_demo(args.output_dir, args.n_epochs, args.seed, overwrite=args.overwrite)
+    run_checked(args)
     return 0

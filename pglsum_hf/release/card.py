@@ -1,4 +1,5 @@
-"""Model cards of the authors' released models: one per table/dataset repository, one per split folder.
+"""Model cards of converted original checkpoints: one converted checkpoint, and the authors' release (one card per
+table/dataset repository, one per split folder).
 
 The repository card (``pglsum-summe-table4/README.md``) says which table of the paper its models come from and how
 they were trained and selected, the paper's figure, each split's test videos and measured F-score (or that none was
@@ -11,18 +12,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cards import PAPER_CITATION
-from .convert_original_checkpoint import ORIGINAL_LICENSE_NOTE
-from .model_card import BASE_TAGS, PIPELINE_TAG, SYNTHETIC_TAG, card_title
-from .paper_tables import DATASET_NAMES, PAPER_F_SCORES, TABLE_RECIPES, TABLE_TITLES
+from ..cards import PAPER_CITATION
+from ..evaluation.paper_tables import DATASET_NAMES, PAPER_F_SCORES, TABLE_RECIPES, TABLE_TITLES
+from ..model_card import BASE_TAGS, PIPELINE_TAG, SYNTHETIC_TAG, card_title, model_card
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult, ModelCard
 
-    from .data.origin import DataOrigin
-    from .evaluation.on_split import SplitEvaluation
-    from .original_release import ReleaseModel
+    from ..data.origin import DataOrigin
+    from ..evaluation.on_split import SplitEvaluation
+    from ..modeling_pglsum import PGLSumModel
+    from .archive import ReleaseModel
 
+ORIGINAL_LICENSE_NOTE = (
+    'These weights were converted from a checkpoint of the original PGL-SUM code (CERTH-ITI), released "for '
+    'academic, non-commercial use only": that condition stays with the weights. The conversion code (pglsum-hf) is '
+    "MIT-licensed. The weights were trained on SumMe or TVSum, which are distributed for research use."
+)
 RELEASE_URL = "https://zenodo.org/record/5635735"
 TAGS = [*BASE_TAGS, "original-release"]
 FEATURES_NOTE = (
@@ -162,10 +168,20 @@ pglsum summarize --model {repo_id} --subfolder split_0 VIDEO.mp4 --output_dir ou
     return ModelCard(f"---\n{card_data.to_yaml()}\n---\n{body}")
 
 
+def checkpoint_card(model: PGLSumModel, name: str | None, source: str | Path) -> ModelCard:
+    """The card of one converted checkpoint ``source``: its settings, its origin and the original's license
+    condition (``name``: the Hub id it goes to, else the folder name)."""
+    config = model.config
+    weights = (
+        f"Converted with `pglsum convert-checkpoint` from the original PGL-SUM checkpoint `{Path(source).name}` "
+        f"(heads={config.num_heads}, n_segments={config.num_segments}, fusion={config.fusion}, "
+        f"pos_enc={config.pos_enc}); the converted model gives the original's scores."
+    )
+    return model_card(model, name, license="other", license_note=ORIGINAL_LICENSE_NOTE, weights=weights)
+
+
 def split_card(model: ReleaseModel, repo_id: str) -> ModelCard:
     """A split folder's own card: where its weights come from and their license (the figures are one folder up)."""
-    from .model_card import model_card
-
     table = TABLE_TITLES[model.table]
     weights = (
         f"Split {model.split} model of the authors' release for {table} on {DATASET_NAMES[model.dataset]} "

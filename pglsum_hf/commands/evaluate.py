@@ -5,66 +5,69 @@
 
 ``M`` is a model folder or Hub id (converted, trained or pushed); ``D`` an h5 with its splits, a dataset folder or a Hub
 dataset id. With ``--split_index all`` the model is a folder or repository of split folders (``split_0`` ...), and each
-split's model is scored on its own split, as the original script does; the mean over splits closes the output.
+split's model is scored on its own split, as the original script does; the mean over splits closes the output. The
+scoring is :mod:`pglsum_hf.evaluation.on_split`.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import OptionError
-from ..options import CommandParser
+from ..options import parse_arguments
 
-N_SPLITS = 5
+PROG = "pglsum evaluate"
+DESCRIPTION = (
+    "Score a PGL-SUM model on a split's test videos with the original protocol (F-score, mean over the test videos; "
+    "rank correlations where the data has user scores; diversity)."
+)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(
-        prog="pglsum evaluate",
-        description="Score a PGL-SUM model on a split's test videos with the original protocol (F-score, mean over "
-        "the test videos; rank correlations where the data has user scores; diversity).",
+@dataclass(kw_only=True)  # keyword-only: required options may follow optional ones, in the order of the help
+class EvaluateArguments:
+    """The options of ``pglsum evaluate``; the split and the output file are checked when they are read."""
+
+    model: str = field(metadata={"help": "PGL-SUM model: a local folder or a Hub id"})
+    subfolder: str | None = field(
+        default=None, metadata={"help": "the model folder inside --model when it holds several (split_0 ...)"}
     )
-    parser.add_argument("--model", required=True, help="PGL-SUM model: a local folder or a Hub id")
-    parser.add_argument(
-        "--subfolder", default=None, help="the model folder inside --model when it holds several (split_0 ...)"
+    dataset: str = field(
+        metadata={"help": "an h5 feature file (its splits beside it), a dataset folder or a Hub id"},
     )
-    parser.add_argument(
-        "--dataset", required=True, help="an h5 feature file (its splits beside it), a dataset folder or a Hub id"
+    split_index: str = field(
+        metadata={
+            "help": "the split (0..4) whose test videos are scored, or `all`: each split_k model of --model on split k"
+        },
     )
-    parser.add_argument(
-        "--split_index",
-        required=True,
-        help="the split (0..4) whose test videos are scored, or `all`: each split_k model of --model on split k",
+    splits: str | None = field(
+        default=None, metadata={"help": "splits JSON; without it, the one beside an h5 / in the dataset"}
     )
-    parser.add_argument("--splits", default=None, help="splits JSON (default: the one beside an h5 / in the dataset)")
-    parser.add_argument(
-        "--eval_method",
-        choices=("max", "avg"),
+    eval_method: Literal["max", "avg"] | None = field(
         default=None,
-        help="F-score over users: max (SumMe) or avg (TVSum); default from the dataset's name",
+        metadata={"help": "F-score over users: max (SumMe) or avg (TVSum); default from the dataset's name"},
     )
-    parser.add_argument("--output", default=None, help="write the results as JSON to this file")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output file")
-    parser.add_argument("--device", default="cpu", help="torch device for the model (default cpu)")
-    return parser
+    output: str | None = field(default=None, metadata={"help": "write the results as JSON to this file"})
+    overwrite: bool = field(default=False, metadata={"help": "replace an existing --output file"})
+    device: str = field(default="cpu", metadata={"help": "torch device for the model"})
+    # The split to score, or None for `all` (each split_k folder of --model on split k).
+    split_indices: list[int] | None = field(init=False, default=None)
 
-
-def _split_indices(args: argparse.Namespace) -> list[int] | None:
-    """The split to score, or None for `all`."""
-    if args.split_index == "all":
-        if args.subfolder is not None:
-            raise OptionError("--subfolder", "does not go with --split_index all (each split_k folder is used)")
-        return None
-    try:
-        index = int(args.split_index)
-    except ValueError:
-        index = -1
-    if index < 0:
-        raise OptionError("--split_index", f"must be a split number (0, 1, ...) or `all`, found {args.split_index!r}")
-    return [index]
+    def __post_init__(self) -> None:
+        if self.split_index == "all":
+            if self.subfolder is not None:
+                raise OptionError("--subfolder", "does not go with --split_index all (each split_k folder is used)")
+            return
+        try:
+            index = int(self.split_index)
+        except ValueError:
+            index = -1
+        if index < 0:
+            raise OptionError(
+                "--split_index", f"must be a split number (0, 1, ...) or `all`, found {self.split_index!r}"
+            )
+        self.split_indices = [index]
 
 
 def _split_folders(model: str) -> list[int]:
@@ -93,8 +96,7 @@ def _print(result: Any, single: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    splits = _split_indices(args)
+    args = parse_arguments(EvaluateArguments, argv, prog=PROG, description=DESCRIPTION)
     if args.output is not None:
         from ..atomic import check_output_file
         from ..data.splits import default_splits_path
@@ -102,15 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         # The splits read are inputs too: --splits, or the `<stem>_splits.json` found beside an h5 without it.
         splits_read = args.splits if args.splits is not None else default_splits_path(args.dataset)
         check_output_file(args.output, overwrite=args.overwrite, inputs=[args.model, args.dataset, splits_read])
+    from ..evaluation.on_split import dataset_eval_method, evaluate_on_split
     from ..model_loading import load_model, resolve_model_source
-    from .on_split import dataset_eval_method, evaluate_on_split
 
+    # Resolved once, here: a dataset of unknown kind stops before any model or data is read.
     eval_method = dataset_eval_method(args.dataset, args.eval_method)
-    if splits is None:
+    if args.split_indices is None:
         subfolders = {index: f"split_{index}" for index in _split_folders(args.model)}
     else:
         resolve_model_source(args.model, subfolder=args.subfolder)  # a broken model folder stops before the data
-        subfolders = {splits[0]: args.subfolder}
+        subfolders = {args.split_indices[0]: args.subfolder}
     results = []
     for index, subfolder in subfolders.items():
         model = load_model(args.model, subfolder=subfolder).to(args.device)
@@ -137,9 +140,3 @@ def main(argv: list[str] | None = None) -> int:
         write_json(args.output, payload)
         print(f"wrote {args.output}")
     return 0
-
-
-if __name__ == "__main__":
-    from ..cli import run
-
-    sys.exit(run("evaluate", main))

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .convert_original_checkpoint import CheckpointError, model_from_original, read_original_state_dict
-from .paper_tables import DATASET_NAMES, TABLES
+from ..errors import CheckpointError
+from ..evaluation.paper_tables import DATASET_NAMES, TABLES
+from .original_checkpoint import model_from_original, read_original_state_dict
 
 if TYPE_CHECKING:
-    from .modeling_pglsum import PGLSumModel
+    from ..modeling_pglsum import PGLSumModel
 
 N_SPLITS = 5
 # The paper's configuration, which every released checkpoint must have.
