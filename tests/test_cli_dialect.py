@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pglsum_hf import __version__, cli
-from pglsum_hf.training.arguments import parse_args
+from pglsum_hf.commands.train import parse_args
 
 UPLOADING_COMMANDS = ["convert", "make-dataset", "convert-checkpoint", "app", "train"]
 EVERY_COMMAND = [name for name in cli.COMMANDS if name != "benchmark"] + [

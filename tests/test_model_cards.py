@@ -18,11 +18,11 @@ from huggingface_hub import HfApi, ModelCard, hf_hub_download
 
 from pglsum_hf import PGLSumConfig, PGLSumModel, hub
 from pglsum_hf.app.space import space_requirements
+from pglsum_hf.commands.train import TrainArguments, train_and_publish
 from pglsum_hf.data.convert import convert_h5_to_dataset
 from pglsum_hf.data.origin import data_origin
 from pglsum_hf.model_card import model_card, save_card
 from pglsum_hf.model_folder import save_model_files
-from pglsum_hf.training.train import train
 
 SMALL = dict(input_size=16, hidden_size=32, num_heads=2, num_segments=2, local_heads=2)
 TINY_TRAINING = dict(batch_size=2, eval_method="max", report_to="none", hidden_size=64, n_epochs=2, split_index=0)
@@ -108,7 +108,10 @@ def test_train_push_names_the_hub_id_marks_synthetic_and_uploads_only_the_model(
 ):
     _, dataset_id = synthetic_as_summe
     output_dir = tmp_path / "local-run-folder"
-    train(dataset=dataset_id, output_dir=str(output_dir), push_to_hub=True, hub_model_id=hub_repo_id, **TINY_TRAINING)
+    # the command's run: the library trains and saves the model, the command writes the card and uploads
+    args = TrainArguments(dataset=dataset_id, output_dir=str(output_dir), push_to_hub=True, hub_model_id=hub_repo_id,
+                          **TINY_TRAINING)  # fmt: skip
+    train_and_publish(args)
     assert (output_dir / "checkpoints").is_dir()  # there is something that must stay local
 
     files = HfApi().list_repo_files(hub_repo_id)
@@ -130,7 +133,7 @@ def test_train_push_names_the_hub_id_marks_synthetic_and_uploads_only_the_model(
 def test_training_on_a_synthetic_folder_named_summe_gives_a_synthetic_card(synthetic_as_summe, tmp_path):
     folder, _ = synthetic_as_summe
     output_dir = tmp_path / "run"
-    train(dataset=str(folder), output_dir=str(output_dir), **TINY_TRAINING)
+    train_and_publish(TrainArguments(dataset=str(folder), output_dir=str(output_dir), **TINY_TRAINING))
     card = _card_of((output_dir / "README.md").read_text(encoding="utf-8"))
     assert "synthetic" in card.data.tags and "SYNTHETIC" in card.data.model_name and "SYNTHETIC" in card.text
     assert card.data.datasets is None  # a local folder is not a Hub dataset
@@ -160,10 +163,9 @@ def test_a_card_on_the_hub_is_kept_unless_asked(tmp_path, model, hub_repo_id):
 
 def test_train_refuses_overwrite_card_without_a_push():
     from pglsum_hf.errors import OptionError
-    from pglsum_hf.training.arguments import PGLSumTrainingArguments
 
     with pytest.raises(OptionError, match="--overwrite_card: only applies with --push_to_hub"):
-        PGLSumTrainingArguments(dataset="summe.h5", output_dir="out", overwrite_card=True)
+        TrainArguments(dataset="summe.h5", output_dir="out", overwrite_card=True)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ def test_only_the_train_command_changes_the_allocator(tiny_h5: Path, tmp_path: P
     monkeypatch.setattr(cpu_memory, "keep_freed_memory", lambda: calls.append("applied") or True)
     monkeypatch.delenv(cpu_memory.DISABLE_VARIABLE, raising=False)
     train(dataset=str(tiny_h5), n_epochs=1, output_dir=str(tmp_path / "python"), batch_size=2, eval_method="max",
-          hidden_size=64, n_segments=2, report_to="none")  # fmt: skip
+          hidden_size=64, num_segments=2, report_to="none")  # fmt: skip
     assert calls == []  # a train() called from Python leaves its host process alone
 
     def command(name: str) -> int:

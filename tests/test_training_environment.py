@@ -68,7 +68,7 @@ def test_the_process_count_note(environ, started, said):
 def test_accelerate_launch_cpu_with_two_processes_says_it_runs_one(tiny_h5: Path, tmp_path: Path) -> None:
     command = [
         sys.executable, "-m", "accelerate.commands.launch", "--cpu", "--num_processes", "2", "--num_machines", "1",
-        "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "pglsum_hf.training.train",
+        "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "pglsum_hf.commands.train",
         "--dataset", str(tiny_h5), *TINY, "--report_to", "none", "--output_dir", str(tmp_path / "run"),
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path, check=False)

@@ -13,6 +13,7 @@ from reference_pglsum import ReferencePGLSum
 from pglsum_hf import cli
 from pglsum_hf.data.loading import load_split
 from pglsum_hf.errors import OptionError
+from pglsum_hf.training import model_setup
 from pglsum_hf.training.train import train
 
 # The original network, narrowed for speed (the tiny synthetic profile has 1024-d features).
@@ -72,18 +73,23 @@ def test_fine_tuning_a_converted_checkpoint_follows_the_original_recipe(
     assert metrics["base_model"] == str(folder) and metrics["hyperparameters"]["config.num_heads"] == 4
 
 
-def test_architecture_options_must_agree_with_the_base_model(tiny_h5: Path, converted, tmp_path: Path) -> None:
+def test_architecture_options_must_agree_with_the_base_model(
+    tiny_h5: Path, converted, tmp_path: Path, monkeypatch
+) -> None:
     folder, _ = converted
     with pytest.raises(
-        OptionError, match=r"--model_name_or_path: .*--heads 8 but the model has num_heads=4; --n_segments 4 but"
+        OptionError, match=r"--model_name_or_path: .*--num_heads 8 but the model has num_heads=4; --num_segments 4 but"
     ):
-        train(dataset=str(tiny_h5), model_name_or_path=str(folder), heads=8, n_segments=4, batch_size=4, n_epochs=1,
+        train(dataset=str(tiny_h5), model_name_or_path=str(folder), num_heads=8, num_segments=4, batch_size=4, n_epochs=1,
               eval_method="max", report_to="none", output_dir=str(tmp_path / "out"))  # fmt: skip
     assert not (tmp_path / "out").exists()
-    # agreeing options are fine
-    result = train(dataset=str(tiny_h5), model_name_or_path=str(folder), heads=4, hidden_size=64, batch_size=4, n_epochs=1,
+    # agreeing options are fine; the base model is resolved and read once
+    calls = []
+    real = model_setup.load_model_config
+    monkeypatch.setattr(model_setup, "load_model_config", lambda *args: calls.append(args) or real(*args))
+    result = train(dataset=str(tiny_h5), model_name_or_path=str(folder), num_heads=4, hidden_size=64, batch_size=4, n_epochs=1,
                    eval_method="max", report_to="none", output_dir=str(tmp_path / "agree"))  # fmt: skip
-    assert result.model.config.num_heads == 4
+    assert result.model.config.num_heads == 4 and len(calls) == 1
 
 
 def test_the_card_names_a_hub_base_model(tiny_h5: Path, converted, tmp_path: Path, hub_repo_id: str) -> None:
@@ -93,7 +99,9 @@ def test_the_card_names_a_hub_base_model(tiny_h5: Path, converted, tmp_path: Pat
 
     folder, _ = converted
     PGLSumModel.from_pretrained(folder).push_to_hub(hub_repo_id)
-    train(dataset=str(tiny_h5), model_name_or_path=hub_repo_id, batch_size=4, n_epochs=1, eval_method="max", report_to="none",
-          output_dir=str(tmp_path / "tuned"))  # fmt: skip
+    # the card is the command's: written once the library saved the model
+    argv = ["train", "--dataset", str(tiny_h5), "--model_name_or_path", hub_repo_id, "--batch_size", "4", "--n_epochs", "1",
+            "--eval_method", "max", "--report_to", "none", "--output_dir", str(tmp_path / "tuned")]  # fmt: skip
+    assert cli.main(argv) == 0
     card = ModelCard.load(tmp_path / "tuned" / "README.md")
     assert card.data.base_model == hub_repo_id

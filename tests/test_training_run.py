@@ -17,16 +17,14 @@ from safetensors.torch import load_file
 
 from pglsum_hf import PGLSumModel
 from pglsum_hf.cli import main as cli_main
+from pglsum_hf.commands.train import TrainArguments, train_and_publish
+from pglsum_hf.commands.train import main as train_main
 from pglsum_hf.data.collator import VideoCollator
 from pglsum_hf.data.loading import load_split
 from pglsum_hf.metrics import compute_metrics
 from pglsum_hf.training.arguments import CPU_MICRO_BATCH_FRAMES
-from pglsum_hf.training.checkpointing import (
-    TrainingDiverged,
-    TrainingInterrupted,
-    list_checkpoints,
-)
-from pglsum_hf.training.train import main as train_main
+from pglsum_hf.training.checkpointing import list_checkpoints
+from pglsum_hf.training.interrupts import TrainingDiverged, TrainingInterrupted
 from pglsum_hf.training.train import train
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +57,8 @@ def test_batched_training_equals_the_per_video_loop(tiny_h5: Path, tmp_path: Pat
         "the loss must move, or the test proves nothing"
     )
     _assert_same_weights(_weights(batched.output_dir), _weights(per_video.output_dir), atol=1e-5)
+    # train() saves the model; the card, which names where the model goes, is the command's
+    assert (batched.output_dir / "config.json").is_file() and not (batched.output_dir / "README.md").exists()
 
 
 def test_frame_budget_batches_keep_the_group_gradient(tiny_h5: Path, tmp_path: Path) -> None:
@@ -74,10 +74,11 @@ def test_frame_budget_batches_keep_the_group_gradient(tiny_h5: Path, tmp_path: P
 
 def test_outputs_card_and_push_to_hub(tiny_h5: Path, tmp_path: Path, hub_repo_id: str) -> None:
     output_dir = tmp_path / "run"
-    result = train(
+    # `pglsum train`'s run: the library trains and saves the model, the command writes the card and uploads
+    result = train_and_publish(TrainArguments(
         dataset=str(tiny_h5), n_epochs=3, output_dir=str(output_dir), push_to_hub=True, hub_model_id=hub_repo_id,
         **{**TINY, "report_to": "tensorboard"},
-    )  # fmt: skip
+    ))  # fmt: skip
     for name in (
         "config.json",
         "model.safetensors",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from pglsum_hf.commands.run_splits import main as run_splits_main
 from pglsum_hf.data.synthetic import make_synthetic_h5, write_synthetic_splits
 from pglsum_hf.errors import OutputExistsError
-from pglsum_hf.training.run_splits import main as run_splits_main
 from pglsum_hf.training.run_splits import markdown_table
 
 
@@ -103,9 +103,9 @@ def test_run_splits_trains_each_split_in_parallel_processes_and_writes_the_table
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--num_processes", "0"], "--num_processes: must be an integer >= 1, found 0"),
+        (["--num_processes", "0"], "--num_processes: must be an integer >= 1, got 0"),
         (["--split_indices", "5"], "--split_indices: must be distinct values in 0..4, found [5]"),
-        (["--lr", "nan"], "--lr: must be a finite number > 0, found nan"),
+        (["--lr", "nan"], "--lr: must be a finite number > 0, got nan"),
     ],
 )
 def test_bad_values_are_refused_before_any_work(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
@@ -141,7 +141,7 @@ class Stop(Exception):
 
 def test_paper_protocol_table3_trains_one_video_per_update(tiny_h5, tmp_path, monkeypatch) -> None:
     from pglsum_hf import cli
-    from pglsum_hf.training import run_splits
+    from pglsum_hf.commands import run_splits
 
     seen = {}
 

@@ -1,7 +1,9 @@
 """Training: the PGL-SUM recipe with Accelerate, model selection, results over the splits.
 
-``train(...)`` trains one split (``pglsum train``), ``select_epoch(losses)`` is the paper's model-selection
-criterion, and ``pglsum_hf.training.run_splits`` trains all five splits and writes the results table.
+``train(...)`` trains one split and saves the released model, its metrics and curves (``pglsum train`` adds the
+model card and the Hub upload: `pglsum_hf.training.card.write_trained_card`, `pglsum_hf.hub.push_model_folder`);
+``select_epoch(losses)`` is the paper's model-selection criterion; ``pglsum_hf.training.run_splits`` holds the
+results table of all five splits (``pglsum run-splits``). This package has no command-line code.
 """
 
 from ..lazy import lazy_exports
@@ -10,10 +12,11 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "PGLSumTrainingArguments": ".arguments",
-        "TrainingDiverged": ".checkpointing",
-        "TrainingInterrupted": ".checkpointing",
+        "TrainingDiverged": ".interrupts",
+        "TrainingInterrupted": ".interrupts",
         "select_epoch": ".selection",
-        "TrainingResult": ".train",
+        "TrainingResult": ".run",
+        "write_trained_card": ".card",
         "train": ".train",
     },
 )
@@ -25,4 +28,5 @@ __all__ = [
     "TrainingResult",
     "select_epoch",
     "train",
+    "write_trained_card",
 ]

@@ -1,21 +1,20 @@
-"""The trained model's folder: the model card with the training results, the data it names and a model-index."""
+"""The card of a trained model: the training results, the data it names and a model-index."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import reporting_disk_full
 from ..cards import load_template
 from ..data.origin import DataOrigin
 from ..model_card import model_card, save_card
-from ..model_folder import save_model_files
 
 if TYPE_CHECKING:
     from huggingface_hub import EvalResult
+
+    from .run import TrainingResult
 
 SECTION_TEMPLATE = "training_results.md"
 
@@ -102,29 +101,22 @@ def eval_results(summary: dict[str, Any]) -> list[EvalResult]:
     return results
 
 
-def write_trained_card(model, output_dir: str | Path, summary: dict[str, Any], repo_id: str | None = None) -> Path:
-    """Save ``model`` with its card into ``output_dir`` (config.json, model.safetensors, code, README.md).
+def write_trained_card(result: TrainingResult, repo_id: str | None = None) -> Path:
+    """Write the card of a trained model into its folder (``README.md``), after ``train`` saved the model there.
 
     ``repo_id`` is the Hub id the folder will be pushed to: the card's title, model-index and usage name it
-    (else the folder's name). The folder is first written under a temporary name beside the files it replaces,
-    then moved in file by file, so ``output_dir`` never holds a half-saved model.
+    (else the folder's name). The card describes what the run's own folder holds, so it replaces the one there.
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    output_dir = Path(result.output_dir)
     card = model_card(
-        model,
+        result.model,
         repo_id or output_dir.resolve().name,
-        weights=training_section(summary),
-        data=origin_of(summary),
-        base_model=summary.get("base_model"),
-        eval_results=eval_results(summary),
+        weights=training_section(result.summary),
+        data=origin_of(result.summary),
+        base_model=result.summary.get("base_model"),
+        eval_results=eval_results(result.summary),
     )
-    staging = Path(tempfile.mkdtemp(prefix=".model.", dir=output_dir))
-    try:
-        save_model_files(model, staging)
-        save_card(card, staging, overwrite=True)  # the run's own folder: this card describes what it holds
-        for path in staging.iterdir():
-            os.replace(path, output_dir / path.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return output_dir
+    path = output_dir / "README.md"
+    with reporting_disk_full(path):
+        save_card(card, output_dir, overwrite=True)
+    return path

@@ -1,8 +1,9 @@
-"""The model a run trains: a new one from the architecture options, or a PGL-SUM model to fine-tune.
+"""The model a run trains: a new one of the run's architecture, or a PGL-SUM model to fine-tune.
 
 ``--model_name_or_path`` (a Hub id, or a folder from `pglsum train`, `convert-checkpoint` or `demo`) brings its
-config and weights. Architecture options on the command line must then agree with its config or be left out;
-the dropouts are training choices and may differ.
+config and weights. `load_base_model` reads it once, before the data: a wrong name, a folder of several models, a
+config of another model or broken weights stop the run before any work. Architecture options given with it must
+agree with its config or be left out; the dropouts are training choices and may differ.
 """
 
 from __future__ import annotations
@@ -13,42 +14,36 @@ from ..configuration_pglsum import PGLSumConfig
 from ..errors import OptionError
 from ..model_loading import load_model, load_model_config
 from ..modeling_pglsum import PGLSumModel
+from .architecture import ARCHITECTURE_OPTIONS, DROPOUT_OPTIONS, config_value, given_architecture
 
-# Command-line option -> PGLSumConfig field.
-CONFIG_NAMES = {"hidden_size": "hidden_size", "heads": "num_heads", "n_segments": "num_segments", "fusion": "fusion",
-                "pos_enc": "pos_enc", "init_type": "init_type", "init_gain": "init_gain"}  # fmt: skip
 OPTION = "--model_name_or_path"
 
 
-def _config_value(option: str, value: Any) -> Any:
-    return None if option == "pos_enc" and value == "none" else value
-
-
-def build_model(args, input_size: int) -> PGLSumModel:
-    """A new model of the options' architecture, or the base model of ``--model_name_or_path`` (checked against them)."""
-    dropouts = {
-        name: getattr(args, name) for name in ("dropout", "attention_dropout") if getattr(args, name) is not None
-    }
+def load_base_model(args: Any) -> PGLSumModel | None:
+    """The model of ``--model_name_or_path`` with the run's dropouts (None without one), loaded strictly."""
     if args.model_name_or_path is None:
-        fields = {CONFIG_NAMES[name]: _config_value(name, value) for name, value in args.architecture().items()}
-        return PGLSumModel(PGLSumConfig(input_size=input_size, **fields, **dropouts))
-    source = args.model_name_or_path
-    config = load_base_config(source, args.subfolder)
+        return None
+    # The config first: a name that is no model, or a folder of several, is a usage error (exit code 2).
+    load_model_config(args.model_name_or_path, OPTION, args.subfolder)
+    dropouts = {name: getattr(args, name) for name in DROPOUT_OPTIONS if getattr(args, name) is not None}
+    return load_model(args.model_name_or_path, option=OPTION, subfolder=args.subfolder, **dropouts)
+
+
+def build_model(args: Any, input_size: int, base: PGLSumModel | None = None) -> PGLSumModel:
+    """A new model of the options' architecture, or ``base`` (from `load_base_model`) once checked against them."""
+    if base is None:
+        return PGLSumModel(PGLSumConfig(input_size=input_size, **given_architecture(args)))
+    config = base.config
     mismatches = [
-        f"--{name} {value} but the model has {CONFIG_NAMES[name]}={getattr(config, CONFIG_NAMES[name])!r}"
-        for name in CONFIG_NAMES
-        if (value := getattr(args, name)) is not None
-        and _config_value(name, value) != getattr(config, CONFIG_NAMES[name])
+        f"--{name} {value} but the model has {name}={getattr(config, name)!r}"
+        for name in ARCHITECTURE_OPTIONS
+        if (value := getattr(args, name)) is not None and config_value(name, value) != getattr(config, name)
     ]
     if config.input_size != input_size:
         mismatches.append(f"the model takes input_size={config.input_size} features, the dataset has {input_size}")
     if mismatches:
         raise OptionError(
-            OPTION, f"{source}: {'; '.join(mismatches)} (leave architecture options out to take the model's)"
+            OPTION,
+            f"{args.model_name_or_path}: {'; '.join(mismatches)} (leave architecture options out to take the model's)",
         )
-    return load_model(source, option=OPTION, subfolder=args.subfolder, **dropouts)
-
-
-def load_base_config(source: str, subfolder: str | None = None) -> PGLSumConfig:
-    """The config of the model to fine-tune (see `load_model_config`)."""
-    return load_model_config(source, OPTION, subfolder)
+    return base

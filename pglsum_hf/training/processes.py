@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 logger = logging.getLogger(__name__)
 
-CPU_RECIPE = "on CPUs run `ACCELERATE_USE_CPU=true torchrun --nproc_per_node N -m pglsum_hf.training.train ...`"
+CPU_RECIPE = "on CPUs run `ACCELERATE_USE_CPU=true torchrun --nproc_per_node N -m pglsum_hf.commands.train ...`"
 
 
 def process_count_note(started: int, environ: Mapping[str, str] | None = None) -> str | None:

@@ -14,6 +14,8 @@ from ..dependencies import is_installed, require
 logger = logging.getLogger(__name__)
 
 CURVES_NAME = "training_curves.png"
+# Metric results that are one number per evaluation (the per-video lists stay out of the logs).
+SCALAR_METRICS = ("f_score", "kendall_tau", "spearman_rho", "kendall_tau_gtscore", "spearman_rho_gtscore", "diversity")
 
 METRICS_FILE = "metrics.json"  # written when a run completes
 

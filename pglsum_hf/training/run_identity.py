@@ -8,29 +8,19 @@ targets). Options that only say where outputs go or how they are logged are left
 from __future__ import annotations
 
 import hashlib
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
 
+from .architecture import ARCHITECTURE_OPTIONS, DROPOUT_OPTIONS, config_defaults
+from .arguments import PGLSumTrainingArguments
+
 # The marker file `pglsum train` writes into its --output_dir: a folder holding it is a run folder it may resume in.
 RUN_MARKER = ".pglsum_train_run.json"
 # Options that do not change the numbers: a resumed run may give other values.
-OUTPUT_OPTIONS = ("dataset", "splits", "output_dir", "overwrite", "report_to", "checkpointing_epochs", "checkpoints_total_limit",
-                  "resume_from_checkpoint", "push_to_hub", "hub_model_id", "hub_private_repo", "overwrite_card")  # fmt: skip
-# The architecture as the model's config states it (the command line's names differ and may be unset).
-CONFIG_FIELDS = ("input_size", "hidden_size", "num_heads", "num_segments", "local_heads", "fusion", "pos_enc", "pos_freq",
-                 "dropout", "attention_dropout", "layer_norm_eps", "init_type", "init_gain")  # fmt: skip
-ARCHITECTURE_OPTIONS = (
-    "hidden_size",
-    "heads",
-    "n_segments",
-    "fusion",
-    "pos_enc",
-    "init_type",
-    "init_gain",
-    "dropout",
-    "attention_dropout",
-)
+OUTPUT_OPTIONS = ("dataset", "splits", "output_dir", "overwrite", "report_to", "checkpointing_epochs",
+                  "checkpoints_total_limit", "resume_from_checkpoint")  # fmt: skip
 
 
 def dataset_fingerprint(splits) -> str:
@@ -55,12 +45,14 @@ def run_record(
     args, config, accelerator, micro_batch_frames: int | None, micro_batch_min_fill: float, fingerprint: str
 ) -> dict[str, Any]:
     """The run's defining values: JSON-ready, compared field by field on resume (see ``check_same_run``)."""
+    # The options as the run's arguments hold them (a command's own options, like its Hub upload, are no part of
+    # the run); the architecture as the model's config holds it, whether the options or a base model set it.
     record = {
-        key: value
-        for key, value in args.to_dict().items()
-        if key not in OUTPUT_OPTIONS and key not in ARCHITECTURE_OPTIONS
+        item.name: getattr(args, item.name)
+        for item in fields(PGLSumTrainingArguments)
+        if item.name not in (*OUTPUT_OPTIONS, *ARCHITECTURE_OPTIONS, *DROPOUT_OPTIONS)
     }
-    record.update({f"config.{name}": getattr(config, name) for name in CONFIG_FIELDS})
+    record.update({f"config.{name}": getattr(config, name) for name in config_defaults()})
     record.update(
         dataset=fingerprint,
         micro_batch_frames=micro_batch_frames,

@@ -1,12 +1,8 @@
-"""Train all 5 splits of a dataset and write the results table beside the paper's numbers.
+"""The results of all five splits: each split's metrics, their mean, the paper's numbers and a chance baseline.
 
-    pglsum run-splits --dataset synthetic_summe.h5 --output_dir runs/summe [--num_processes 2] [train options]
-
-Every option that ``pglsum train`` knows (``--n_epochs``, ``--lr``, ...) is passed on to each split's
-run; split ``k`` trains into ``<output_dir>/split_<k>``. With ``--num_processes N`` the splits run as N
-parallel ``pglsum train`` processes (CPU threads shared out between them), else one after another in
-this process. The table (``results.md`` / ``results.json``) gives per split and on average the
-loss-selected and best-epoch F-scores, rank correlations where the data has them, and the F-score of
+``pglsum run-splits`` (`pglsum_hf.commands.run_splits`) trains split ``k`` into ``<output_dir>/split_<k>``; this
+module turns the runs' ``metrics.json`` into the table (``results.md`` / ``results.json``): per split and on
+average the loss-selected and best-epoch F-scores, rank correlations where the data has them, and the F-score of
 random scores on the same test videos, so that "better than chance" can be read off directly.
 
 ``--paper_protocol table3`` trains one video per update (``--batch_size 1``) and compares the best test epoch with
@@ -16,32 +12,17 @@ default and compares the loss-selected epoch with Table IV only. Without it both
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..atomic import OutputFolderLock, write_atomic, write_json
 from ..data.origin import data_origin
-from ..errors import OptionError, PGLSumError
 from ..evaluation.paper_tables import PAPER_F_SCORES as PAPER_TABLE_F_SCORES
 from ..evaluation.paper_tables import TABLE_TITLES
-from ..options import CommandParser
-from ..paths import local_inputs
-from .arguments import DEFAULT_BATCH_SIZE, dataset_family, parse_args
-from .output_dir import (
-    check_run_output_dir,
-    finish_run_output_dir,
-    start_run_output_dir,
-)
+from .arguments import dataset_family
 
-N_SPLITS = 5
 # The marker file `pglsum run-splits` writes into its --output_dir (a folder it may resume in).
 RUN_SPLITS_MARKER = ".pglsum_run_splits.json"
 RESULTS_FILE = "results.json"  # written last: a folder without it holds runs that did not finish
@@ -54,6 +35,7 @@ PAPER_F_SCORES = {
 # What each table's protocol compares: its column of the results and the `pglsum train` options it sets.
 PROTOCOL_COLUMNS = {"table3": "best", "table4": "selected"}
 PROTOCOL_TRAIN_OPTIONS = {"table3": ["--batch_size", "1"], "table4": []}
+PAPER_PROTOCOLS = tuple(PROTOCOL_COLUMNS)
 # Rank correlations of the loss-selected model and their column titles: against each user's scores (Otani et al.)
 # where the data has raw user scores (TVSum), else against the gtscore curve (not comparable with the former).
 RANK_COLUMNS = {"kendall_tau": "Kendall tau", "spearman_rho": "Spearman rho"}
@@ -61,99 +43,6 @@ GTSCORE_RANK_COLUMNS = {
     "kendall_tau_gtscore": "Kendall tau vs gtscore",
     "spearman_rho_gtscore": "Spearman rho vs gtscore",
 }
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = CommandParser(
-        prog="pglsum run-splits",
-        description="Train PGL-SUM on all 5 splits and write a results table; other options go to `pglsum train`.",
-    )
-    parser.add_argument("--dataset", "--video_type", required=True, help="As for `pglsum train`.")
-    parser.add_argument(
-        "--output_dir", required=True, help="Split k trains into <output_dir>/split_<k>; the table goes here."
-    )
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="Replace an existing non-empty --output_dir (removed only once every split succeeded).",
-    )
-    parser.add_argument(
-        "--split_indices", type=int, nargs="+", default=list(range(N_SPLITS)), help="Which splits (default: all 5)."
-    )
-    parser.add_argument(
-        "--num_processes",
-        type=int,
-        default=1,
-        help="Splits trained at once in parallel processes (default 1: in turn).",
-    )
-    parser.add_argument(
-        "--random_trials", type=int, default=100, help="Draws of random scores per split for the chance baseline."
-    )
-    parser.add_argument(
-        "--paper_protocol",
-        choices=sorted(PROTOCOL_COLUMNS),
-        default=None,
-        help="the recipe of one table of the paper, compared with that table's figure only: table3 = one video per "
-        "update and the best test epoch (peeks at the test set); table4 = full-batch and the loss-selected epoch",
-    )
-    parser.add_argument(
-        "--data_note",
-        default=None,
-        help="Line naming the data in the table (default: derived from the dataset name; synthetic data is named as such).",
-    )
-    return parser
-
-
-def split_arguments(dataset: str, split: int, output_dir: Path, train_argv: list[str]) -> list[str]:
-    return [
-        "--dataset",
-        dataset,
-        "--split_index",
-        str(split),
-        "--output_dir",
-        str(output_dir / f"split_{split}"),
-        *train_argv,
-    ]
-
-
-def run_in_turn(dataset: str, splits: list[int], output_dir: Path, train_argv: list[str]) -> None:
-    from .train import train
-
-    for split in splits:
-        print(f"=== split {split} ===", flush=True)
-        train(parse_args(split_arguments(dataset, split, output_dir, train_argv)))
-
-
-def run_in_parallel(
-    dataset: str, splits: list[int], output_dir: Path, train_argv: list[str], num_processes: int
-) -> None:
-    """``num_processes`` ``pglsum train`` processes at a time, the CPU threads split evenly between them."""
-    threads = max(1, (os.cpu_count() or 1) // num_processes)
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-    pending, running, failed = list(splits), {}, []
-    while pending or running:
-        while pending and len(running) < num_processes:
-            split = pending.pop(0)
-            log_path = output_dir / f"split_{split}.log"
-            log_path.parent.mkdir(parents=True, exist_ok=True)
-            command = [
-                sys.executable,
-                "-m",
-                "pglsum_hf.training.train",
-                *split_arguments(dataset, split, output_dir, train_argv),
-            ]
-            with open(log_path, "w") as log:
-                running[split] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env), log_path)
-            print(f"split {split}: started (pid {running[split][0].pid}, log {log_path})", flush=True)
-        time.sleep(1.0)
-        for split, (process, log_path) in list(running.items()):
-            if process.poll() is not None:
-                del running[split]
-                print(f"split {split}: finished with exit code {process.returncode}", flush=True)
-                if process.returncode != 0:
-                    failed.append(f"split {split} (exit code {process.returncode}, see {log_path})")
-    if failed:
-        raise PGLSumError(f"training failed for {', '.join(failed)}")
 
 
 def split_random_baseline(dataset: str, split: int, splits_file: str | None, eval_method: str, trials: int) -> float:
@@ -273,85 +162,3 @@ def markdown_table(results: dict[str, Any]) -> str:
     if "wall_seconds" in results:
         lines.append(f"Wall time: {results['wall_seconds'] / 60:.1f} min for {len(results['splits'])} splits.")
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args, train_argv = parser.parse_known_args(argv)
-    output_dir = Path(args.output_dir)
-    if args.num_processes < 1:
-        raise OptionError("--num_processes", f"must be an integer >= 1, found {args.num_processes}")
-    if args.random_trials < 1:
-        raise OptionError("--random_trials", f"must be an integer >= 1, found {args.random_trials}")
-    bad = [k for k in args.split_indices if not 0 <= k < N_SPLITS]
-    if bad or len(set(args.split_indices)) != len(args.split_indices):
-        raise OptionError(
-            "--split_indices", f"must be distinct values in 0..{N_SPLITS - 1}, found {args.split_indices}"
-        )
-    if "--overwrite" in train_argv:
-        raise OptionError("--overwrite", "belongs to run-splits here (the split folders inside --output_dir are new)")
-    if args.paper_protocol == "table3" and any(
-        arg.split("=")[0] in ("--batch_size", "--batch-size") for arg in train_argv
-    ):
-        raise OptionError("--batch_size", "is set by --paper_protocol table3 (one video per update); leave it out")
-    train_argv = [*train_argv, *PROTOCOL_TRAIN_OPTIONS.get(args.paper_protocol, [])]
-    # Validate the pass-through options once, up front, with split 0 standing in.
-    template = parse_args(split_arguments(args.dataset, 0, output_dir, train_argv), prog="pglsum run-splits")
-    family = dataset_family(args.dataset)
-    if args.paper_protocol == "table4" and family and template.batch_size != DEFAULT_BATCH_SIZE[family]:
-        raise OptionError(
-            "--batch_size",
-            f"--paper_protocol table4 trains full-batch ({DEFAULT_BATCH_SIZE[family]} {family} videos per update), "
-            f"found {template.batch_size}; leave it out",
-        )
-    resuming = template.resume_from_checkpoint == "latest"
-    owned = check_run_output_dir(
-        output_dir,
-        overwrite=args.overwrite,
-        inputs=local_inputs(args.dataset, template.model_name_or_path, template.splits),
-        resuming=resuming,
-        marker=RUN_SPLITS_MARKER,
-        finished=RESULTS_FILE,
-    )
-    from ..data.loading import load_split
-
-    load_split(args.dataset, args.split_indices[0], splits=template.splits)  # a bad dataset stops before any output
-    with OutputFolderLock(output_dir):  # held to the end: a second run into the folder stops at once
-        replaced = start_run_output_dir(output_dir, owned=owned, marker=RUN_SPLITS_MARKER,
-                                        record={"dataset": args.dataset, "train_options": train_argv})  # fmt: skip
-        started = time.perf_counter()
-        if args.num_processes > 1:
-            run_in_parallel(args.dataset, args.split_indices, output_dir, train_argv, args.num_processes)
-        else:
-            run_in_turn(args.dataset, args.split_indices, output_dir, train_argv)
-        wall = time.perf_counter() - started
-        random_f = {
-            split: split_random_baseline(
-                args.dataset, split, template.splits, template.eval_method, args.random_trials
-            )
-            for split in args.split_indices
-        }
-        results = results_table(
-            args.dataset,
-            output_dir,
-            args.split_indices,
-            random_f,
-            args.data_note or describe_data(args.dataset),
-            args.paper_protocol,
-        )
-        results["wall_seconds"] = wall
-        results["training_arguments"] = {
-            k: v for k, v in template.to_dict().items() if k not in ("split_index", "output_dir")
-        }
-        write_json(output_dir / RESULTS_FILE, results)
-        markdown = markdown_table(results)
-        write_atomic(output_dir / "results.md", markdown)
-        finish_run_output_dir(replaced)
-    print(markdown)
-    return 0
-
-
-__all__ = ["PAPER_F_SCORES", "main", "markdown_table", "results_table", "split_random_baseline"]
-
-if __name__ == "__main__":
-    sys.exit(main())
