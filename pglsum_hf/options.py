@@ -1,6 +1,6 @@
 """The command-line dialect of every command, and checks of its values, run before any work starts.
 
-:class:`CommandParser` and :func:`add_hub_options` give all commands the same spellings (snake and kebab case,
+:class:`CommandParser` and :class:`HubArguments` give all commands the same spellings (snake and kebab case,
 ``--push_to_hub`` with ``--hub_model_id``); a refused value raises :class:`OptionError`.
 
 ``argparse`` checks types; these check ranges: ``--lr nan``, ``--repeats 0`` or ``--seconds -1`` parse fine but
@@ -125,18 +125,12 @@ def kebab_case(option: str) -> str | None:
 class CommandParser(argparse.ArgumentParser):
     """The parser of every ``pglsum`` command: one dialect for all of them.
 
-    Each ``--snake_case`` option also answers to ``--kebab-case`` (as transformers' ``HfArgumentParser``, which
-    ``pglsum train`` uses), and ``--push_to_hub ORG/NAME`` is read as ``--push_to_hub --hub_model_id ORG/NAME``.
+    Each ``--snake_case`` option also answers to ``--kebab-case`` (as in transformers' ``HfArgumentParser``), and
+    ``--push_to_hub ORG/NAME`` is read as ``--push_to_hub --hub_model_id ORG/NAME``. Built by `dataclass_parser`.
     """
 
     def add_argument(self, *names: str, **kwargs: Any):  # type: ignore[override]
         return super().add_argument(*_with_kebab_case(names), **kwargs)
-
-    def add_argument_group(self, *args: Any, **kwargs: Any):  # type: ignore[override]
-        group = super().add_argument_group(*args, **kwargs)
-        adder = group.add_argument
-        group.add_argument = lambda *names, **options: adder(*_with_kebab_case(names), **options)  # type: ignore[method-assign]
-        return group
 
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         argv = sys.argv[1:] if args is None else list(args)
@@ -149,31 +143,11 @@ def _with_kebab_case(names: tuple[str, ...]) -> list[str]:
     return spelled
 
 
-def add_hub_options(parser: argparse.ArgumentParser, upload: str) -> None:
-    """``--push_to_hub``, ``--hub_model_id`` and ``--hub_private_repo``, named as in transformers' ``TrainingArguments``.
-
-    ``upload`` says what goes up ("the dataset folder", "the Space"); ``--private`` stays as the old name of
-    ``--hub_private_repo``. Read them with :func:`hub_repo_id`.
-    """
-    parser.add_argument(
-        "--push_to_hub",
-        action="store_true",
-        help=f"upload {upload} to the Hub repository --hub_model_id (old form: --push_to_hub ORG/NAME)",
-    )
-    parser.add_argument("--hub_model_id", metavar="ORG/NAME", default=None, help="Hub repository id for --push_to_hub")
-    parser.add_argument(
-        "--hub_private_repo",
-        "--private",
-        action="store_true",
-        help="with --push_to_hub: create the repository as private",
-    )
-
-
 def hub_repo_id(args: Any) -> str | None:
     """The repository to push to (None without ``--push_to_hub``); refuses a half-given combination.
 
-    ``args``: parsed options holding ``push_to_hub``, ``hub_model_id`` and ``hub_private_repo`` (an argparse
-    namespace, or ``pglsum train``'s arguments dataclass).
+    ``args``: a command's arguments holding ``push_to_hub``, ``hub_model_id`` and ``hub_private_repo`` (the fields
+    of :class:`HubArguments`).
     """
     if not args.push_to_hub:
         for option in ("hub_model_id", "hub_private_repo"):

@@ -229,3 +229,22 @@ def test_two_processes_give_the_single_process_loss_curve(tiny_h5: Path, tmp_pat
     )
     assert two["selected_f_score"] == pytest.approx(one["selected_f_score"], abs=1e-6)
     _assert_same_weights(_weights(tmp_path / "two"), _weights(tmp_path / "one"), atol=1e-5)
+
+
+def test_the_card_is_written_while_the_output_folder_is_still_held(tiny_h5: Path, tmp_path: Path) -> None:
+    # The commands (train, demo) write the card in `on_saved`: a second run must still find the folder taken then.
+    from pglsum_hf.atomic import OutputFolderLock
+    from pglsum_hf.errors import OutputExistsError
+    from pglsum_hf.training import write_trained_card
+
+    seen = []
+
+    def card_while_held(result) -> None:
+        with pytest.raises(OutputExistsError):
+            OutputFolderLock(result.output_dir).acquire()
+        seen.append(write_trained_card(result))
+
+    output_dir = tmp_path / "run"
+    result = train(dataset=str(tiny_h5), n_epochs=1, output_dir=str(output_dir), on_saved=card_while_held, **TINY)
+    assert seen == [output_dir / "README.md"] and (result.output_dir / "README.md").is_file()
+    OutputFolderLock(output_dir).acquire().release()  # and let go once the run is over

@@ -157,7 +157,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
     from ..data.video_annotations import interval_mask, read_annotations
     from ..evaluation.baselines import random_baseline
     from ..metrics import METRIC_PATH
-    from ..training import train
+    from ..training import train, write_trained_card
     from ..video import VideoSummarizer
 
     def shown(path: str | Path) -> Path:  # where a file will be once the folder is in place
@@ -188,7 +188,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
 
     _step(3, f"train PGL-SUM on split_0 for {n_epochs} epochs with Accelerate (short schedule; the paper trains 200)")
     result = train(dataset=str(built.dataset_dir), split_index=0, n_epochs=n_epochs, batch_size=1, eval_method=EVAL_METHOD,
-                   output_dir=str(out / "model"), seed=seed + 12345)  # fmt: skip
+                   output_dir=str(out / "model"), seed=seed + 12345, on_saved=write_trained_card)  # fmt: skip
     print(f"  released: epoch {result.selected_epoch} (selected from the training loss, as the paper does)")
 
     _step(4, "the Hub-ready model folder, reloaded with AutoModel.from_pretrained")

@@ -58,16 +58,16 @@ def parse_args(argv: list[str] | None = None, prog: str = PROG) -> TrainArgument
 
 
 def train_and_publish(args: TrainArguments) -> TrainingResult | None:
-    """Train; then, on the main process, write the model card and upload. The result there, None elsewhere."""
+    """Train, write the model card once the model is saved, upload; the result on the main process, None elsewhere."""
     from accelerate import PartialState
 
     from ..training.card import write_trained_card
     from ..training.train import train
 
-    result = train(args)
-    if not PartialState().is_main_process:  # every process trains; one writes the card and uploads
+    # The card is written on the main process as soon as the model is saved, while the folder is still held.
+    result = train(args, on_saved=lambda saved: write_trained_card(saved, args.repo_id))
+    if not PartialState().is_main_process:  # every process trains; one uploads and reports
         return None
-    write_trained_card(result, args.repo_id)
     if args.repo_id is not None:
         from ..hub import push_model_folder
 

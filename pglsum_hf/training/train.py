@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -172,11 +173,18 @@ def save_run_checkpoint(run: Run) -> Path:
     return run.last_checkpoint
 
 
-def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> TrainingResult:
+def train(
+    args: PGLSumTrainingArguments | None = None,
+    *,
+    on_saved: Callable[[TrainingResult], None] | None = None,
+    **kwargs: Any,
+) -> TrainingResult:
     """Train PGL-SUM on one split; returns the released model, selected/best epochs and per-epoch metrics.
 
     Pass a ``PGLSumTrainingArguments`` or its fields as keyword arguments, e.g.
-    ``train(dataset="synthetic_summe.h5", split_index=0, n_epochs=20, output_dir="run")``.
+    ``train(dataset="synthetic_summe.h5", split_index=0, n_epochs=20, output_dir="run")``. ``on_saved`` runs on
+    the main process once the model is saved, while the output folder is still held (the commands write the model
+    card there, e.g. with `pglsum_hf.training.write_trained_card`).
     Raises ``OptionError`` / ``CheckpointError`` before any work for bad options, output folders or checkpoints,
     ``TrainingInterrupted`` (after saving a checkpoint) on SIGINT/SIGTERM and ``TrainingDiverged`` when a loss,
     gradient or score stops being finite.
@@ -189,7 +197,10 @@ def train(args: PGLSumTrainingArguments | None = None, **kwargs: Any) -> Trainin
     run.accelerator.init_trackers("pglsum", config=_tracker_config(args))
     try:
         training_loop(run)
-        return write_outputs(run)
+        result = write_outputs(run)
+        if on_saved is not None and run.accelerator.is_main_process:
+            on_saved(result)
+        return result
     finally:  # also on an interrupt or divergence: flush and close the trackers' logs, let the folder go
         run.accelerator.end_training()
         if run.lock is not None:
