@@ -110,6 +110,9 @@ class MetricBenchmarkArguments:
         # TVSum has 50 videos; twice that bounds the synthetic split's memory (frames x annotators per video).
         check_int("--videos", self.videos, 1, maximum=100)
         check_seed("--seed", self.seed)
+        # The default file may be absent (random scores stand in); a file the user names must be there.
+        if Path(self.annotations) != ANNOTATIONS and not Path(self.annotations).is_file():
+            raise OptionError("--annotations", f"{self.annotations}: no such file")
         check_output_file(self.output, overwrite=self.overwrite)
 
 
