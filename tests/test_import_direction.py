@@ -202,6 +202,7 @@ def test_the_checks_find_what_they_forbid(tmp_path):
         "video/pipeline.py": "from ..configuration_pglsum import C\nfrom ..modeling_pglsum import M\n",
         "video/summarize.py": "def main():\n    from ..cli import run\n    from .. import hub\n    import pkg\n",
         "metrics/__init__.py": "from ..atomic import atomic_file\n",
+        "app/__init__.py": "def page():\n    from ..commands.summarize import main\n    import pkg.hub\n",
         "data/__init__.py": "def build():\n    from ..training import train\n",
         "training/__init__.py": "from ..data import build\n",
     }
@@ -210,6 +211,9 @@ def test_the_checks_find_what_they_forbid(tmp_path):
         (tmp_path / "pkg" / name).write_text(textwrap.dedent(text))
     imports = package_imports(tmp_path / "pkg")
     assert upward_imports(imports) == [
+        "pkg/app/__init__.py:2: `from ..commands.summarize import main` "
+        "(only pglsum_hf.commands and pglsum_hf.cli may import the commands layer)",
+        "pkg/app/__init__.py:3: `import pkg.hub` (only pglsum_hf.commands may import the Hub module)",
         "pkg/data/__init__.py:2: `from ..training import train` (data may import only the libraries metrics, video)",
         "pkg/metrics/__init__.py:1: `from ..atomic import atomic_file` "
         "(metrics imports nothing of the package outside itself)",
