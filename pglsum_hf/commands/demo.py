@@ -95,7 +95,7 @@ def plot_preference(path: Path, summary, video, references_mask: np.ndarray) -> 
             ymax=0.06,
             color="tab:green",
             lw=0,
-            label="selected shots (15% summary)" if number == 0 else None,
+            label=f"selected shots ({summary.budget:.0%} summary)" if number == 0 else None,
         )
     axes.step(
         np.append(times, info.duration),
