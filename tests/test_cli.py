@@ -111,8 +111,17 @@ def test_every_benchmark_the_dispatcher_names_has_its_options_and_runner(capsys)
         assert capsys.readouterr().out.startswith(f"usage: pglsum benchmark {name} ")
 
 
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_no_script_stands_in_for_a_library(script):
+    # Python puts a script's folder first on sys.path: a script named like an installed module (evaluate.py) would
+    # be imported in its place by every other script.
+    import importlib.util
+
+    assert importlib.util.find_spec(script.stem) is None, f"scripts/{script.name} hides the module {script.stem!r}"
+
+
 def test_the_metric_benchmark_script_loads_the_evaluate_library(tmp_path):
-    # scripts/ holds evaluate.py; run as a script from there, the benchmark must still load the `evaluate` library.
+    # Run as a script from scripts/, the benchmark loads the `evaluate` library, not a script of that name.
     script = Path(__file__).resolve().parents[1] / "scripts" / "benchmark_metric.py"
     argv = [sys.executable, str(script), "--repeats", "1", "--videos", "1", "--output", str(tmp_path / "metric.json")]
     result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
