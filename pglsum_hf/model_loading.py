@@ -93,11 +93,12 @@ def several_models_error(option: str, source: str, subfolders: list[str]) -> Opt
 def hub_model_subfolders(repo_id: str) -> list[str]:
     """The folders of Hub model repository ``repo_id`` that hold a ``config.json`` (empty when it cannot be listed)."""
     from huggingface_hub import HfApi
-    from huggingface_hub.errors import HfHubHTTPError
 
     try:
         files = HfApi().list_repo_files(repo_id)
-    except (HfHubHTTPError, OSError, ValueError):
+    except Exception:  # noqa: BLE001
+        # Any refusal (no such repository, offline: the HTTP client's own errors are not OSErrors) leaves nothing
+        # to list; the caller then reports why the model cannot be read, in one line.
         return []
     return sorted(name.split("/")[0] for name in files if name.count("/") == 1 and name.endswith("/config.json"))
 

@@ -86,15 +86,15 @@ def check_number(
 
 
 # Values that `--push_to_hub` may carry as a flag (transformers' HfArgumentParser reads `--push_to_hub true`);
-# any other value is a repository id, the old form of `--push_to_hub --hub_model_id ID`.
+# any other value is a repository id, the shorthand of `--push_to_hub --hub_model_id ID`.
 _FLAG_VALUES = {"true", "false", "yes", "no", "1", "0", "t", "f", "y", "n"}
 
 
 def expand_push_to_hub_value(argv: list[str]) -> list[str]:
-    """``--push_to_hub ORG/NAME`` (the old form) becomes ``--push_to_hub --hub_model_id ORG/NAME``.
+    """``--push_to_hub ORG/NAME`` (the shorthand) becomes ``--push_to_hub --hub_model_id ORG/NAME``.
 
     Every command reads ``--push_to_hub`` as a flag, as transformers' ``TrainingArguments`` does; rewriting the
-    old form before parsing keeps it working without a second meaning inside the parsers.
+    shorthand before parsing keeps it working without a second meaning inside the parsers.
     """
     argv = list(argv)
     end = argv.index("--") if "--" in argv else len(argv)
@@ -283,7 +283,9 @@ class HubArguments:
 
     push_to_hub: bool = dataclasses.field(
         default=False,
-        metadata={"help": "upload the result to the Hub repository --hub_model_id (old form: --push_to_hub ORG/NAME)"},
+        metadata={
+            "help": "upload the result to the Hub repository --hub_model_id (shorthand: --push_to_hub ORG/NAME)"
+        },
     )
     hub_model_id: str | None = dataclasses.field(
         default=None, metadata={"metavar": "ORG/NAME", "help": "Hub repository id for --push_to_hub"}

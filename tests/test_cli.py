@@ -109,3 +109,29 @@ def test_every_benchmark_the_dispatcher_names_has_its_options_and_runner(capsys)
     for name in cli.BENCHMARKS:
         assert cli.main(["benchmark", name, "--help"]) == 0
         assert capsys.readouterr().out.startswith(f"usage: pglsum benchmark {name} ")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_no_script_stands_in_for_a_library(script):
+    # Python puts a script's folder first on sys.path: a script named like an installed module (evaluate.py) would
+    # be imported in its place by every other script.
+    import importlib.util
+
+    assert importlib.util.find_spec(script.stem) is None, f"scripts/{script.name} hides the module {script.stem!r}"
+
+
+def test_the_metric_benchmark_script_loads_the_evaluate_library(tmp_path):
+    # Run as a script from scripts/, the benchmark loads the `evaluate` library, not a script of that name.
+    script = Path(__file__).resolve().parents[1] / "scripts" / "benchmark_metric.py"
+    argv = [sys.executable, str(script), "--repeats", "1", "--videos", "1", "--output", str(tmp_path / "metric.json")]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and (tmp_path / "metric.json").is_file()
+
+
+def test_the_metric_benchmark_refuses_an_annotations_file_that_is_not_there(tmp_path, capsys):
+    missing = tmp_path / "ydata-anno.tsv"
+    status = cli.main(["benchmark", "metric", "--annotations", str(missing), "--output", str(tmp_path / "m.json")])
+    assert status == 2
+    assert capsys.readouterr().err.strip() == f"pglsum benchmark metric: --annotations: {missing}: no such file"
+    assert not (tmp_path / "m.json").exists()

@@ -68,8 +68,26 @@ def _deepest_module(name: str, modules: dict[str, Path]) -> str | None:
     return name if name in modules else None
 
 
+def _absolute(module: str, level: int, package: str) -> str:
+    """The dotted name of ``module`` imported with ``level`` leading dots from ``package``."""
+    if not level:
+        return module
+    parts = package.split(".")[: len(package.split(".")) - level + 1]
+    return ".".join(parts + ([module] if module else []))
+
+
+def _lazy_exported_modules(call: ast.Call, package: str) -> list[str]:
+    """The modules of a ``lazy_exports(__name__, {"Name": ".module", ...})`` call: each is imported on first use."""
+    exports = call.args[1] if len(call.args) > 1 and isinstance(call.args[1], ast.Dict) else ast.Dict(values=[])
+    specs = [
+        value.value for value in exports.values if isinstance(value, ast.Constant) and isinstance(value.value, str)
+    ]
+    return [_absolute(spec.lstrip("."), len(spec) - len(spec.lstrip(".")), package) for spec in specs]
+
+
 def package_imports(root: Path) -> list[Import]:
-    """Every import of the package at ``root`` that reaches one of its own modules, function-level ones included."""
+    """Every import of the package at ``root`` that reaches one of its own modules, function-level ones and the
+    modules named to ``lazy_exports`` included."""
     modules = package_modules(root)
     found = []
     for importer, path in modules.items():
@@ -79,18 +97,20 @@ def package_imports(root: Path) -> list[Import]:
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                    base = ".".join(parts + ([node.module] if node.module else []))
+                base = _absolute(node.module or "", node.level, package)
                 # `from .video import pipeline` reaches the submodule; `from .video import X` the package
                 names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "lazy_exports":
+                names = _lazy_exported_modules(node, package)
             else:
                 continue
             text = " ".join(ast.get_source_segment(source, node).split())
             for target in dict.fromkeys(_deepest_module(name, modules) for name in names):  # each module once
                 if target is not None and target != importer:
-                    found.append(Import(importer, path.relative_to(root.parent).as_posix(), node.lineno, text, target))
+                    shown = f"lazy_exports(... {target} ...)" if isinstance(node, ast.Call) else text
+                    found.append(
+                        Import(importer, path.relative_to(root.parent).as_posix(), node.lineno, shown, target)
+                    )
     return sorted(found, key=lambda item: (item.path, item.line, item.target))
 
 
@@ -202,6 +222,11 @@ def test_the_checks_find_what_they_forbid(tmp_path):
         "video/pipeline.py": "from ..configuration_pglsum import C\nfrom ..modeling_pglsum import M\n",
         "video/summarize.py": "def main():\n    from ..cli import run\n    from .. import hub\n    import pkg\n",
         "metrics/__init__.py": "from ..atomic import atomic_file\n",
+        "app/__init__.py": "def page():\n    from ..commands.summarize import main\n    import pkg.hub\n",
+        "lazy.py": "",
+        "benchmarks/__init__.py": "from ..lazy import lazy_exports\n\n"
+        "__getattr__, __dir__ = lazy_exports(__name__, {'push': '..hub', 'run': '.run'})\n",
+        "benchmarks/run.py": "",
         "data/__init__.py": "def build():\n    from ..training import train\n",
         "training/__init__.py": "from ..data import build\n",
     }
@@ -210,6 +235,11 @@ def test_the_checks_find_what_they_forbid(tmp_path):
         (tmp_path / "pkg" / name).write_text(textwrap.dedent(text))
     imports = package_imports(tmp_path / "pkg")
     assert upward_imports(imports) == [
+        "pkg/app/__init__.py:2: `from ..commands.summarize import main` "
+        "(only pglsum_hf.commands and pglsum_hf.cli may import the commands layer)",
+        "pkg/app/__init__.py:3: `import pkg.hub` (only pglsum_hf.commands may import the Hub module)",
+        "pkg/benchmarks/__init__.py:3: `lazy_exports(... pkg.hub ...)` (only pglsum_hf.commands may import the Hub "
+        "module)",
         "pkg/data/__init__.py:2: `from ..training import train` (data may import only the libraries metrics, video)",
         "pkg/metrics/__init__.py:1: `from ..atomic import atomic_file` "
         "(metrics imports nothing of the package outside itself)",

@@ -233,6 +233,19 @@ def test_the_log_names_the_final_dataset_folder_not_the_staging_folder(corpus, b
     assert STAGING_PREFIX not in err
 
 
+def test_the_training_hint_counts_the_training_videos_of_the_splits(corpus, built, tmp_path, capsys):
+    # With half the videos held out for testing, one group of all training videos is half of them (the paper's
+    # one step per epoch), and TVSum's reduction over users is the average.
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)  # features already made: resume
+    assert make(corpus, "tvsum", output, "--name", "half", "--test_fraction", "0.5") == 0
+    hint = [line for line in capsys.readouterr().out.splitlines() if line.startswith("train on it:")]
+    n_train = len(NAMES) - round(0.5 * len(NAMES))
+    assert hint == [
+        f"train on it: pglsum train --dataset {output / 'half.h5'} --batch_size {n_train} --eval_method avg"
+    ]
+
+
 def test_a_video_that_fails_in_one_of_several_processes_is_one_line(corpus, tmp_path):
     """As in one process: the launcher of ``--num_processes`` adds no traceback of its own."""
     broken = tmp_path / "clipC.mp4"

@@ -157,6 +157,20 @@ def test_model_source_resolution(tmp_path, model, monkeypatch):
         model_loading.resolve_model_source("file")
 
 
+def test_a_hub_listing_that_fails_leaves_the_one_line_about_the_model(monkeypatch):
+    # Listing a repository's model folders is only a better message; when the listing fails in the HTTP client (its
+    # errors are no OSError: a name that does not resolve, a refused connection), the config's own error remains.
+    class TransportError(Exception):
+        pass
+
+    def refuse(*args, **kwargs):
+        raise TransportError("Name or service not known")
+
+    monkeypatch.setattr(HfApi, "list_repo_files", refuse)
+    with pytest.raises(OptionError, match=r"--model: someone/no-such-model: cannot read the model's config"):
+        model_loading.load_model_config("someone/no-such-model")
+
+
 def test_remote_code_loads_without_pglsum_hf(tmp_path, model, hub_repo_id):
     model.push_to_hub(hub_repo_id)
     expected = scores_of(model)

@@ -77,7 +77,7 @@ class AppArguments(HubArguments):
         kw_only=True,
         metadata={
             "help": "upload the Space (with --export_space DIR: that folder) as a Space repository --hub_model_id "
-            "(old form: --push_to_hub ORG/NAME)"
+            "(shorthand: --push_to_hub ORG/NAME)"
         },
     )
 

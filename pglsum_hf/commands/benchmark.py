@@ -26,19 +26,7 @@ from ..atomic import check_output_dir, check_output_file, write_json
 from ..benchmarks.metric import ANNOTATIONS
 from ..benchmarks.video import LONG_SCORE_WINDOW
 from ..errors import OptionError
-from ..options import check_int, check_number, check_seed, parse_arguments
-
-
-def _check_devices(names: list[str]) -> None:
-    import torch
-
-    for name in names:
-        try:
-            device = torch.device(name)
-        except RuntimeError:
-            raise OptionError("--devices", f"{name!r} is not a torch device (e.g. cpu, cuda, cuda:1)") from None
-        if device.type == "cuda" and not torch.cuda.is_available():
-            raise OptionError("--devices", f"{name!r}: CUDA is not available on this machine")
+from ..options import check_device, check_int, check_number, check_seed, parse_arguments
 
 
 def frame_counts(value: str) -> list[int]:
@@ -84,7 +72,8 @@ class ModelBenchmarkArguments:
         check_int("--warmup", self.warmup, 0)
         check_int("--threads", self.threads, 1, allow_none=True)
         check_number("--run_timeout", self.run_timeout, 0.1)
-        _check_devices(self.devices or [])
+        for device in self.devices or []:
+            check_device("--devices", device)
         check_output_file(self.output, overwrite=self.overwrite)
 
 
@@ -110,6 +99,9 @@ class MetricBenchmarkArguments:
         # TVSum has 50 videos; twice that bounds the synthetic split's memory (frames x annotators per video).
         check_int("--videos", self.videos, 1, maximum=100)
         check_seed("--seed", self.seed)
+        # The default file may be absent (random scores stand in); a file the user names must be there.
+        if Path(self.annotations) != ANNOTATIONS and not Path(self.annotations).is_file():
+            raise OptionError("--annotations", f"{self.annotations}: no such file")
         check_output_file(self.output, overwrite=self.overwrite)
 
 

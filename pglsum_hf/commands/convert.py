@@ -38,7 +38,7 @@ class ConvertArguments(HubArguments):
         default=False,
         kw_only=True,
         metadata={
-            "help": "upload the folder as a dataset repository --hub_model_id (old form: --push_to_hub ORG/NAME)"
+            "help": "upload the folder as a dataset repository --hub_model_id (shorthand: --push_to_hub ORG/NAME)"
         },
     )
     overwrite: bool = field(default=False, kw_only=True, metadata={"help": "replace an existing output folder"})

@@ -86,7 +86,7 @@ class ConvertCheckpointArguments(HubArguments):
         kw_only=True,
         metadata={
             "help": "upload the folder as a model repository --hub_model_id (a whole release: --hub_model_id is the "
-            "owner, one repository OWNER/pglsum-summe-table4 ... per table and dataset; old form: --push_to_hub "
+            "owner, one repository OWNER/pglsum-summe-table4 ... per table and dataset; shorthand: --push_to_hub "
             "ORG/NAME)"
         },
     )

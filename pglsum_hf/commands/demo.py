@@ -32,11 +32,11 @@ from ..atomic import atomic_directory, atomic_file, check_output_dir
 from ..console import configure_logging
 from ..errors import OptionError
 from ..options import MAX_SEED, check_int, parse_arguments
+from ..video.decode import DEFAULT_SAMPLE_RATE
 
 DEFAULT_OUTPUT_DIR = "pglsum_demo_output"
 DEFAULT_EPOCHS = 40
 N_TRAIN_VIDEOS = 6
-SAMPLE_RATE = 15  # the benchmarks' 2 fps
 EVAL_METHOD = "avg"  # every annotator counts (TVSum's protocol), the stricter reading for a demo
 DESCRIPTION = (
     "The whole loop, offline, on SYNTHETIC videos: make videos whose light scenes are annotated as important, build a "
@@ -95,7 +95,7 @@ def plot_preference(path: Path, summary, video, references_mask: np.ndarray) -> 
             ymax=0.06,
             color="tab:green",
             lw=0,
-            label="selected shots (15% summary)" if number == 0 else None,
+            label=f"selected shots ({summary.budget:.0%} summary)" if number == 0 else None,
         )
     axes.step(
         np.append(times, info.duration),
@@ -183,7 +183,7 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
 
     _step(2, "make-dataset: decoding, GoogLeNet features (random weights) and KTS shots, as summarize does")
     built = build_dataset([out / "videos"], annotations, "intervals", out / "dataset", name="synthetic_scenes", feature_weights="random",
-                          sample_rate=SAMPLE_RATE, seed=seed)  # fmt: skip
+                          sample_rate=DEFAULT_SAMPLE_RATE, seed=seed)  # fmt: skip
     print(f"  {shown(built.h5)}\n  {shown(built.splits)}\n  {shown(built.dataset_dir)}  (card: how the data was made)")
 
     _step(3, f"train PGL-SUM on split_0 for {n_epochs} epochs with Accelerate (short schedule; the paper trains 200)")
@@ -202,7 +202,9 @@ def _run_steps(out: Path, n_epochs: int, seed: int, final: Path) -> dict:
         f"summarize the HELD-OUT video {heldout.path.name} with the same extractor, score it against its annotations",
     )
     extractor = make_extractor("random")
-    summarizer = VideoSummarizer(model, extractor, sample_rate=SAMPLE_RATE, model_name=str(shown(result.output_dir)))
+    summarizer = VideoSummarizer(
+        model, extractor, sample_rate=DEFAULT_SAMPLE_RATE, model_name=str(shown(result.output_dir))
+    )
     summary = summarizer(heldout.path, output_dir=out / "summary", progress=False)
     info = summary.info
     (raw,), _ = read_annotations(heldout_annotations, "intervals")

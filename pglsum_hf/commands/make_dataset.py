@@ -25,9 +25,11 @@ from ..data.benchmark_assembly import problem_line
 from ..data.feature_cache import clear_partial_files
 from ..data.feature_extraction import extract_videos, extraction_settings, make_extractor
 from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
+from ..data.splits import read_splits
 from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
 from ..errors import OptionError
 from ..hub import push_dataset_folder
+from ..metrics import DATASET_EVAL_METHODS
 from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
 from ..video.decode import DEFAULT_SAMPLE_RATE
 from ..video.workers import WorkerPool, launch_processes, launched_world_size
@@ -144,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
         push_dataset_folder(result.dataset_dir, repo_id, private=args.hub_private_repo or None)
     print(f"{len(result.video_ids)} videos ({len(result.computed)} computed now, the rest from the cache)")
     print(f"  {result.h5}\n  {result.splits}\n  {result.dataset_dir}")
-    method = "max" if args.annotation_format == "summe" else "avg"  # the SumMe / TVSum protocols' reduction over users
-    print(
-        f"train on it: pglsum train --dataset {result.h5} --batch_size {max(1, round(0.8 * len(result.video_ids)))} --eval_method {method}"
-    )
+    # The paper's recipe: one group of all training videos per step; users reduced as SumMe's (max) or TVSum's (avg).
+    batch_size = len(read_splits(result.splits)[0]["train_keys"])
+    method = DATASET_EVAL_METHODS.get(args.annotation_format, DATASET_EVAL_METHODS["tvsum"])
+    print(f"train on it: pglsum train --dataset {result.h5} --batch_size {batch_size} --eval_method {method}")
     if repo_id:
         print(f'pushed: datasets.load_dataset("{repo_id}", "split_0")')
     return 0

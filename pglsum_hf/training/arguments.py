@@ -66,7 +66,8 @@ class PGLSumTrainingArguments:
     batch_size: int | None = field(
         default=None,
         metadata={
-            "help": "Videos per optimizer step (default 20 for SumMe, 40 for TVSum). A smaller leftover group is dropped."
+            "help": f"Videos per optimizer step (default {DEFAULT_BATCH_SIZE['summe']} for SumMe, "
+            f"{DEFAULT_BATCH_SIZE['tvsum']} for TVSum). A smaller leftover group is dropped."
         },
     )
     lr: float = field(default=5e-5, metadata={"help": "Adam learning rate."})

@@ -1,4 +1,4 @@
-"""`pglsum evaluate` as a script: `python scripts/evaluate.py --help`.
+"""`pglsum evaluate` as a script: `python scripts/evaluate_model.py --help`.
 
 It runs the command's one entry point, so it fails the way `pglsum evaluate` does: one line, no traceback.
 """
