@@ -487,7 +487,7 @@ def test_options_and_output_folder_are_checked_before_any_work(corpus, built, tm
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--sample_rate", "0"], capsys)
     assert (
         status == 2
-        and line == "pglsum make-dataset: --sample_rate: expected an integer >= 1 (keep every N-th frame), got 0"
+        and line == "pglsum make-dataset: --sample_rate: must be a number of frames >= 1, got 0"
     )
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--test_fraction", "1.5"], capsys)
     assert status == 2 and "--test_fraction" in line
@@ -515,7 +515,7 @@ def test_flags_before_the_videos_stay_flags(corpus, tmp_path, capsys):
             annotations_of(corpus, "intervals"), "--annotation_format", "intervals", "--output_dir", str(tmp_path / "a"),
             "--sample_rate", "0"]  # fmt: skip
     status, line = run_cli(argv, capsys)
-    assert status == 2 and line.endswith("--sample_rate: expected an integer >= 1 (keep every N-th frame), got 0")
+    assert status == 2 and line.endswith("--sample_rate: must be a number of frames >= 1, got 0")
     assert not (tmp_path / "a").exists()
 
 

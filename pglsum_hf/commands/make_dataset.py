@@ -10,21 +10,15 @@ output folder, assembles and writes the same files one process writes.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..atomic import OutputFolderLock
 from ..console import configure_logging
 from ..data.benchmark_assembly import problem_line
-from ..data.feature_cache import clear_partial_files
-from ..data.feature_extraction import extract_videos, extraction_settings, make_extractor
-from ..data.from_videos import BuildPlan, BuildResult, finish_build, plan_build
+from ..data.from_videos import BuildPlan, BuildResult, build_planned, plan_build
 from ..data.splits import read_splits
 from ..data.video_annotations import ANNOTATION_FORMATS, DEFAULT_FRAME_TOLERANCE
 from ..errors import OptionError
@@ -32,6 +26,8 @@ from ..hub import push_dataset_folder
 from ..metrics import DATASET_EVAL_METHODS
 from ..options import MAX_SEED, HubArguments, check_device, hub_repo_id, parse_arguments
 from ..video.decode import DEFAULT_SAMPLE_RATE
+from ..video.result import RANDOM_WEIGHTS
+from ..video.settings import SummarySettingError, SummarySettings
 from ..video.workers import WorkerPool, launch_processes, launched_world_size
 
 PROG = "pglsum make-dataset"
@@ -96,6 +92,8 @@ class MakeDatasetArguments(HubArguments):
     device: str | None = field(
         default=None, metadata={"help": "torch device of the feature network (default: cuda when available)"}
     )
+    # --sample_rate, --kts_vmax and --max_change_points as the summary settings they are (built and checked below)
+    shots: SummarySettings = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         checks = [
@@ -105,18 +103,18 @@ class MakeDatasetArguments(HubArguments):
              f"an integer from 1 to {MAX_SPLITS}", self.n_splits),
             ("--seed", _is_int(self.seed) and 0 <= self.seed <= MAX_SEED, f"an integer from 0 to {MAX_SEED}", self.seed),
             ("--test_fraction", 0 < self.test_fraction < 1, "a number in (0, 1)", self.test_fraction),
-            ("--sample_rate", _is_int(self.sample_rate) and self.sample_rate >= 1,
-             "an integer >= 1 (keep every N-th frame)", self.sample_rate),
-            ("--kts_vmax", self.kts_vmax is None or (math.isfinite(self.kts_vmax) and self.kts_vmax > 0),
-             "a finite number > 0", self.kts_vmax),
-            ("--max_change_points", self.max_change_points is None or self.max_change_points >= 1, "an integer >= 1",
-             self.max_change_points),
             ("--frame_tolerance", self.frame_tolerance >= 0, "an integer >= 0", self.frame_tolerance),
             ("--num_processes", self.num_processes >= 1, "an integer >= 1", self.num_processes),
         ]  # fmt: skip
         for option, ok, expected, found in checks:
             if not ok:
                 raise OptionError(option, f"expected {expected}, got {found!r}")
+        try:  # the sample rate and KTS parameters are summary settings, checked as `pglsum summarize` checks them
+            self.shots = SummarySettings(
+                sample_rate=self.sample_rate, kts_vmax=self.kts_vmax, max_change_points=self.max_change_points
+            )
+        except SummarySettingError as error:  # named as the user typed it
+            raise OptionError(f"--{error.setting}", error.reason) from None
         if self.splits is not None and not Path(self.splits).is_file():
             raise OptionError("--splits", f"{self.splits}: no such file")
         check_device("--device", self.device)
@@ -137,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if launched_world_size() == 1 and args.num_processes > 1:
         # Every process checks the inputs again and the main one holds the output folder; this one only waits.
         return launch_processes(args.num_processes, "pglsum_hf.cli", ["make-dataset", *argv])
-    result = build_in_pool(args, plan)
+    result = _build(args, plan)
     if result is None:  # a process other than the main one: its share is in the cache
         return 0
     if result.skipped:
@@ -155,44 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_in_pool(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | None:
-    """Build the benchmark with this process's share of the videos; the result in the main process, else None."""
-    # The processes exchange a few small records (gloo on CPU carries them), and there may be more of them than
-    # GPUs (NCCL refuses two ranks on one GPU): each picks its GPU for the extractor itself.
-    pool = WorkerPool(cpu=launched_world_size() > 1)
-    main_process = pool.is_main_process
-    # Every process has checked the inputs and the output folder before the main one changes the folder.
-    pool.wait_for_everyone()
-    if not main_process:  # the main process already says what the extractor is
+def _build(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | None:
+    """Build with this process's share of the videos (all of them without a launcher); the result in the main
+    process, None in the others (their share is in the cache)."""
+    pool = WorkerPool()
+    if pool.is_main_process:
+        if args.feature_weights == RANDOM_WEIGHTS:
+            print(RANDOM_FEATURES_NOTE, file=sys.stderr)
+    else:  # the main process already says what the extractor is
         logging.getLogger("pglsum_hf.video.features").setLevel(logging.ERROR)
-    # The folder is held to the end by the main process: a second build into it stops at once.
-    with OutputFolderLock(plan.output_dir) if main_process else contextlib.nullcontext():
-        extractor = make_extractor(args.feature_weights, device=args.device or _device_of_this_process(pool))
-        settings = extraction_settings(
-            extractor, args.feature_weights, args.sample_rate, args.kts_vmax, args.max_change_points
-        )
-        if main_process:
-            if extractor.is_random:
-                print(RANDOM_FEATURES_NOTE, file=sys.stderr)
-            clear_partial_files(plan.cache_dir)
-        pool.wait_for_everyone()  # the cleanup above must not race another process's first write
-        computed, failures = extract_videos(
-            pool.share(plan.videos), extractor, settings, plan.cache_dir, progress=main_process
-        )
-        shares = pool.gather([([str(video) for video in computed], failures)])
-        if not main_process:
-            return None
-        computed = [Path(video) for done, _ in shares for video in done]
-        failures = {video: message for _, failed in shares for video, message in failed.items()}
-        return finish_build(plan, settings, computed, failures, extractor.is_random)
-
-
-def _device_of_this_process(pool: WorkerPool) -> str | None:
-    """A GPU of its own for each process while there are enough (processes share them otherwise);
-    None (the extractor's default) in a pool of one or without CUDA."""
-    import torch
-
-    if pool.num_processes == 1 or not torch.cuda.is_available():
-        return None
-    local_rank = int(os.environ.get("LOCAL_RANK", pool.process_index))
-    return f"cuda:{local_rank % torch.cuda.device_count()}"
+    return build_planned(plan, args.feature_weights, args.shots, device=args.device, pool=pool)

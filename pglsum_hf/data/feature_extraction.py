@@ -13,11 +13,15 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import OptionError, PGLSumError
 from .feature_cache import ExtractionSettings, load_cached, save_cached
+
+if TYPE_CHECKING:
+    from ..video.settings import SummarySettings
 
 logger = logging.getLogger(__name__)
 
@@ -54,21 +58,16 @@ def _cached_extractor(weights: str | None, device: str | None, stamp):
         raise OptionError("--feature_weights", str(error)) from error
 
 
-def extraction_settings(
-    extractor, feature_weights: str | None, sample_rate: int, kts_vmax: float | None, max_change_points: int | None
-) -> ExtractionSettings:
-    """The settings a build records and keys its cache with; ``kts_vmax`` None takes summarize's default."""
-    from pglsum_hf.video.shots import DEFAULT_VMAX, RANDOM_FEATURES_VMAX
-
-    if kts_vmax is None:
-        kts_vmax = RANDOM_FEATURES_VMAX if extractor.is_random else DEFAULT_VMAX
+def extraction_settings(extractor, feature_weights: str | None, shots: SummarySettings) -> ExtractionSettings:
+    """The settings a build records and keys its cache with: the extractor's weights, and the sample rate and KTS
+    parameters of ``shots`` (an unset ``kts_vmax`` takes summarize's default for these features)."""
     return ExtractionSettings(
         feature_weights=None if feature_weights is None else str(feature_weights),
         weights_sha256=weights_sha256(extractor.network),
         weights_description=extractor.weights_description,
-        sample_rate=sample_rate,
-        kts_vmax=float(kts_vmax),
-        max_change_points=max_change_points,
+        sample_rate=shots.sample_rate,
+        kts_vmax=float(shots.kts_vmax_for(extractor.is_random)),
+        max_change_points=shots.max_change_points,
     )
 
 

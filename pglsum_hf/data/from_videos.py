@@ -15,23 +15,28 @@ annotations and checks the output folder (before any work); :mod:`pglsum_hf.data
 video's features and shots in the cache (the command shares the videos among its processes); :func:`finish_build`
 assembles the benchmark (:mod:`pglsum_hf.data.benchmark_assembly`) and writes it
 (:mod:`pglsum_hf.data.staged_outputs`). Nothing final is written unless every video succeeded, or ``skip_bad``
-lists the bad ones and leaves them out. :func:`build_dataset` runs the three steps in one process.
+lists the bad ones and leaves them out. :func:`build_planned` runs the last two in one process or in a pool of
+processes; :func:`build_dataset` runs all three in one process.
 
-The option values (sample rate, counts, fractions) are checked by ``pglsum make-dataset``
+The sample rate and KTS parameters come as :class:`~pglsum_hf.video.settings.SummarySettings` (checked where they
+are built, as for ``pglsum summarize``); counts and fractions are checked by ``pglsum make-dataset``
 (:mod:`pglsum_hf.commands.make_dataset`) and trusted here.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..atomic import OutputFolderLock, check_output_dir
 from ..errors import OptionError
 from ..video.decode import DEFAULT_SAMPLE_RATE
+from ..video.settings import SummarySettings
 from .benchmark_assembly import assemble_video, choose_splits, problem_line, provenance, video_order
 from .feature_cache import CACHE_FOLDER, ExtractionSettings, clear_partial_files, load_cached
 from .feature_extraction import DatasetBuildError, extract_videos, extraction_settings, make_extractor
@@ -44,6 +49,9 @@ from .video_annotations import (
     read_annotations,
 )
 from .video_files import find_videos
+
+if TYPE_CHECKING:
+    from ..video.workers import WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +213,45 @@ def finish_build(
     )
 
 
+def build_planned(
+    plan: BuildPlan,
+    feature_weights: str | os.PathLike | None,
+    shots: SummarySettings,
+    *,
+    device: str | None = None,
+    pool: WorkerPool | None = None,
+    progress: bool = True,
+) -> BuildResult | None:
+    """Extract the planned videos and write the benchmark: the one build path of one process or of a pool.
+
+    Each process of ``pool`` (:mod:`pglsum_hf.video.workers`) extracts its share of the videos into the cache; the
+    main process, which holds the output folder from start to end, assembles and writes the same files one process
+    writes. Without a pool this process does everything. ``shots`` gives the sample rate and the KTS parameters
+    (checked where it was built). Returns the result in the main process, None in the others.
+    """
+    main = pool is None or pool.is_main_process
+    if pool is not None:
+        pool.wait_for_everyone()  # every process has checked the inputs before the main one changes the folder
+    # The folder is held to the end by the main process: a second build into it stops at once.
+    with OutputFolderLock(plan.output_dir) if main else contextlib.nullcontext():
+        weights = None if feature_weights is None else str(feature_weights)
+        extractor = make_extractor(weights, device=device or (pool.device if pool is not None else None))
+        settings = extraction_settings(extractor, feature_weights, shots)
+        if main:
+            clear_partial_files(plan.cache_dir)
+        if pool is None:
+            computed, failures = extract_videos(plan.videos, extractor, settings, plan.cache_dir, progress)
+        else:
+            pool.wait_for_everyone()  # the clean-up above must not race another process's first write
+            mine = extract_videos(pool.share(plan.videos), extractor, settings, plan.cache_dir, main and progress)
+            shares = pool.gather([([str(video) for video in mine[0]], mine[1])])
+            if not main:
+                return None
+            computed = [Path(video) for done, _ in shares for video in done]
+            failures = {video: message for _, failed in shares for video, message in failed.items()}
+        return finish_build(plan, settings, computed, failures, extractor.is_random, progress)
+
+
 def build_dataset(
     videos: Sequence[str | os.PathLike],
     annotations: str | os.PathLike,
@@ -229,16 +276,13 @@ def build_dataset(
     """Build ``NAME.h5``, ``NAME_splits.json`` and ``NAME_dataset/`` in ``output_dir`` in this process (module doc).
 
     Raises:
+        SummarySettingError: a sample rate or KTS parameter out of range.
         OptionError / OutputExistsError: a bad input or output folder (before any work).
         DataFormatError: an annotation file that cannot be read.
         DatasetBuildError: bad videos or annotations (all of them named), unless ``skip_bad``.
     """
+    shots = SummarySettings(sample_rate=sample_rate, kts_vmax=kts_vmax, max_change_points=max_change_points)
     plan = plan_build(videos, annotations, annotation_format, output_dir, name=name, splits=splits, n_splits=n_splits,
                       test_fraction=test_fraction, seed=seed, frame_tolerance=frame_tolerance, skip_bad=skip_bad,
                       overwrite=overwrite)  # fmt: skip
-    with OutputFolderLock(plan.output_dir):  # a second build into the folder stops at once
-        extractor = make_extractor(None if feature_weights is None else str(feature_weights), device=device)
-        settings = extraction_settings(extractor, feature_weights, sample_rate, kts_vmax, max_change_points)
-        clear_partial_files(plan.cache_dir)
-        computed, failures = extract_videos(plan.videos, extractor, settings, plan.cache_dir, progress)
-        return finish_build(plan, settings, computed, failures, extractor.is_random, progress)
+    return build_planned(plan, feature_weights, shots, device=device, progress=progress)

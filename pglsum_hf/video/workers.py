@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # torch and accelerate load when the pool is built, not for `--help`
-    import torch
+    pass
 
 Item = TypeVar("Item")
 
@@ -55,18 +55,16 @@ def launched_world_size() -> int:
 class WorkerPool:
     """This process's place among the processes of one job (a pool of one without a launcher).
 
-    Args:
-        cpu: run the processes on CPU (a gloo process group); default: on CPU when CUDA is not available, else one
-            GPU per process.
+    The processes exchange only a few small records, so they always talk over gloo; the work itself runs on
+    :attr:`device`, one GPU per process while there are enough of them (there may be more processes than GPUs,
+    and NCCL, the GPU backend, refuses two processes on one GPU).
     """
 
-    def __init__(self, cpu: bool | None = None) -> None:
-        import torch
+    def __init__(self) -> None:
         from accelerate import PartialState
 
-        if cpu is None:
-            cpu = not torch.cuda.is_available()
-        self._state = PartialState(cpu=cpu, timeout=WAIT_TIMEOUT)
+        # cpu=True picks gloo for the process group; a pool of one has no group, and leaves the devices alone.
+        self._state = PartialState(cpu=launched_world_size() > 1, timeout=WAIT_TIMEOUT)
 
     @property
     def num_processes(self) -> int:
@@ -81,10 +79,16 @@ class WorkerPool:
         return self._state.is_main_process
 
     @property
-    def device(self) -> torch.device | None:
-        """This process's own device when several processes share the machine (``cuda:LOCAL_RANK`` on GPUs);
-        None in a pool of one, where the caller's default applies."""
-        return self._state.device if self.num_processes > 1 else None
+    def device(self) -> str | None:
+        """This process's GPU when several processes share the machine (``cuda:LOCAL_RANK``, GPUs shared in turn
+        when there are fewer than processes); None in a pool of one or without CUDA, where the caller's default
+        applies."""
+        import torch
+
+        if self.num_processes == 1 or not torch.cuda.is_available():
+            return None
+        local_rank = int(os.environ.get("LOCAL_RANK", self.process_index))
+        return f"cuda:{local_rank % torch.cuda.device_count()}"
 
     def share(self, items: Sequence[Item]) -> list[Item]:
         """This process's share of ``items``: a contiguous slice, the first processes taking one more when the
