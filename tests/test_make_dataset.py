@@ -485,10 +485,7 @@ def test_options_and_output_folder_are_checked_before_any_work(corpus, built, tm
         "intervals",
     ]
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--sample_rate", "0"], capsys)
-    assert (
-        status == 2
-        and line == "pglsum make-dataset: --sample_rate: must be a number of frames >= 1, got 0"
-    )
+    assert status == 2 and line == "pglsum make-dataset: --sample_rate: must be a number of frames >= 1, got 0"
     status, line = run_cli([*base, "--output_dir", str(tmp_path / "a"), "--test_fraction", "1.5"], capsys)
     assert status == 2 and "--test_fraction" in line
     status, line = run_cli([*base, "--output_dir", str(built["intervals"]), *COMMON], capsys)

@@ -163,3 +163,9 @@ def _build(args: MakeDatasetArguments, plan: BuildPlan) -> BuildResult | None:
     else:  # the main process already says what the extractor is
         logging.getLogger("pglsum_hf.video.features").setLevel(logging.ERROR)
     return build_planned(plan, args.feature_weights, args.shots, device=args.device, pool=pool)
+
+
+if __name__ == "__main__":  # `accelerate launch -m pglsum_hf.commands.make_dataset ...`: the same entry as `pglsum`
+    from ..cli import main as pglsum_main
+
+    sys.exit(pglsum_main(["make-dataset", *sys.argv[1:]]))
