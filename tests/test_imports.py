@@ -100,6 +100,12 @@ def test_the_metrics_import_neither_datasets_nor_evaluate():
     assert not loaded & {"datasets", "evaluate", "pandas", "torch", "transformers"}
 
 
+def test_the_summary_budget_costs_no_scipy():
+    # Every command reads SUMMARY_BUDGET at start-up; only the rank correlations need scipy (about a second).
+    loaded = imported_after("from pglsum_hf.metrics import SUMMARY_BUDGET, generate_summary")
+    assert "scipy" not in loaded
+
+
 def test_import_registers_config_model_and_pipeline_without_remote_code(tmp_path):
     code = f"""
         import torch

@@ -8,29 +8,47 @@ interface (``add_batch`` / ``compute``), or call ``compute_metrics`` directly, a
 ``proportion``, as the original evaluation code does.
 """
 
+from importlib import import_module
 from pathlib import Path
-
-from .video_summarization.correlation import kendall_tau_b, rank_correlation, spearman_rho
-from .video_summarization.diversity import diversity
-from .video_summarization.fscore import (
-    DATASET_EVAL_METHODS,
-    EVAL_METHODS,
-    reduce_over_users,
-    resolve_eval_method,
-    user_f_scores,
-)
-from .video_summarization.keyshots import (
-    SUMMARY_BUDGET,
-    frame_scores_from_steps,
-    generate_summary,
-    knapsack,
-    select_keyshots,
-    shot_scores,
-)
-from .video_summarization.protocol import compute_metrics
 
 # The folder holding the metric script: `evaluate.load(METRIC_PATH)` works from any working directory.
 METRIC_PATH = str(Path(__file__).resolve().parent / "video_summarization")
+
+# Each name is imported from its module on first use: `SUMMARY_BUDGET` or the keyshot functions (numpy only) must
+# not pay for scipy, which the rank correlations import, in every command's start-up.
+_EXPORTED_FROM = {
+    **dict.fromkeys(("kendall_tau_b", "rank_correlation", "spearman_rho"), ".video_summarization.correlation"),
+    "diversity": ".video_summarization.diversity",
+    **dict.fromkeys(
+        ("DATASET_EVAL_METHODS", "EVAL_METHODS", "reduce_over_users", "resolve_eval_method", "user_f_scores"),
+        ".video_summarization.fscore",
+    ),
+    **dict.fromkeys(
+        (
+            "SUMMARY_BUDGET",
+            "frame_scores_from_steps",
+            "generate_summary",
+            "knapsack",
+            "select_keyshots",
+            "shot_scores",
+        ),
+        ".video_summarization.keyshots",
+    ),
+    "compute_metrics": ".video_summarization.protocol",
+}
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTED_FROM:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTED_FROM[name], __name__), name)
+    globals()[name] = value  # later lookups find it without this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTED_FROM})
+
 
 __all__ = [
     "DATASET_EVAL_METHODS",
