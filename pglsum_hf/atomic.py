@@ -330,15 +330,13 @@ def atomic_directory(
     _check_writable_folder(path.parent, path, option)
     with OutputFolderLock(path, option):
         seen = _folder_state(path)
-        _remove_stale_temporaries(path)
-        temporary = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        remove_marked_temporaries(path.parent, f".{glob.escape(path.name)}.*.tmp")
+        temporary = marked_temporary_folder(path.parent, prefix=f".{path.name}.", suffix=".tmp")
         temporary.chmod(0o777 & ~_current_umask())  # mkdtemp makes it private (0700), unlike a plain mkdir
-        marker = temporary / TEMPORARY_MARKER
-        marker.touch()
         try:
             with reporting_disk_full(path, building=temporary):
                 yield temporary
-            marker.unlink()
+            (temporary / TEMPORARY_MARKER).unlink()
             if _folder_state(path) != seen:
                 _keep_beside(temporary, path, option)
             if is_empty_dir(path) and _is_within(Path.cwd().resolve(), path):
@@ -358,9 +356,23 @@ def atomic_directory(
 TEMPORARY_MARKER = ".pglsum-partial"
 
 
-def _remove_stale_temporaries(path: Path) -> None:
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-        if leftover.is_dir() and not leftover.is_symlink() and (leftover / TEMPORARY_MARKER).is_file():
+def marked_temporary_folder(parent: Path, prefix: str, suffix: str = "") -> Path:
+    """A new empty folder in ``parent`` (``tempfile.mkdtemp``), marked as this program's own while it is filled."""
+    temporary = Path(tempfile.mkdtemp(prefix=prefix, suffix=suffix, dir=parent))
+    (temporary / TEMPORARY_MARKER).touch()
+    return temporary
+
+
+def is_marked_temporary(entry: Path) -> bool:
+    """Whether ``entry`` is a folder `marked_temporary_folder` made (a real folder, not a link, holding the mark)."""
+    return entry.is_dir() and not entry.is_symlink() and (entry / TEMPORARY_MARKER).is_file()
+
+
+def remove_marked_temporaries(parent: Path, pattern: str) -> None:
+    """Remove the marked temporary folders a killed run left in ``parent`` under the glob ``pattern``; call it while
+    holding the folder's lock (the writer is then gone). A look-alike without the mark is left alone."""
+    for leftover in parent.glob(pattern):
+        if is_marked_temporary(leftover):
             shutil.rmtree(leftover, ignore_errors=True)
 
 

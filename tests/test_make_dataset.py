@@ -300,6 +300,7 @@ def test_a_build_killed_while_writing_its_outputs_resumes_without_overwrite(corp
     output = tmp_path / "out"
     shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
     (output / f"{STAGING_PREFIX}killed").mkdir()
+    (output / f"{STAGING_PREFIX}killed" / TEMPORARY_MARKER).touch()  # the mark every build puts in its staging folder
     (output / ".out_dataset.killed.tmp").mkdir()
     (output / ".out_dataset.killed.tmp" / TEMPORARY_MARKER).touch()
     (output / ".out_dataset.pglsum-lock").write_text("12345\n")
@@ -309,6 +310,21 @@ def test_a_build_killed_while_writing_its_outputs_resumes_without_overwrite(corp
     assert sorted(p.name for p in output.iterdir()) == sorted(
         [CACHE_FOLDER, "out.h5", "out_splits.json", "out_dataset"]
     )
+
+
+def test_a_folder_that_only_looks_like_a_staging_folder_is_never_removed(corpus, built, tmp_path):
+    """The user's own `.pglsum_staging.*` folder (no mark of ours) stays, with --overwrite too."""
+    output = tmp_path / "out"
+    shutil.copytree(built["intervals"] / CACHE_FOLDER, output / CACHE_FOLDER)
+    mine = output / f"{STAGING_PREFIX}mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError):  # not a resumable folder: it holds something that is not ours
+        build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                      feature_weights="random", sample_rate=SAMPLE_RATE, progress=False)  # fmt: skip
+    result = build_dataset([corpus["folder"]], annotations_of(corpus, "intervals"), "intervals", output,
+                           feature_weights="random", sample_rate=SAMPLE_RATE, progress=False, overwrite=True)  # fmt: skip
+    assert result.h5.is_file() and (mine / "notes.txt").read_text() == "mine"
 
 
 def test_a_cache_file_that_does_not_read_back_is_computed_again(corpus, built, tmp_path, caplog):

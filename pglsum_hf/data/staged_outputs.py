@@ -13,14 +13,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..atomic import TEMPORARY_MARKER, check_free_space, reporting_disk_full
+from ..atomic import (
+    check_free_space,
+    is_marked_temporary,
+    marked_temporary_folder,
+    remove_marked_temporaries,
+    reporting_disk_full,
+)
 from .feature_cache import CACHE_FOLDER
 
 STAGING_PREFIX = ".pglsum_staging."  # outputs being written; one left by a killed run is removed by the next
@@ -40,10 +45,12 @@ class OutputPaths:
 
 
 def _left_by_a_killed_build(entry: Path) -> bool:
-    """A staging folder, a conversion's temporary folder or a lock file: what a killed build leaves behind."""
-    if entry.name.startswith(STAGING_PREFIX) or entry.name.endswith(".pglsum-lock"):
+    """A staging folder, a conversion's temporary folder (both marked as ours) or a lock file: what a killed build
+    leaves behind."""
+    if entry.name.endswith(".pglsum-lock"):
         return True
-    return entry.name.startswith(".") and entry.name.endswith(".tmp") and (entry / TEMPORARY_MARKER).is_file()
+    named = entry.name.startswith(STAGING_PREFIX) or (entry.name.startswith(".") and entry.name.endswith(".tmp"))
+    return named and is_marked_temporary(entry)
 
 
 def output_is_resumable(output_dir: Path) -> bool:
@@ -89,9 +96,8 @@ def write_outputs(
     from .splits import write_splits
 
     final = OutputPaths.of(output_dir, name)
-    for leftover in output_dir.glob(f"{STAGING_PREFIX}*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=output_dir))
+    remove_marked_temporaries(output_dir, f"{STAGING_PREFIX}*")
+    staging = marked_temporary_folder(output_dir, prefix=STAGING_PREFIX)
     staged = OutputPaths.of(staging, name)
     try:
         write_h5(staged.h5, rows, provenance, shown=final.h5)
