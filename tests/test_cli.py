@@ -135,3 +135,12 @@ def test_the_metric_benchmark_refuses_an_annotations_file_that_is_not_there(tmp_
     assert status == 2
     assert capsys.readouterr().err.strip() == f"pglsum benchmark metric: --annotations: {missing}: no such file"
     assert not (tmp_path / "m.json").exists()
+
+
+def test_the_metric_benchmark_never_writes_over_its_annotations(tmp_path, capsys):
+    annotations = tmp_path / "ydata-anno.tsv"
+    annotations.write_text("mine\n")
+    argv = ["benchmark", "metric", "--annotations", str(annotations), "--output", str(annotations), "--overwrite"]
+    assert cli.main(argv) == 1
+    assert f"--output: {annotations} is an input of this command" in capsys.readouterr().err
+    assert annotations.read_text() == "mine\n"

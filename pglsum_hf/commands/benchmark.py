@@ -102,7 +102,8 @@ class MetricBenchmarkArguments:
         # The default file may be absent (random scores stand in); a file the user names must be there.
         if Path(self.annotations) != ANNOTATIONS and not Path(self.annotations).is_file():
             raise OptionError("--annotations", f"{self.annotations}: no such file")
-        check_output_file(self.output, overwrite=self.overwrite)
+        annotations = [self.annotations] if Path(self.annotations).is_file() else []
+        check_output_file(self.output, overwrite=self.overwrite, inputs=annotations)  # never written over them
 
 
 @dataclass
